@@ -1,0 +1,38 @@
+# The suite's commands. `make run` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DATA_DIR ?= ./var
+export DATA_DIR
+
+.PHONY: run test lint migrate bench install clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) -m services.migrate
+
+run: install migrate
+	DEMO_DATA=$${DEMO_DATA:-1} $(PY) -m uvicorn services.suite:create_suite_app --factory \
+		--host 127.0.0.1 --port $(PORT) --no-access-log
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check shared services tests
+	$(PY) -m mypy shared services
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,63 @@
+import uuid
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
+
+from services.gateway.admin import service
+from services.gateway.admin.schemas import ClientCreate, ClientCreated, ClientOut, UserCreate, UserOut
+from services.gateway.auth.models import Client, User
+from services.gateway.deps import AdminPrincipal
+from services.gateway.ratelimit import RateLimited
+from shared.db import SessionDep
+from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, problem_responses
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[RateLimited],
+                   responses=problem_responses(Unauthorized, Forbidden))
+
+
+class UserList(BaseModel):
+    items: list[UserOut]
+    next_cursor: str | None = None
+
+
+class ClientList(BaseModel):
+    items: list[ClientOut]
+    next_cursor: str | None = None
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+def _client_out(client: Client) -> ClientOut:
+    return ClientOut(client_id=client.id, name=client.name, roles=client.roles,  # type: ignore[arg-type]
+                     provider_id=client.provider_id, active=client.active)
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut,
+             responses=problem_responses(Conflict))
+async def create_user(data: UserCreate, session: SessionDep, admin: AdminPrincipal) -> UserOut:
+    return _user_out(await service.create_user(session, actor=admin, data=data))
+
+
+@router.get("/users", response_model=UserList)
+async def list_users(session: SessionDep, _admin: AdminPrincipal) -> UserList:
+    return UserList(items=[_user_out(user) for user in await service.list_users(session)])
+
+
+@router.post("/clients", status_code=status.HTTP_201_CREATED, response_model=ClientCreated)
+async def create_client(data: ClientCreate, session: SessionDep, admin: AdminPrincipal) -> ClientCreated:
+    client, secret = await service.create_client(session, actor=admin, data=data)
+    return ClientCreated(**_client_out(client).model_dump(), client_secret=secret)
+
+
+@router.get("/clients", response_model=ClientList)
+async def list_clients(session: SessionDep, _admin: AdminPrincipal) -> ClientList:
+    return ClientList(items=[_client_out(client) for client in await service.list_clients(session)])
+
+
+@router.delete("/clients/{client_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=problem_responses(NotFound))
+async def revoke_client(client_id: uuid.UUID, session: SessionDep, admin: AdminPrincipal) -> Response:
+    await service.revoke_client(session, actor=admin, client_id=client_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,80 @@
+"""The gateway: `uvicorn services.gateway.app:create_app --factory` (services reached over HTTP)."""
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from services.gateway import openapi, proxy
+from services.gateway.admin.router import router as admin_router
+from services.gateway.admin.service import set_admin_password
+from services.gateway.auth.router import router as auth_router
+from services.gateway.models import AUDIT_TABLE, EVENT_TABLES
+from services.gateway.ratelimit import TokenBucketLimiter
+from services.gateway.settings import GatewaySettings
+from shared.app import ServiceSpec, create_service_app
+from shared.events.transport import Transport
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+async def _upstream_ready(client: httpx.AsyncClient) -> bool:
+    try:
+        return (await client.get("/health/ready")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _gateway_lifespan(
+    settings: GatewaySettings, embedded_apps: Mapping[str, FastAPI] | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.admin_password:
+            async with app.state.db.sessionmaker() as session, session.begin():
+                await set_admin_password(session, password=settings.admin_password)
+        upstreams = proxy.upstream_clients(
+            embedded_apps=embedded_apps,
+            urls={service: settings.upstream_url(service) for service in proxy.SERVICES},
+            timeout=settings.upstream_timeout_seconds,
+        )
+        app.state.upstreams = upstreams
+        app.state.extra_readiness = {
+            f"service:{name}": partial(_upstream_ready, client) for name, client in upstreams.items()
+        }
+        try:
+            yield
+        finally:
+            for client in upstreams.values():
+                await client.aclose()
+
+    return lifespan
+
+
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    transport: Transport | None = None,
+    embedded_apps: Mapping[str, FastAPI] | None = None,
+) -> FastAPI:
+    """`embedded_apps` reaches services in process; otherwise `GATEWAY_<SERVICE>_URL` names them."""
+    settings = settings or GatewaySettings()
+    spec = ServiceSpec(
+        name="gateway",
+        title="Home care commissioning and brokerage suite",
+        settings=settings,
+        event_tables=EVENT_TABLES,
+        audit_table=AUDIT_TABLE,
+        routers=[auth_router, admin_router, openapi.router, proxy.router],
+        extra_lifespan=_gateway_lifespan(settings, embedded_apps),
+        openapi_url=None,
+    )
+    app = create_service_app(spec, transport=transport)
+    app.state.settings = settings
+    app.state.rate_limiter = TokenBucketLimiter(
+        per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+    )
+    return app

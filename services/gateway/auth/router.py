@@ -1,0 +1,72 @@
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+
+from services.gateway.auth.exceptions import InvalidGrant, UnsupportedGrantType
+from services.gateway.auth.schemas import TokenResponse
+from services.gateway.auth.service import authenticate_client, authenticate_user
+from services.gateway.auth.tokens import issue_token
+from services.gateway.ratelimit import RateLimited
+from services.gateway.settings import GatewaySettings
+from shared.auth import Principal
+from shared.db import SessionDep
+from shared.errors import problem_responses
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    dependencies=[RateLimited],
+    responses=problem_responses(InvalidGrant, UnsupportedGrantType),
+    summary="OAuth2 token endpoint (password grant for staff, client_credentials for machine clients)",
+)
+async def token(
+    request: Request,
+    session: SessionDep,
+    grant_type: Annotated[str, Form()],
+    username: Annotated[str | None, Form()] = None,
+    password: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> TokenResponse:
+    if grant_type == "password":
+        if not username or not password:
+            raise InvalidGrant("username and password are required.")
+        principal = await authenticate_user(session, username=username, password=password)
+    elif grant_type == "client_credentials":
+        client_id, client_secret = _client_credentials(request, client_id, client_secret)
+        principal = await authenticate_client(session, client_id=client_id, client_secret=client_secret)
+    else:
+        raise UnsupportedGrantType("grant_type must be 'password' or 'client_credentials'.")
+    return _token_for(request, principal)
+
+
+def _client_credentials(request: Request, client_id: str | None, client_secret: str | None) -> tuple[str, str]:
+    """RFC 6749 2.3.1: credentials in the form body or in HTTP Basic."""
+    if client_id and client_secret:
+        return client_id, client_secret
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            basic_id, _, basic_secret = base64.b64decode(encoded).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise InvalidGrant("The client credentials are not valid.") from None
+        if basic_id and basic_secret:
+            return basic_id, basic_secret
+    raise InvalidGrant("client_id and client_secret are required.")
+
+
+def _token_for(request: Request, principal: Principal) -> TokenResponse:
+    settings: GatewaySettings = request.app.state.settings
+    access_token = issue_token(
+        principal,
+        private_key=settings.resolved_jwt_private_key(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_seconds=settings.token_ttl_seconds,
+    )
+    return TokenResponse(access_token=access_token, expires_in=settings.token_ttl_seconds)

@@ -1,0 +1,56 @@
+"""Signing in: staff with a password, machine clients with their credentials."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.gateway.auth.exceptions import InvalidGrant
+from services.gateway.auth.models import Client, User
+from services.gateway.auth.passwords import hash_secret, needs_rehash, verify_secret
+from shared.auth import Principal, Role
+from shared.errors import Unauthorized
+
+
+def principal_of_user(user: User) -> Principal:
+    return Principal(subject=str(user.id), kind="user", name=user.username,
+                     roles=frozenset(Role(role) for role in user.roles))
+
+
+def principal_of_client(client: Client) -> Principal:
+    return Principal(subject=str(client.id), kind="client", name=client.name,
+                     roles=frozenset(Role(role) for role in client.roles), provider_id=client.provider_id)
+
+
+async def authenticate_user(session: AsyncSession, *, username: str, password: str) -> Principal:
+    user = await session.scalar(select(User).where(User.username == username))
+    valid = verify_secret(user.password_hash if user else None, password)
+    if user is None or not valid or not user.active:
+        raise InvalidGrant("The username or password is not valid.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_secret(password)
+    return principal_of_user(user)
+
+
+async def authenticate_client(session: AsyncSession, *, client_id: str, client_secret: str) -> Principal:
+    client = await session.get(Client, _as_uuid(client_id)) if _as_uuid(client_id) else None
+    valid = verify_secret(client.secret_hash if client else None, client_secret)
+    if client is None or not valid or not client.active:
+        raise InvalidGrant("The client credentials are not valid.")
+    return principal_of_client(client)
+
+
+async def ensure_still_active(session: AsyncSession, principal: Principal) -> None:
+    """Revoking a client or disabling a user takes effect at once, not when the token expires."""
+    model: type[User] | type[Client] = Client if principal.kind == "client" else User
+    subject = _as_uuid(principal.subject)
+    account = await session.get(model, subject) if subject else None
+    if account is None or not account.active:
+        raise Unauthorized("The token's account is no longer active.")
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

@@ -1,0 +1,104 @@
+"""Routing `/api/v1/*` to the service that owns it.
+
+Embedded, each service app is reached in process (httpx over ASGI); apart, over HTTP with one pooled
+client per service. The gateway checks a presented token and that its account is still active, applies
+the rate limit, and forwards the request id; the services still check the token themselves.
+"""
+
+from collections.abc import Mapping
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from services.gateway.auth.service import ensure_still_active
+from services.gateway.ratelimit import RateLimited
+from shared.errors import NotFound, ServiceUnavailable, SuiteError, Unauthorized
+from shared.observability import request_id_var
+
+ROUTES: Mapping[str, str] = {
+    "areas": "providers",
+    "providers": "providers",
+    "referrals": "brokerage",
+    "offers": "brokerage",
+    "webhooks": "brokerage",
+    "packages": "packages",
+    "quotes": "packages",
+    "rate-cards": "packages",
+    "financial-assessments": "packages",
+    "visits": "packages",
+    "invoice-runs": "packages",
+    "invoices": "packages",
+    "concerns": "quality",
+    "monitoring-visits": "quality",
+    "feedback": "quality",
+    "risk-matrix": "quality",
+    "action-plans": "quality",
+    "dashboard": "quality",
+}
+SERVICES = ("brokerage", "providers", "packages", "quality")
+FORWARDED_REQUEST_HEADERS = ("authorization", "content-type", "accept", "idempotency-key", "if-match")
+DROPPED_RESPONSE_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive", "x-request-id"}
+
+
+class GatewayTimeout(SuiteError):
+    status = 504
+    problem_type = "upstream-timeout"
+    title = "The service did not answer in time"
+
+
+def upstream_clients(
+    *, embedded_apps: Mapping[str, FastAPI] | None, urls: Mapping[str, str | None], timeout: float
+) -> dict[str, httpx.AsyncClient]:
+    clients: dict[str, httpx.AsyncClient] = {}
+    for service in SERVICES:
+        if embedded_apps is not None and service in embedded_apps:
+            transport = httpx.ASGITransport(app=embedded_apps[service])
+            clients[service] = httpx.AsyncClient(transport=transport, base_url=f"http://{service}",
+                                                 timeout=timeout)
+        elif (url := urls.get(service)) is not None:
+            clients[service] = httpx.AsyncClient(
+                base_url=url, timeout=timeout, limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
+            )
+    return clients
+
+
+def owning_service(path: str) -> str:
+    service = ROUTES.get(path.split("/", 1)[0])
+    if service is None:
+        raise NotFound(f"No API at /api/v1/{path}.")
+    return service
+
+
+async def _check_presented_token(request: Request) -> None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if not token or scheme.lower() != "bearer":
+        raise Unauthorized("A bearer token is required.")
+    principal = request.app.state.token_verifier.verify(token)
+    async with request.app.state.db.sessionmaker() as session:
+        await ensure_still_active(session, principal)
+
+
+router = APIRouter()
+
+
+@router.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                  include_in_schema=False, dependencies=[RateLimited])
+async def forward(request: Request, path: str) -> Response:
+    upstream: httpx.AsyncClient | None = request.app.state.upstreams.get(owning_service(path))
+    if upstream is None:
+        raise ServiceUnavailable("That service is not configured at this gateway.")
+    await _check_presented_token(request)
+    headers = {name: value for name, value in request.headers.items() if name in FORWARDED_REQUEST_HEADERS}
+    headers["x-request-id"] = request_id_var.get() or ""
+    if request.client:
+        headers["x-forwarded-for"] = request.client.host
+    url = httpx.URL(path="/api/v1/" + path, query=request.url.query.encode())
+    try:
+        answer = await upstream.request(request.method, url, content=await request.body(), headers=headers)
+    except httpx.TimeoutException:
+        raise GatewayTimeout() from None
+    except httpx.TransportError:
+        raise ServiceUnavailable("The service cannot be reached.") from None
+    response_headers = {k: v for k, v in answer.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS}
+    return Response(content=answer.content, status_code=answer.status_code, headers=response_headers)
+

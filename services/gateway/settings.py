@@ -1,0 +1,35 @@
+from typing import ClassVar
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    service_name: ClassVar[str] = "gateway"
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    jwt_private_key: str | None = None
+    token_ttl_seconds: int = Field(default=900, gt=0, le=86400)
+    admin_password: str | None = Field(
+        default=None, validation_alias=AliasChoices("SUITE_ADMIN_PASSWORD", "GATEWAY_ADMIN_PASSWORD")
+    )
+    rate_limit_per_minute: int = Field(default=1200, gt=0)
+    rate_limit_burst: int = Field(default=200, gt=0)
+    upstream_timeout_seconds: float = 60.0
+    brokerage_url: str | None = None
+    providers_url: str | None = None
+    packages_url: str | None = None
+    quality_url: str | None = None
+
+    def resolved_jwt_private_key(self) -> str:
+        if self.jwt_private_key:
+            return self.jwt_private_key
+        from shared.keys import load_or_create_keypair
+
+        return load_or_create_keypair().private_pem
+
+    def upstream_url(self, service: str) -> str | None:
+        url: str | None = getattr(self, f"{service}_url")
+        return url

@@ -1,0 +1,1 @@
+"""The suite's own library: settings, database, events, auth, errors, audit, observability."""

@@ -1,0 +1,103 @@
+"""Async SQLAlchemy engine and sessions for one service's own database.
+
+On PostgreSQL every service lives in its own schema (named after the service) of the configured
+database, reached through `search_path`; on SQLite every service has its own file. A session is
+committed once, at the request or consumer boundary, never inside a use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import NullPool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ServiceBase(DeclarativeBase):
+    """Abstract root; each service declares `class Base(ServiceBase)` with its own metadata."""
+
+    __abstract__ = True
+
+
+class Database:
+    """One service's engine and session factory."""
+
+    def __init__(self, url: str, *, schema: str, session_info: dict[str, Any] | None = None) -> None:
+        self.url = make_url(url)
+        self.schema = schema
+        self.is_postgres = self.url.get_backend_name() == "postgresql"
+        self.engine = self._create_engine()
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, info=dict(session_info or {})
+        )
+
+    def _create_engine(self) -> AsyncEngine:
+        if self.is_postgres:
+            return create_async_engine(
+                self.url,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=20,
+                connect_args={"server_settings": {"search_path": self.schema}},
+            )
+        if self.url.database and self.url.database != ":memory:":
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(self.url, poolclass=NullPool, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        return engine
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # readiness reports any failure as "not ready"
+            return False
+        return True
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run beside the writer; busy_timeout makes writers queue instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed once when the route returns, rolled back on error."""
+    database: Database = request.app.state.db
+    async with database.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+    if session.info.get("events_written"):
+        request.app.state.events.wake_relay()
+
+
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]

@@ -1,0 +1,168 @@
+"""Problem details (RFC 9457) for every error the suite returns.
+
+Domain exceptions subclass `SuiteError` and carry their HTTP status and problem `type`; one set of
+handlers turns them, validation failures and anything unexpected into `application/problem+json`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://homecare-suite.org/problems/"
+logger = logging.getLogger(__name__)
+
+
+class InvalidField(BaseModel):
+    field: str = Field(examples=["visits.0.minutes"])
+    message: str = Field(examples=["Input should be greater than 0"])
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str = Field(examples=[PROBLEM_BASE + "validation"])
+    title: str = Field(examples=["The request is not valid"])
+    status: int = Field(examples=[422])
+    detail: str = Field(default="", examples=["visits.0.minutes: Input should be greater than 0"])
+    errors: list[InvalidField] | None = None
+
+
+class SuiteError(Exception):
+    """A business rule refused the request; subclasses fix status, type and title."""
+
+    status: ClassVar[int] = 400
+    problem_type: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "The request cannot be carried out"
+
+    def __init__(self, detail: str = "", *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class NotFound(SuiteError):
+    status = 404
+    problem_type = "not-found"
+    title = "Not found"
+
+
+class Conflict(SuiteError):
+    status = 409
+    problem_type = "conflict"
+    title = "The request conflicts with the current state"
+
+
+class Unprocessable(SuiteError):
+    status = 422
+    problem_type = "validation"
+    title = "The request is not valid"
+
+
+class Unauthorized(SuiteError):
+    status = 401
+    problem_type = "unauthorized"
+    title = "Authentication is required"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(SuiteError):
+    status = 403
+    problem_type = "forbidden"
+    title = "Not allowed"
+
+
+class TooManyRequests(SuiteError):
+    status = 429
+    problem_type = "rate-limited"
+    title = "Too many requests"
+
+
+class ServiceUnavailable(SuiteError):
+    status = 503
+    problem_type = "unavailable"
+    title = "The service is not available"
+
+
+def problem_response(
+    status: int,
+    problem_type: str,
+    title: str,
+    detail: str = "",
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + problem_type, "title": title, "status": status}
+    body["detail"] = detail
+    body.update({key: value for key, value in extra.items() if value is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_responses(*errors: type[SuiteError]) -> dict[int | str, dict[str, Any]]:
+    """For a route's `responses=`: lists the problems it can answer, so OpenAPI shows them."""
+    return {
+        error.status: {"model": Problem, "description": error.title, "content": {PROBLEM_JSON: {}}}
+        for error in errors
+    }
+
+
+def _field_path(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or ".".join(str(part) for part in location)
+
+
+async def _suite_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SuiteError)
+    return problem_response(
+        exc.status, exc.problem_type, exc.title, exc.detail, headers=exc.headers, **exc.extra
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"field": _field_path(tuple(error.get("loc", ()))), "message": str(error.get("msg", ""))}
+        for error in exc.errors()
+    ]
+    detail = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
+    return problem_response(422, "validation", "The request is not valid", detail, errors=fields)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = {404: "Not found", 405: "Method not allowed", 401: "Authentication is required"}.get(
+        exc.status_code, "Request failed"
+    )
+    return problem_response(
+        exc.status_code, "http-" + str(exc.status_code), title, str(exc.detail), headers=exc.headers
+    )
+
+
+async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+    logger.info("integrity conflict: %s", type(exc).__name__)
+    return problem_response(409, "conflict", "The request conflicts with the current state")
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return problem_response(500, "internal", "Internal error", "The error was logged.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SuiteError, _suite_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, _unexpected_error)

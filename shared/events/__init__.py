@@ -1,0 +1,1 @@
+"""Events between services: envelope, outbox, inbox, transports, relay and consumer."""

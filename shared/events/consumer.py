@@ -1,0 +1,103 @@
+"""Consuming events idempotently: the inbox row and the handler's effect commit together.
+
+`EventHandlers` is the one place a service lists what it listens to. `Consumer.handle` is given to
+the transport: it parses the envelope, claims the event id in the inbox and runs the handlers in one
+transaction, and returns only after the commit, so the transport acknowledges afterwards. A
+redelivered event finds its id in the inbox and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Database
+from shared.events.envelope import EventEnvelope, correlation_id_var
+from shared.events.tables import EventTables
+from shared.events.transport import Delivery, PoisonMessage
+
+logger = logging.getLogger(__name__)
+
+EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+
+
+class EventHandlers:
+    """Handlers registered per event type."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[EventHandler]] = defaultdict(list)
+
+    def on(self, event_type: str) -> Callable[[EventHandler], EventHandler]:
+        def register(handler: EventHandler) -> EventHandler:
+            self._handlers[event_type].append(handler)
+            return handler
+
+        return register
+
+    def event_types(self) -> list[str]:
+        return sorted(self._handlers)
+
+    def for_type(self, event_type: str) -> list[EventHandler]:
+        return list(self._handlers.get(event_type, ()))
+
+
+def _claim_statement(inbox: Table, is_postgres: bool, values: dict[str, Any]) -> Any:
+    insert = pg_insert if is_postgres else sqlite_insert
+    return insert(inbox).values(**values).on_conflict_do_nothing(index_elements=["event_id"])
+
+
+class Consumer:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        tables: EventTables,
+        handlers: EventHandlers,
+        on_committed: Callable[[AsyncSession], None] | None = None,
+    ) -> None:
+        self.database = database
+        self.tables = tables
+        self.handlers = handlers
+        self.on_committed = on_committed
+
+    async def handle(self, delivery: Delivery) -> None:
+        envelope = self._parse(delivery)
+        handlers = self.handlers.for_type(envelope.type)
+        token = correlation_id_var.set(envelope.correlation_id or str(envelope.id))
+        try:
+            async with self.database.sessionmaker() as session:
+                async with session.begin():
+                    if not await self._claim(session, envelope):
+                        logger.info("event %s already processed", envelope.id)
+                        return
+                    for handler in handlers:
+                        await handler(session, envelope)
+                if self.on_committed is not None:
+                    self.on_committed(session)
+        finally:
+            correlation_id_var.reset(token)
+
+    @staticmethod
+    def _parse(delivery: Delivery) -> EventEnvelope:
+        try:
+            return EventEnvelope.model_validate_json(delivery.body)
+        except ValidationError as exc:
+            raise PoisonMessage(f"unreadable envelope {delivery.message_id}") from exc
+
+    async def _claim(self, session: AsyncSession, envelope: EventEnvelope) -> bool:
+        statement = _claim_statement(
+            self.tables.inbox,
+            self.database.is_postgres,
+            {"event_id": str(envelope.id), "event_type": envelope.type, "processed_at": datetime.now(UTC)},
+        )
+        result = await session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))

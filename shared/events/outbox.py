@@ -1,0 +1,127 @@
+"""The transactional outbox: events are written with the change that caused them, relayed later.
+
+`record_event` inserts into the service's outbox within the caller's transaction, so an event exists
+exactly when its change committed. `OutboxRelay` publishes unpublished rows in order and marks them;
+a broker outage leaves them in place for the next pass. On PostgreSQL rows are claimed with
+`FOR UPDATE SKIP LOCKED`, so several replicas share the work; a row may be published twice after a
+crash between publish and mark, never zero times, and consumers' inboxes absorb the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Database
+from shared.events.envelope import Event, EventEnvelope
+from shared.events.tables import EventTables
+from shared.events.transport import Transport
+
+logger = logging.getLogger(__name__)
+
+
+async def record_event(session: AsyncSession, event: Event) -> EventEnvelope:
+    """Adds `event` to the outbox in the session's transaction and returns its envelope."""
+    tables: EventTables = session.info["event_tables"]
+    envelope = EventEnvelope.wrap(event, source=session.info["service"])
+    await session.execute(
+        insert(tables.outbox).values(
+            event_id=str(envelope.id),
+            event_type=envelope.type,
+            body=envelope.model_dump_json(),
+            created_at=envelope.occurred_at,
+        )
+    )
+    session.info["events_written"] = True
+    return envelope
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        tables: EventTables,
+        transport: Transport,
+        poll_seconds: float = 0.5,
+        batch_size: int = 200,
+        max_backoff_seconds: float = 10.0,
+    ) -> None:
+        self.database = database
+        self.tables = tables
+        self.transport = transport
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.max_backoff_seconds = max_backoff_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = self.poll_seconds
+        while True:
+            try:
+                published = await self.relay_once()
+            except Exception as exc:  # broker or database away: keep the rows, try again later
+                logger.warning("outbox relay paused for %.1fs: %s", backoff, type(exc).__name__)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_seconds)
+                continue
+            backoff = self.poll_seconds
+            if published < self.batch_size:
+                await self._wait_for_work()
+
+    async def _wait_for_work(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+        self._wake.clear()
+
+    async def relay_once(self) -> int:
+        """Publishes one batch of unpublished events in order; returns how many."""
+        outbox = self.tables.outbox
+        async with self.database.sessionmaker() as session, session.begin():
+            query = (
+                select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.id)
+                .limit(self.batch_size)
+            )
+            if self.database.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).all()
+            for row in rows:
+                await self.transport.publish(
+                    routing_key=row.event_type, body=row.body.encode(), message_id=row.event_id
+                )
+            if rows:
+                await session.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_([row.id for row in rows]))
+                    .values(published_at=datetime.now(UTC))
+                )
+        return len(rows)
+
+    async def pending(self) -> int:
+        outbox = self.tables.outbox
+        async with self.database.sessionmaker() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            )
+        return int(count or 0)

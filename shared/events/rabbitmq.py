@@ -1,0 +1,282 @@
+"""The RabbitMQ transport (aio-pika): topic exchange, durable queues, confirms, retries, dead letters.
+
+Topology for a consuming service `svc` on exchange `X`:
+- `svc.events`, durable, bound to `X` by the event types `svc` handles; it dead-letters to `X.dlx`;
+- `svc.events.retry.N`, one per retry step: a message waits there for its backoff (per-message TTL,
+  the same within one queue so none waits behind a longer one) and expires back into `svc.events`;
+- `svc.events.dead`, bound to `X.dlx`: what failed `max_attempts` times or could never be read.
+
+Messages are persistent and every publish waits for the broker's confirm. A delivery is acked only
+after the handler returned (its transaction committed). If the channel dropped meanwhile the ack
+fails; that is logged, not raised: the broker redelivers and the consumer's inbox absorbs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
+
+from shared.events.transport import (
+    Delivery,
+    DeliveryHandler,
+    PoisonMessage,
+    RetryPolicy,
+    TransportUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+ATTEMPT_HEADER = "x-suite-attempt"
+
+
+@dataclass
+class _Subscription:
+    queue: str
+    routing_keys: Sequence[str]
+    handler: DeliveryHandler
+
+
+class RabbitTransport:
+    def __init__(
+        self,
+        url: str,
+        *,
+        exchange: str,
+        retry: RetryPolicy | None = None,
+        prefetch: int = 32,
+        heartbeat_seconds: int = 30,
+        publish_timeout_seconds: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.exchange_name = exchange
+        self.retry = retry or RetryPolicy()
+        self.prefetch = prefetch
+        self.heartbeat_seconds = heartbeat_seconds
+        self.publish_timeout_seconds = publish_timeout_seconds
+        self._connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._subscriptions: list[_Subscription] = []
+        self._declarations: list[tuple[str, list[str]]] = []
+        self._connected = asyncio.Event()
+        self._connector: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connects in the background: a service starts (and commits writes) while the broker is down."""
+        self._connector = asyncio.create_task(self._connect_until_up(), name="rabbitmq-connect")
+
+    async def wait_connected(self, timeout: float) -> None:
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    async def _connect_until_up(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self._connect()
+            except Exception as exc:
+                logger.warning("RabbitMQ not reachable (%s); retrying in %.1fs", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            return
+
+    async def _connect(self) -> None:
+        connection = await aio_pika.connect_robust(
+            self.url, heartbeat=self.heartbeat_seconds, client_properties={"connection_name": "homecare"}
+        )
+        channel = await connection.channel(publisher_confirms=True)
+        self._exchange = await channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        await channel.declare_exchange(self._dlx_name, aio_pika.ExchangeType.DIRECT, durable=True)
+        self._connection, self._publish_channel = connection, channel
+        for queue, routing_keys in self._declarations:
+            await self._declare_now(queue, routing_keys)
+        for subscription in self._subscriptions:
+            await self._start_consumer(subscription)
+        self._connected.set()
+
+    @property
+    def _dlx_name(self) -> str:
+        return self.exchange_name + ".dlx"
+
+    async def publish(self, *, routing_key: str, body: bytes, message_id: str) -> None:
+        if self._exchange is None or self._publish_channel is None or self._publish_channel.is_closed:
+            raise TransportUnavailable("not connected to RabbitMQ")
+        message = aio_pika.Message(
+            body=body,
+            message_id=message_id,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        try:
+            await self._exchange.publish(message, routing_key=routing_key, timeout=self.publish_timeout_seconds)
+        except Exception as exc:
+            raise TransportUnavailable(f"publish failed: {type(exc).__name__}") from exc
+
+    async def subscribe(self, *, queue: str, routing_keys: Sequence[str], handler: DeliveryHandler) -> None:
+        subscription = _Subscription(queue=queue, routing_keys=list(routing_keys), handler=handler)
+        self._subscriptions.append(subscription)
+        if self._connected.is_set():
+            await self._start_consumer(subscription)
+
+    async def declare(self, queue: str, routing_keys: Sequence[str]) -> None:
+        """Creates the durable topology for `queue` without consuming; done again on every connect."""
+        self._declarations.append((queue, list(routing_keys)))
+        if self._connected.is_set():
+            await self._declare_now(queue, routing_keys)
+
+    async def _declare_now(self, queue: str, routing_keys: Sequence[str]) -> None:
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        try:
+            await self._declare_topology(channel, queue, routing_keys)
+        finally:
+            await channel.close()
+
+    async def _declare_topology(
+        self, channel: AbstractChannel, queue: str, routing_keys: Sequence[str]
+    ) -> aio_pika.abc.AbstractQueue:
+        exchange = await channel.declare_exchange(self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+        dlx = await channel.declare_exchange(self._dlx_name, aio_pika.ExchangeType.DIRECT, durable=True)
+        dead = await channel.declare_queue(queue + ".dead", durable=True)
+        await dead.bind(dlx, routing_key=queue)
+        main = await channel.declare_queue(
+            queue,
+            durable=True,
+            arguments={"x-dead-letter-exchange": self._dlx_name, "x-dead-letter-routing-key": queue},
+        )
+        for routing_key in routing_keys:
+            await main.bind(exchange, routing_key=routing_key)
+        for step in range(2, self.retry.max_attempts + 1):
+            await channel.declare_queue(
+                self._retry_queue(queue, step),
+                durable=True,
+                arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue},
+            )
+        return main
+
+    @staticmethod
+    def _retry_queue(queue: str, attempt: int) -> str:
+        return f"{queue}.retry.{attempt}"
+
+    async def _start_consumer(self, subscription: _Subscription) -> None:
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        await channel.set_qos(prefetch_count=self.prefetch)
+        main = await self._declare_topology(channel, subscription.queue, subscription.routing_keys)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await self._deliver(subscription, message)
+
+        await main.consume(on_message, no_ack=False)
+
+    async def _deliver(self, subscription: _Subscription, message: AbstractIncomingMessage) -> None:
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))  # type: ignore[call-overload]
+        delivery = Delivery(
+            message_id=message.message_id or "",
+            routing_key=message.routing_key or "",
+            body=message.body,
+            attempt=attempt,
+        )
+        try:
+            await subscription.handler(delivery)
+        except PoisonMessage:
+            logger.warning("poison message %s dead-lettered from %s", delivery.message_id, subscription.queue)
+            await _settle(message.reject(requeue=False))
+            return
+        except Exception:
+            logger.exception("handler failed on %s (attempt %d)", delivery.message_id, attempt)
+            await self._retry_or_dead_letter(subscription.queue, message, attempt)
+            return
+        await _settle(message.ack())
+
+    async def _retry_or_dead_letter(self, queue: str, message: AbstractIncomingMessage, attempt: int) -> None:
+        if attempt >= self.retry.max_attempts:
+            await _settle(message.reject(requeue=False))
+            return
+        next_attempt = attempt + 1
+        delay_ms = int(self.retry.delay_before(next_attempt) * 1000)
+        retry = aio_pika.Message(
+            body=message.body,
+            message_id=message.message_id,
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers={**(message.headers or {}), ATTEMPT_HEADER: next_attempt},
+            expiration=max(delay_ms, 1) / 1000,
+        )
+        try:
+            assert self._publish_channel is not None
+            await self._publish_channel.default_exchange.publish(
+                retry, routing_key=self._retry_queue(queue, next_attempt), timeout=self.publish_timeout_seconds
+            )
+        except Exception:
+            logger.warning("could not schedule retry of %s; the broker will redeliver it", message.message_id)
+            await _settle(message.nack(requeue=True))
+            return
+        await _settle(message.ack())
+
+    async def dead_letters(self, queue: str) -> list[Delivery]:
+        """Reads (and returns to the queue) what is dead-lettered, for operators and tests."""
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        found: list[Delivery] = []
+        try:
+            dead = await channel.declare_queue(queue + ".dead", durable=True)
+            while (message := await dead.get(no_ack=False, fail=False)) is not None:
+                found.append(
+                    Delivery(message.message_id or "", message.routing_key or "", message.body)
+                )
+            await channel.close()
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+        return found
+
+    async def purge(self, queue: str) -> None:
+        """Empties a queue and its dead letters (tests and operators)."""
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        try:
+            for name in (queue, queue + ".dead"):
+                declared = await channel.declare_queue(name, passive=True)
+                await declared.purge()
+        finally:
+            await channel.close()
+
+    async def is_ready(self) -> bool:
+        return bool(
+            self._connected.is_set()
+            and self._connection is not None
+            and not self._connection.is_closed
+            and self._publish_channel is not None
+            and not self._publish_channel.is_closed
+        )
+
+    async def close(self) -> None:
+        if self._connector is not None:
+            self._connector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connector
+        if self._connection is not None:
+            await self._connection.close()
+        self._connected.clear()
+
+
+async def _settle(operation: Any) -> None:
+    """Ack, nack or reject; after a reconnect the delivery tag is stale, which is not an error here."""
+    try:
+        await operation
+    except Exception as exc:
+        logger.info("could not settle a delivery (%s); it will be redelivered", type(exc).__name__)

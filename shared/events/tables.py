@@ -1,0 +1,36 @@
+"""The outbox and inbox tables, added to each service's own metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
+
+
+@dataclass(frozen=True)
+class EventTables:
+    outbox: Table
+    inbox: Table
+
+
+def event_tables(metadata: MetaData) -> EventTables:
+    outbox = Table(
+        "event_outbox",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(200), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Index("ix_event_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL"),
+              sqlite_where=text("published_at IS NULL")),
+    )
+    inbox = Table(
+        "event_inbox",
+        metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    return EventTables(outbox=outbox, inbox=inbox)

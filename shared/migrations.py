@@ -1,0 +1,82 @@
+"""Alembic, driven from code: each service keeps its own `migrations/` folder and version table.
+
+On PostgreSQL each service's tables and its `alembic_version` live in the schema named after the
+service; on SQLite in the service's own file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
+
+
+def alembic_config(*, service: str, migrations_dir: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("file_template", FILE_TEMPLATE)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["service"] = service
+    return config
+
+
+def upgrade(*, service: str, migrations_dir: Path, url: str, revision: str = "head") -> None:
+    """Brings the service's database to `revision` (blocking: call from a thread inside a loop)."""
+    _ensure_sqlite_folder(url)
+    command.upgrade(alembic_config(service=service, migrations_dir=migrations_dir, url=url), revision)
+
+
+def downgrade(*, service: str, migrations_dir: Path, url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(service=service, migrations_dir=migrations_dir, url=url), revision)
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def run_migrations(metadata: MetaData) -> None:
+    """The body of every service's `env.py`."""
+    config = context.config
+    service: str = config.attributes["service"]
+    url = config.get_main_option("sqlalchemy.url") or ""
+    is_postgres = make_url(url).get_backend_name() == "postgresql"
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True,
+                          version_table_schema=service if is_postgres else None)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def migrate(connection: Connection) -> None:
+        if is_postgres:
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{service}"'))
+            connection.execute(text(f'SET search_path TO "{service}"'))
+            connection.commit()
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=service if is_postgres else None,
+            render_as_batch=not is_postgres,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = async_engine_from_config(
+            config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+        )
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(run())

@@ -1,0 +1,54 @@
+"""Settings shared by every service; each service subclasses `ServiceSettings` with its own prefix.
+
+A service reads `<PREFIX>_DATABASE_URL` first, then the suite-wide `DATABASE_URL`, then falls back to
+the embedded default: one SQLite file per service under `DATA_DIR`. `BROKER_URL` unset means the
+in-process event transport (the embedded default); an `amqp://` URL means RabbitMQ.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("DATA_DIR", "./var")).resolve()
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings; subclasses set `service_name` and `env_prefix`."""
+
+    service_name: ClassVar[str] = "service"
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str | None = None
+    broker_url: str | None = Field(default=None)
+    jwt_issuer: str = "homecare-suite"
+    jwt_audience: str = "homecare-suite-api"
+    jwt_public_key: str | None = None
+    event_exchange: str = "homecare.events"
+    outbox_poll_seconds: float = 0.5
+    consumer_max_attempts: int = 5
+    consumer_retry_base_seconds: float = 0.5
+    log_level: str = "INFO"
+
+    def resolved_database_url(self) -> str:
+        """The service's own database URL (a schema of the shared server, or its own SQLite file)."""
+        url = self.database_url or os.environ.get("DATABASE_URL")
+        if url:
+            return url
+        return f"sqlite+aiosqlite:///{data_dir() / (self.service_name + '.db')}"
+
+    def resolved_broker_url(self) -> str | None:
+        return self.broker_url or os.environ.get("BROKER_URL") or None
+
+    def resolved_jwt_public_key(self) -> str:
+        if self.jwt_public_key:
+            return self.jwt_public_key
+        from shared.keys import load_or_create_keypair
+
+        return load_or_create_keypair().public_pem
