@@ -24,7 +24,7 @@ run: install migrate
 	DEMO_DATA=$${DEMO_DATA:-1} $(PY) -m uvicorn services.suite:create_suite_app --factory \
 		--host 127.0.0.1 --port $(PORT) --no-access-log
 
-test: install
+test: install lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -7,14 +7,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.brokerage import app as brokerage
-from services.gateway import app as gateway
-from services.packages import app as packages
-from services.providers import app as providers
-from services.quality import app as quality
 from services.brokerage.settings import BrokerageSettings
+from services.gateway import app as gateway
 from services.gateway.settings import GatewaySettings
+from services.packages import app as packages
 from services.packages.settings import PackagesSettings
+from services.providers import app as providers
 from services.providers.settings import ProvidersSettings
+from services.quality import app as quality
 from services.quality.settings import QualitySettings
 from shared import migrations
 from shared.settings import ServiceSettings

@@ -145,9 +145,8 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     title = {404: "Not found", 405: "Method not allowed", 401: "Authentication is required"}.get(
         exc.status_code, "Request failed"
     )
-    return problem_response(
-        exc.status_code, "http-" + str(exc.status_code), title, str(exc.detail), headers=exc.headers
-    )
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(exc.status_code, "http-" + str(exc.status_code), title, str(exc.detail), headers=headers)
 
 
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:

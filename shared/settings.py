@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,15 +36,24 @@ class ServiceSettings(BaseSettings):
     consumer_retry_base_seconds: float = 0.5
     log_level: str = "INFO"
 
+    @model_validator(mode="after")
+    def _suite_wide_defaults(self) -> Self:
+        """Resolved once, when the settings are made, so a running service never rereads the env."""
+        self.database_url = (
+            self.database_url
+            or os.environ.get("DATABASE_URL")
+            or f"sqlite+aiosqlite:///{data_dir() / (self.service_name + '.db')}"
+        )
+        self.broker_url = self.broker_url or os.environ.get("BROKER_URL") or None
+        return self
+
     def resolved_database_url(self) -> str:
         """The service's own database URL (a schema of the shared server, or its own SQLite file)."""
-        url = self.database_url or os.environ.get("DATABASE_URL")
-        if url:
-            return url
-        return f"sqlite+aiosqlite:///{data_dir() / (self.service_name + '.db')}"
+        assert self.database_url is not None
+        return self.database_url
 
     def resolved_broker_url(self) -> str | None:
-        return self.broker_url or os.environ.get("BROKER_URL") or None
+        return self.broker_url
 
     def resolved_jwt_public_key(self) -> str:
         if self.jwt_public_key:

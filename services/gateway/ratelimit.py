@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 
+from shared.auth import TokenVerifier
 from shared.errors import SuiteError, TooManyRequests
 
 
@@ -52,7 +53,8 @@ def rate_limit_key(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token:
         try:
-            return "sub:" + request.app.state.token_verifier.verify(token).subject
+            verifier: TokenVerifier = request.app.state.token_verifier
+            return "sub:" + verifier.verify(token).subject
         except SuiteError:
             pass
     return "addr:" + (request.client.host if request.client else "unknown")

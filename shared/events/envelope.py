@@ -7,6 +7,7 @@ between services, so a consumer never imports the producing service's code.
 
 from __future__ import annotations
 
+import builtins
 import contextvars
 import uuid
 from datetime import UTC, datetime
@@ -26,6 +27,9 @@ class Event(BaseModel):
     event_type: ClassVar[str]
 
 
+E = TypeVar("E", bound=Event)
+
+
 class EventEnvelope(BaseModel):
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str
@@ -43,11 +47,8 @@ class EventEnvelope(BaseModel):
             payload=event.model_dump(mode="json"),
         )
 
-    def payload_as(self, model: type[E]) -> E:
+    def payload_as(self, model: builtins.type[E]) -> E:
         return model.model_validate(self.payload)
-
-
-E = TypeVar("E", bound=Event)
 
 
 class UnknownEventType(KeyError):

@@ -183,7 +183,7 @@ class RabbitTransport:
         await main.consume(on_message, no_ack=False)
 
     async def _deliver(self, subscription: _Subscription, message: AbstractIncomingMessage) -> None:
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))  # type: ignore[call-overload]
+        attempt = _attempt_of(message)
         delivery = Delivery(
             message_id=message.message_id or "",
             routing_key=message.routing_key or "",
@@ -272,6 +272,11 @@ class RabbitTransport:
         if self._connection is not None:
             await self._connection.close()
         self._connected.clear()
+
+
+def _attempt_of(message: AbstractIncomingMessage) -> int:
+    value = (message.headers or {}).get(ATTEMPT_HEADER, 1)
+    return value if isinstance(value, int) and value > 0 else 1
 
 
 async def _settle(operation: Any) -> None:

@@ -8,6 +8,7 @@ from services.gateway.admin.schemas import ClientCreate, ClientCreated, ClientOu
 from services.gateway.auth.models import Client, User
 from services.gateway.deps import AdminPrincipal
 from services.gateway.ratelimit import RateLimited
+from shared.auth import Role
 from shared.db import SessionDep
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, problem_responses
 
@@ -30,7 +31,7 @@ def _user_out(user: User) -> UserOut:
 
 
 def _client_out(client: Client) -> ClientOut:
-    return ClientOut(client_id=client.id, name=client.name, roles=client.roles,  # type: ignore[arg-type]
+    return ClientOut(client_id=client.id, name=client.name, roles=[Role(role) for role in client.roles],
                      provider_id=client.provider_id, active=client.active)
 
 

@@ -42,9 +42,10 @@ async def authenticate_client(session: AsyncSession, *, client_id: str, client_s
 
 async def ensure_still_active(session: AsyncSession, principal: Principal) -> None:
     """Revoking a client or disabling a user takes effect at once, not when the token expires."""
-    model: type[User] | type[Client] = Client if principal.kind == "client" else User
     subject = _as_uuid(principal.subject)
-    account = await session.get(model, subject) if subject else None
+    account: User | Client | None = None
+    if subject is not None:
+        account = await session.get(Client if principal.kind == "client" else User, subject)
     if account is None or not account.active:
         raise Unauthorized("The token's account is no longer active.")
 

@@ -1,0 +1,98 @@
+"""Routing through the gateway, request ids, rate limits, health, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.gateway.proxy import ROUTES
+from services.gateway.ratelimit import TokenBucketLimiter
+from tests.harness import Backend, Suite, running_suite
+
+
+async def test_every_response_carries_a_request_id_and_echoes_the_callers(suite: Suite) -> None:
+    fresh = await suite.http.get("/health/live")
+    assert len(fresh.headers["x-request-id"]) >= 16
+    echoed = await suite.http.get("/health/live", headers={"X-Request-ID": "ledger-run-42"})
+    assert echoed.headers["x-request-id"] == "ledger-run-42"
+    unsafe = await suite.http.get("/health/live", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_the_request_id_travels_to_the_owning_service(suite: Suite) -> None:
+    answer = await suite.http.get("/api/v1/referrals/unknown", headers={
+        **await suite.staff("broker"), "X-Request-ID": "trace-me-1"})
+    assert answer.headers["x-request-id"] == "trace-me-1"
+    metrics = await suite.app.state.upstreams["brokerage"].get("/metrics")
+    assert 'service="brokerage"' in metrics.text
+    assert "/api/v1" in metrics.text or "unmatched" in metrics.text
+
+
+@pytest.mark.parametrize(("path", "service"), sorted(ROUTES.items()))
+def test_each_public_path_has_one_owning_service(path: str, service: str) -> None:
+    assert service in {"brokerage", "providers", "packages", "quality"}
+
+
+async def test_an_unknown_api_path_is_a_404_problem(suite: Suite) -> None:
+    answer = await suite.http.get("/api/v1/nowhere", headers=await suite.staff("broker"))
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_proxied_paths_need_a_token(suite: Suite) -> None:
+    answer = await suite.http.get("/api/v1/referrals")
+    assert answer.status_code == 401
+    assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_readiness_checks_database_broker_and_services(suite: Suite) -> None:
+    answer = await suite.http.get("/health/ready")
+    assert answer.status_code == 200
+    checks = answer.json()["checks"]
+    assert checks["database"] is True
+    assert checks["broker"] is True
+    assert {"service:brokerage", "service:providers", "service:packages", "service:quality"} <= set(checks)
+
+
+async def test_metrics_are_prometheus_text(suite: Suite) -> None:
+    await suite.http.get("/health/live")
+    answer = await suite.http.get("/metrics")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    assert "http_requests_total" in answer.text
+
+
+async def test_the_openapi_document_covers_the_gateway_and_every_service(suite: Suite) -> None:
+    answer = await suite.http.get("/openapi.json")
+    assert answer.status_code == 200
+    document = answer.json()
+    assert "/api/v1/auth/token" in document["paths"]
+    assert "/api/v1/admin/clients" in document["paths"]
+
+
+async def test_a_client_over_its_rate_limit_gets_429_with_retry_after(embedded_backend: Backend) -> None:
+    async with running_suite(embedded_backend, GATEWAY_RATE_LIMIT_PER_MINUTE="60",
+                             GATEWAY_RATE_LIMIT_BURST="5") as suite:
+        broker = await suite.staff("broker")
+        codes = [(await suite.http.get("/api/v1/referrals", headers=broker)).status_code for _ in range(8)]
+        assert 429 in codes
+        limited = await suite.http.get("/api/v1/referrals", headers=broker)
+        assert limited.status_code == 429
+        assert limited.headers["content-type"].startswith("application/problem+json")
+        assert int(limited.headers["retry-after"]) >= 1
+
+
+def test_the_token_bucket_refills_at_its_rate() -> None:
+    limiter = TokenBucketLimiter(per_minute=60, burst=2)
+    assert limiter.retry_after("a", now=0.0) == 0
+    assert limiter.retry_after("a", now=0.0) == 0
+    assert limiter.retry_after("a", now=0.0) == pytest.approx(1.0)
+    assert limiter.retry_after("b", now=0.0) == 0
+    assert limiter.retry_after("a", now=1.0) == 0
+
+
+def test_the_token_bucket_forgets_refilled_clients_to_bound_memory() -> None:
+    limiter = TokenBucketLimiter(per_minute=60, burst=1, max_keys=2)
+    limiter.retry_after("a", now=0.0)
+    limiter.retry_after("b", now=0.0)
+    limiter.retry_after("c", now=10.0)
+    assert len(limiter._buckets) <= 2

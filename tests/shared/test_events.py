@@ -1,0 +1,188 @@
+"""The event backbone on both transports: outbox, relay, inbox, retries and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.quality.models import AUDIT_TABLE, EVENT_TABLES
+from shared.audit import record_audit
+from shared.db import Database
+from shared.events.consumer import Consumer, EventHandlers
+from shared.events.envelope import Event, EventEnvelope, register_event
+from shared.events.outbox import OutboxRelay, record_event
+from shared.events.rabbitmq import RabbitTransport
+from shared.events.transport import Delivery, InProcessTransport, Transport
+from tests.harness import Backend, eventually
+
+
+@register_event
+class Pinged(Event):
+    event_type = "test.pinged.v1"
+    number: int
+
+
+@register_event
+class Poisoned(Event):
+    event_type = "test.poisoned.v1"
+    number: int
+
+
+@dataclass
+class Bus:
+    database: Database
+    transport: Transport
+    handlers: EventHandlers
+    queue: str
+    applied: list[int]
+
+    def relay(self) -> OutboxRelay:
+        return OutboxRelay(database=self.database, tables=EVENT_TABLES, transport=self.transport,
+                           poll_seconds=0.05)
+
+    def consumer(self) -> Consumer:
+        return Consumer(database=self.database, tables=EVENT_TABLES, handlers=self.handlers)
+
+    async def subscribe(self) -> None:
+        await self.transport.subscribe(queue=self.queue, routing_keys=self.handlers.event_types(),
+                                       handler=self.consumer().handle)
+
+    async def write(self, *events: Event, commit: bool = True) -> None:
+        async with self.database.sessionmaker() as session:
+            for event in events:
+                await record_event(session, event)
+            if commit:
+                await session.commit()
+            else:
+                await session.rollback()
+
+    async def effects(self) -> int:
+        """Rows the handlers wrote (in the audit log, in the handler's own transaction)."""
+        async with self.database.sessionmaker() as session:
+            count = await session.scalar(select(func.count()).select_from(AUDIT_TABLE))
+        return int(count or 0)
+
+
+def _transport(backend: Backend) -> Transport:
+    retry = backend.retry
+    if backend.broker_url:
+        return RabbitTransport(backend.broker_url, exchange=f"test.{uuid.uuid4().hex[:8]}", retry=retry)
+    return InProcessTransport(retry)
+
+
+@pytest.fixture
+async def bus(backend: Backend) -> AsyncIterator[Bus]:
+    database = Database(backend.database_url_of("quality"), schema="quality", session_info={
+        "service": "quality", "event_tables": EVENT_TABLES, "audit_table": AUDIT_TABLE})
+    transport = _transport(backend)
+    await transport.start()
+    if isinstance(transport, RabbitTransport):
+        await transport.wait_connected(30)
+    applied: list[int] = []
+    handlers = EventHandlers()
+
+    @handlers.on(Pinged.event_type)
+    async def apply_ping(session: AsyncSession, envelope: EventEnvelope) -> None:
+        ping = envelope.payload_as(Pinged)
+        applied.append(ping.number)
+        await record_audit(session, actor=None, action="test.applied", entity_type="ping",
+                           entity_id=ping.number)
+
+    @handlers.on(Poisoned.event_type)
+    async def always_fail(_session: AsyncSession, _envelope: EventEnvelope) -> None:
+        raise RuntimeError("this handler never succeeds")
+
+    yield Bus(database=database, transport=transport, handlers=handlers,
+              queue=f"test-{uuid.uuid4().hex[:8]}.events", applied=applied)
+    await transport.close()
+    await database.dispose()
+
+
+async def test_an_event_written_in_a_rolled_back_transaction_is_never_published(bus: Bus) -> None:
+    await bus.subscribe()
+    await bus.write(Pinged(number=1), commit=False)
+    await bus.write(Pinged(number=2))
+    assert await bus.relay().relay_once() == 1
+    await eventually(lambda: bus.applied == [2])
+    await asyncio.sleep(0.2)
+    assert bus.applied == [2]
+    assert await bus.relay().relay_once() == 0
+
+
+async def test_events_are_delivered_in_order_and_applied_once(bus: Bus) -> None:
+    await bus.subscribe()
+    await bus.write(*(Pinged(number=n) for n in range(20)))
+    relay = bus.relay()
+    relay.start()
+    try:
+        await eventually(lambda: len(bus.applied) == 20)
+    finally:
+        await relay.stop()
+    assert sorted(bus.applied) == list(range(20))
+    assert await bus.effects() == 20
+
+
+async def test_a_redelivered_event_is_applied_once(bus: Bus) -> None:
+    envelope = EventEnvelope.wrap(Pinged(number=7), source="test")
+    delivery = Delivery(message_id=str(envelope.id), routing_key=envelope.type,
+                        body=envelope.model_dump_json().encode())
+    consumer = bus.consumer()
+    await consumer.handle(delivery)
+    await consumer.handle(delivery)
+    await asyncio.gather(consumer.handle(delivery), consumer.handle(delivery))
+    assert bus.applied == [7]
+    assert await bus.effects() == 1
+
+
+async def test_the_same_message_published_twice_is_applied_once(bus: Bus) -> None:
+    await bus.subscribe()
+    envelope = EventEnvelope.wrap(Pinged(number=3), source="test")
+    for _ in range(2):
+        await bus.transport.publish(routing_key=envelope.type, body=envelope.model_dump_json().encode(),
+                                    message_id=str(envelope.id))
+    await eventually(lambda: bus.applied == [3])
+    await asyncio.sleep(0.3)
+    assert await bus.effects() == 1
+
+
+async def test_two_relays_at_once_publish_every_event_and_consumers_apply_each_once(bus: Bus) -> None:
+    await bus.subscribe()
+    await bus.write(*(Pinged(number=n) for n in range(200)))
+    relays = [bus.relay(), bus.relay()]
+    for relay in relays:
+        relay.start()
+    try:
+        await eventually(lambda: len(set(bus.applied)) == 200, timeout=30)
+        await asyncio.sleep(0.3)
+    finally:
+        for relay in relays:
+            await relay.stop()
+    assert sorted(bus.applied) == list(range(200))
+    assert await bus.effects() == 200
+    assert await relays[0].pending() == 0
+
+
+async def test_a_failing_handler_ends_in_the_dead_letter_queue_without_blocking_the_rest(bus: Bus) -> None:
+    await bus.subscribe()
+    await bus.write(Poisoned(number=1), *(Pinged(number=n) for n in range(5)))
+    assert await bus.relay().relay_once() == 6
+    await eventually(lambda: len(bus.applied) == 5)
+    dead = await eventually(lambda: bus.transport.dead_letters(bus.queue), timeout=15)
+    assert [EventEnvelope.model_validate_json(d.body).type for d in dead] == [Poisoned.event_type]
+    assert await bus.effects() == 5
+
+
+async def test_an_unreadable_message_goes_straight_to_the_dead_letter_queue(bus: Bus) -> None:
+    await bus.subscribe()
+    await bus.transport.publish(routing_key=Pinged.event_type, body=b"not json", message_id="junk")
+    await bus.write(Pinged(number=9))
+    await bus.relay().relay_once()
+    await eventually(lambda: bus.applied == [9])
+    dead = await eventually(lambda: bus.transport.dead_letters(bus.queue))
+    assert [d.body for d in dead] == [b"not json"]
