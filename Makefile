@@ -28,8 +28,8 @@ test: install lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(PY) -m ruff check shared services tests
-	$(PY) -m mypy shared services
+	$(PY) -m ruff check shared services tests bench
+	$(PY) -m mypy shared services bench
 
 bench: install
 	$(PY) -m bench

@@ -7,15 +7,15 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI, Request
-from sqlalchemy import Table
 
 from shared.auth import TokenVerifier
 from shared.db import Database
 from shared.errors import install_problem_handlers
 from shared.events.consumer import EventHandlers
 from shared.events.runtime import ServiceEvents, create_transport
-from shared.events.tables import EventTables
 from shared.events.transport import Transport
+from shared.idempotency import IdempotencyMiddleware
+from shared.infra import InfraTables
 from shared.observability import (
     Metrics,
     ReadinessCheck,
@@ -33,8 +33,7 @@ class ServiceSpec:
     name: str
     title: str
     settings: ServiceSettings
-    event_tables: EventTables
-    audit_table: Table
+    infra: InfraTables
     routers: Sequence[APIRouter] = ()
     handlers: EventHandlers = field(default_factory=EventHandlers)
     description: str = ""
@@ -55,18 +54,14 @@ def create_service_app(spec: ServiceSpec, *, transport: Transport | None = None)
         database = Database(
             spec.settings.resolved_database_url(),
             schema=spec.name,
-            session_info={
-                "service": spec.name,
-                "event_tables": spec.event_tables,
-                "audit_table": spec.audit_table,
-            },
+            session_info=spec.infra.session_info(spec.name),
         )
         owned = transport is None
         bus = transport or create_transport(spec.settings)
         events = ServiceEvents(
             service=spec.name,
             database=database,
-            tables=spec.event_tables,
+            tables=spec.infra.events,
             transport=bus,
             handlers=spec.handlers,
             poll_seconds=spec.settings.outbox_poll_seconds,
@@ -99,6 +94,7 @@ def create_service_app(spec: ServiceSpec, *, transport: Transport | None = None)
     app.state.metrics = Metrics(spec.name)
     install_problem_handlers(app)
     app.state.metrics.install(app)
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router(readiness_checks))
     for router in spec.routers:

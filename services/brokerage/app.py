@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.brokerage.models import AUDIT_TABLE, EVENT_TABLES
+from services.brokerage.models import INFRA
 from services.brokerage.settings import BrokerageSettings
 from shared.app import ServiceSpec, create_service_app
 from shared.events.transport import Transport
@@ -17,8 +17,7 @@ def build_spec(settings: BrokerageSettings | None = None) -> ServiceSpec:
         name="brokerage",
         title="Brokerage: referrals, the cascade, offers",
         settings=settings or BrokerageSettings(),
-        event_tables=EVENT_TABLES,
-        audit_table=AUDIT_TABLE,
+        infra=INFRA,
     )
 
 

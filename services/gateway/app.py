@@ -12,7 +12,7 @@ from services.gateway import openapi, proxy
 from services.gateway.admin.router import router as admin_router
 from services.gateway.admin.service import set_admin_password
 from services.gateway.auth.router import router as auth_router
-from services.gateway.models import AUDIT_TABLE, EVENT_TABLES
+from services.gateway.models import INFRA
 from services.gateway.ratelimit import TokenBucketLimiter
 from services.gateway.settings import GatewaySettings
 from shared.app import ServiceSpec, create_service_app
@@ -66,8 +66,7 @@ def create_app(
         name="gateway",
         title="Home care commissioning and brokerage suite",
         settings=settings,
-        event_tables=EVENT_TABLES,
-        audit_table=AUDIT_TABLE,
+        infra=INFRA,
         routers=[auth_router, admin_router, openapi.router, proxy.router],
         extra_lifespan=_gateway_lifespan(settings, embedded_apps),
         openapi_url=None,

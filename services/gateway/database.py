@@ -1,8 +1,7 @@
-"""The gateway's own tables: staff users and machine clients, its outbox and inbox, its audit log."""
+"""The gateway's own tables: staff users and machine clients, its outbox and inbox, audit log, idempotency keys."""
 
-from shared.audit import audit_table
 from shared.db import ServiceBase, new_metadata
-from shared.events.tables import event_tables
+from shared.infra import infra_tables
 
 
 class Base(ServiceBase):
@@ -10,5 +9,4 @@ class Base(ServiceBase):
     metadata = new_metadata()
 
 
-EVENT_TABLES = event_tables(Base.metadata)
-AUDIT_TABLE = audit_table(Base.metadata)
+INFRA = infra_tables(Base.metadata)

@@ -1,6 +1,6 @@
 """Every table of the gateway, imported here so Alembic sees the whole metadata."""
 
 from services.gateway.auth.models import Client, User
-from services.gateway.database import AUDIT_TABLE, EVENT_TABLES, Base
+from services.gateway.database import INFRA, Base
 
-__all__ = ["AUDIT_TABLE", "EVENT_TABLES", "Base", "Client", "User"]
+__all__ = ["INFRA", "Base", "Client", "User"]

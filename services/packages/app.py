@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.packages.models import AUDIT_TABLE, EVENT_TABLES
+from services.packages.models import INFRA
 from services.packages.settings import PackagesSettings
 from shared.app import ServiceSpec, create_service_app
 from shared.events.transport import Transport
@@ -17,8 +17,7 @@ def build_spec(settings: PackagesSettings | None = None) -> ServiceSpec:
         name="packages",
         title="Packages: cost of care, contributions, visits, invoices",
         settings=settings or PackagesSettings(),
-        event_tables=EVENT_TABLES,
-        audit_table=AUDIT_TABLE,
+        infra=INFRA,
     )
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.providers.models import AUDIT_TABLE, EVENT_TABLES
+from services.providers.models import INFRA
 from services.providers.settings import ProvidersSettings
 from shared.app import ServiceSpec, create_service_app
 from shared.events.transport import Transport
@@ -17,8 +17,7 @@ def build_spec(settings: ProvidersSettings | None = None) -> ServiceSpec:
         name="providers",
         title="Provider registry: areas, providers, contracts, ratings, embargoes, capacity",
         settings=settings or ProvidersSettings(),
-        event_tables=EVENT_TABLES,
-        audit_table=AUDIT_TABLE,
+        infra=INFRA,
     )
 
 

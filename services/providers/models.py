@@ -1,5 +1,5 @@
 """Every table of the service, imported here so Alembic sees the whole metadata."""
 
-from services.providers.database import AUDIT_TABLE, EVENT_TABLES, Base
+from services.providers.database import INFRA, Base
 
-__all__ = ["AUDIT_TABLE", "EVENT_TABLES", "Base"]
+__all__ = ["INFRA", "Base"]

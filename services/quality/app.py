@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.quality.models import AUDIT_TABLE, EVENT_TABLES
+from services.quality.models import INFRA
 from services.quality.settings import QualitySettings
 from shared.app import ServiceSpec, create_service_app
 from shared.events.transport import Transport
@@ -17,8 +17,7 @@ def build_spec(settings: QualitySettings | None = None) -> ServiceSpec:
         name="quality",
         title="Quality: concerns, monitoring, risk matrix, action plans",
         settings=settings or QualitySettings(),
-        event_tables=EVENT_TABLES,
-        audit_table=AUDIT_TABLE,
+        infra=INFRA,
     )
 
 

@@ -190,9 +190,10 @@ async def test_every_admin_change_is_audited_without_secrets(suite: Suite) -> No
     async with suite.app.state.db.sessionmaker() as session:
         from sqlalchemy import select
 
-        from services.gateway.models import AUDIT_TABLE
-        rows = (await session.execute(select(AUDIT_TABLE).where(
-            AUDIT_TABLE.c.entity_id == created["client_id"]).order_by(AUDIT_TABLE.c.id))).all()
+        from services.gateway.models import INFRA
+        audit = INFRA.audit
+        rows = (await session.execute(select(audit).where(
+            audit.c.entity_id == created["client_id"]).order_by(audit.c.id))).all()
     assert [row.action for row in rows] == ["client.created", "client.revoked"]
     assert all(row.actor != "system" and row.at is not None for row in rows)
     assert created["client_secret"] not in " ".join(str(row.after) for row in rows)

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from services.quality.models import AUDIT_TABLE, EVENT_TABLES
+from services.quality.models import INFRA
 from shared.db import Database
 from shared.events.outbox import OutboxRelay, record_event
 from shared.events.rabbitmq import RabbitTransport
@@ -21,8 +21,8 @@ async def test_with_the_broker_stopped_writes_commit_and_are_delivered_once_it_i
     pg_backend: Backend,
 ) -> None:
     assert pg_backend.broker_url
-    database = Database(pg_backend.database_url_of("quality"), schema="quality", session_info={
-        "service": "quality", "event_tables": EVENT_TABLES, "audit_table": AUDIT_TABLE})
+    database = Database(pg_backend.database_url_of("quality"), schema="quality",
+                        session_info=INFRA.session_info("quality"))
     transport = RabbitTransport(pg_backend.broker_url, exchange=f"test.{uuid.uuid4().hex[:8]}",
                                 retry=pg_backend.retry)
     received: list[str] = []
@@ -34,7 +34,7 @@ async def test_with_the_broker_stopped_writes_commit_and_are_delivered_once_it_i
     await transport.wait_connected(30)
     await transport.subscribe(queue=f"outage-{uuid.uuid4().hex[:6]}", routing_keys=[Pinged.event_type],
                               handler=collect)
-    relay = OutboxRelay(database=database, tables=EVENT_TABLES, transport=transport, poll_seconds=0.05,
+    relay = OutboxRelay(database=database, tables=INFRA.events, transport=transport, poll_seconds=0.05,
                         max_backoff_seconds=0.5)
     relay.start()
     try:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.quality.models import AUDIT_TABLE, EVENT_TABLES
+from services.quality.models import INFRA
 from shared.audit import record_audit
 from shared.db import Database
 from shared.events.consumer import Consumer, EventHandlers
@@ -43,11 +43,11 @@ class Bus:
     applied: list[int]
 
     def relay(self) -> OutboxRelay:
-        return OutboxRelay(database=self.database, tables=EVENT_TABLES, transport=self.transport,
+        return OutboxRelay(database=self.database, tables=INFRA.events, transport=self.transport,
                            poll_seconds=0.05)
 
     def consumer(self) -> Consumer:
-        return Consumer(database=self.database, tables=EVENT_TABLES, handlers=self.handlers)
+        return Consumer(database=self.database, tables=INFRA.events, handlers=self.handlers)
 
     async def subscribe(self) -> None:
         await self.transport.subscribe(queue=self.queue, routing_keys=self.handlers.event_types(),
@@ -65,7 +65,7 @@ class Bus:
     async def effects(self) -> int:
         """Rows the handlers wrote (in the audit log, in the handler's own transaction)."""
         async with self.database.sessionmaker() as session:
-            count = await session.scalar(select(func.count()).select_from(AUDIT_TABLE))
+            count = await session.scalar(select(func.count()).select_from(INFRA.audit))
         return int(count or 0)
 
 
@@ -78,8 +78,8 @@ def _transport(backend: Backend) -> Transport:
 
 @pytest.fixture
 async def bus(backend: Backend) -> AsyncIterator[Bus]:
-    database = Database(backend.database_url_of("quality"), schema="quality", session_info={
-        "service": "quality", "event_tables": EVENT_TABLES, "audit_table": AUDIT_TABLE})
+    database = Database(backend.database_url_of("quality"), schema="quality",
+                        session_info=INFRA.session_info("quality"))
     transport = _transport(backend)
     await transport.start()
     if isinstance(transport, RabbitTransport):

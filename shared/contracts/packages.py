@@ -1,0 +1,93 @@
+"""Events of packages: commissioned packages, delivered visits, invoices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+
+from pydantic import BaseModel, Field
+
+from shared.contracts.brokerage import ScheduledVisit
+from shared.events.envelope import Event, register_event
+from shared.money import Hours, Money
+
+
+class PackageFacts(BaseModel):
+    package_id: uuid.UUID
+    referral_id: uuid.UUID | None
+    client_ref: str
+    provider_id: uuid.UUID
+    area: str
+    status: str
+    weekly_hours: Hours
+    weekly_cost: Money
+    visits: list[ScheduledVisit]
+    effective_from: date
+
+
+@register_event
+class PackageCreated(Event):
+    event_type = "packages.package.created.v1"
+    package: PackageFacts
+
+
+@register_event
+class PackageChanged(Event):
+    event_type = "packages.package.changed.v1"
+    package: PackageFacts
+
+
+@register_event
+class PackageSuspended(Event):
+    event_type = "packages.package.suspended.v1"
+    package: PackageFacts
+    reason: str = ""
+
+
+@register_event
+class PackageResumed(Event):
+    event_type = "packages.package.resumed.v1"
+    package: PackageFacts
+
+
+@register_event
+class PackageEnded(Event):
+    event_type = "packages.package.ended.v1"
+    package: PackageFacts
+    reason: str = ""
+
+
+class VisitFacts(BaseModel):
+    """A delivered (or missed) visit as the provider reported it."""
+
+    visit_id: uuid.UUID
+    package_id: uuid.UUID
+    date: date
+    planned_start: time
+    actual_start: time | None
+    planned_minutes: int
+    actual_minutes: int | None
+    carers: int
+    missed: bool
+    late_by_minutes: int = Field(ge=0, description="0 when on time or missed")
+
+
+@register_event
+class VisitsRecorded(Event):
+    """A batch of delivered-visit reports newly recorded (replays of known visit ids are left out)."""
+
+    event_type = "packages.visits.recorded.v1"
+    provider_id: uuid.UUID
+    visits: list[VisitFacts]
+
+
+@register_event
+class InvoiceIssued(Event):
+    event_type = "packages.invoice.issued.v1"
+    invoice_id: uuid.UUID
+    number: str
+    provider_id: uuid.UUID
+    period_start: date
+    period_end: date
+    total: Money
+    issued_at: datetime
