@@ -1,7 +1,7 @@
 """The whole suite in one process (the embedded default of `make run`).
 
 Every service keeps its own database (a SQLite file each under DATA_DIR unless DATABASE_URL is set)
-and its own outbox and inbox; they share one event transport: in process, or RabbitMQ when
+and its own outbox and inbox; they share one event transport: the local broker (DATA_DIR/events.db), or RabbitMQ when
 BROKER_URL is set. The gateway reaches the services in process.
 
     uvicorn services.suite:create_suite_app --factory

@@ -61,7 +61,7 @@ class Database:
         if self.url.database and self.url.database != ":memory:":
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(self.url, poolclass=NullPool, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "connect", configure_sqlite)
         return engine
 
     async def ping(self) -> bool:
@@ -76,7 +76,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers run beside the writer; busy_timeout makes writers queue instead of failing."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -2,7 +2,7 @@
 
 A service reads `<PREFIX>_DATABASE_URL` first, then the suite-wide `DATABASE_URL`, then falls back to
 the embedded default: one SQLite file per service under `DATA_DIR`. `BROKER_URL` unset means the
-in-process event transport (the embedded default); an `amqp://` URL means RabbitMQ.
+local broker (a SQLite file under `DATA_DIR`, the embedded default); an `amqp://` URL means RabbitMQ.
 """
 
 from __future__ import annotations

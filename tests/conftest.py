@@ -1,4 +1,4 @@
-"""Fixtures: both backends (embedded SQLite + in-process events, PostgreSQL + RabbitMQ), migrated once
+"""Fixtures: both backends (embedded: SQLite + the local broker; PostgreSQL + RabbitMQ), migrated once
 per run and emptied before each test."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The whole suite in the test process, on the embedded default or on PostgreSQL and RabbitMQ.
+"""The whole suite in the test process: embedded default (SQLite, local broker) or PostgreSQL + RabbitMQ.
 
 Databases are migrated once per run and emptied between tests; each test gets a fresh suite app
-(its own transport, relays and consumers), reached through the gateway with httpx over ASGI.
+(its own transport connection, relays and consumers), reached through the gateway with httpx over ASGI.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from services.packages.models import Base as PackagesBase
 from services.providers.models import Base as ProvidersBase
 from services.quality.models import Base as QualityBase
 from services.suite import create_suite_app
+from shared.events.local import forget_everything
 from shared.events.transport import RetryPolicy
 
 ADMIN_PASSWORD = "test-admin-password"
@@ -96,6 +97,7 @@ async def migrate_backend(backend: Backend) -> None:
 
 
 async def empty_databases(backend: Backend) -> None:
+    await forget_everything(backend.data_dir / "events.db")
     for service, metadata in METADATA.items():
         engine = create_async_engine(backend.database_url_of(service))
         try:

@@ -6,10 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
 from shared.events.consumer import Consumer, EventHandlers
+from shared.events.local import LocalTransport
 from shared.events.outbox import OutboxRelay
 from shared.events.tables import EventTables
-from shared.events.transport import InProcessTransport, RetryPolicy, Transport
-from shared.settings import ServiceSettings
+from shared.events.transport import RetryPolicy, Transport
+from shared.settings import ServiceSettings, data_dir
 
 
 def create_transport(settings: ServiceSettings) -> Transport:
@@ -18,7 +19,7 @@ def create_transport(settings: ServiceSettings) -> Transport:
     )
     url = settings.resolved_broker_url()
     if url is None:
-        return InProcessTransport(retry)
+        return LocalTransport(data_dir() / "events.db", retry=retry)
     from shared.events.rabbitmq import RabbitTransport
 
     return RabbitTransport(url, exchange=settings.event_exchange, retry=retry)

@@ -16,9 +16,10 @@ from shared.audit import record_audit
 from shared.db import Database
 from shared.events.consumer import Consumer, EventHandlers
 from shared.events.envelope import Event, EventEnvelope, register_event
+from shared.events.local import LocalTransport
 from shared.events.outbox import OutboxRelay, record_event
 from shared.events.rabbitmq import RabbitTransport
-from shared.events.transport import Delivery, InProcessTransport, Transport
+from shared.events.transport import Delivery, Transport
 from tests.harness import Backend, eventually
 
 
@@ -73,7 +74,7 @@ def _transport(backend: Backend) -> Transport:
     retry = backend.retry
     if backend.broker_url:
         return RabbitTransport(backend.broker_url, exchange=f"test.{uuid.uuid4().hex[:8]}", retry=retry)
-    return InProcessTransport(retry)
+    return LocalTransport(backend.data_dir / f"events-{uuid.uuid4().hex[:8]}.db", retry=retry)
 
 
 @pytest.fixture
@@ -186,3 +187,53 @@ async def test_an_unreadable_message_goes_straight_to_the_dead_letter_queue(bus:
     await eventually(lambda: bus.applied == [9])
     dead = await eventually(lambda: bus.transport.dead_letters(bus.queue))
     assert [d.body for d in dead] == [b"not json"]
+
+
+async def test_the_local_broker_keeps_messages_across_a_restart(embedded_backend: Backend) -> None:
+    path = embedded_backend.data_dir / f"restart-{uuid.uuid4().hex[:8]}.db"
+    first = LocalTransport(path, retry=embedded_backend.retry)
+    await first.start()
+    await first.declare("keeper.events", [Pinged.event_type])
+    await first.publish(routing_key=Pinged.event_type, body=b"kept", message_id="m-1")
+    await first.close()
+    received: list[bytes] = []
+
+    async def collect(delivery: Delivery) -> None:
+        received.append(delivery.body)
+
+    second = LocalTransport(path, retry=embedded_backend.retry)
+    await second.start()
+    await second.publish(routing_key=Pinged.event_type, body=b"after restart", message_id="m-2")
+    await second.subscribe(queue="keeper.events", routing_keys=[Pinged.event_type], handler=collect)
+    try:
+        await eventually(lambda: received == [b"kept", b"after restart"])
+    finally:
+        await second.close()
+
+
+async def test_a_message_whose_handler_was_interrupted_is_delivered_again(embedded_backend: Backend) -> None:
+    path = embedded_backend.data_dir / f"crash-{uuid.uuid4().hex[:8]}.db"
+    started = asyncio.Event()
+
+    async def hang(_delivery: Delivery) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    crashing = LocalTransport(path, retry=embedded_backend.retry)
+    await crashing.start()
+    await crashing.subscribe(queue="crash.events", routing_keys=[Pinged.event_type], handler=hang)
+    await crashing.publish(routing_key=Pinged.event_type, body=b"in flight", message_id="m-1")
+    await asyncio.wait_for(started.wait(), 10)
+    await crashing.close()
+    received: list[bytes] = []
+
+    async def collect(delivery: Delivery) -> None:
+        received.append(delivery.body)
+
+    restarted = LocalTransport(path, retry=embedded_backend.retry)
+    await restarted.start()
+    await restarted.subscribe(queue="crash.events", routing_keys=[Pinged.event_type], handler=collect)
+    try:
+        await eventually(lambda: received == [b"in flight"])
+    finally:
+        await restarted.close()
