@@ -128,7 +128,7 @@ class LocalTransport:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), timeout=await self._seconds_to_next(queue))
 
-    async def _due(self, queue: str) -> Sequence[Row[Any]]:
+    async def _due(self, queue: str) -> list[Row[Any, Any, Any, Any, Any]]:
         async with self.engine.connect() as connection:
             result = await connection.execute(
                 select(_messages.c.id, _messages.c.message_id, _messages.c.routing_key, _messages.c.body,
@@ -136,7 +136,7 @@ class LocalTransport:
                 .where(_messages.c.queue == queue, _messages.c.dead.is_(False),
                        _messages.c.available_at <= time.time())
                 .order_by(_messages.c.id).limit(self.batch_size))
-            return result.all()
+            return list(result.all())
 
     async def _seconds_to_next(self, queue: str) -> float:
         async with self.engine.connect() as connection:
