@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
@@ -41,6 +43,27 @@ async def record_event(session: AsyncSession, event: Event) -> EventEnvelope:
     return envelope
 
 
+@dataclass(frozen=True)
+class Retention:
+    """Published outbox rows are kept a while for operators; inbox ids long enough that any redelivery
+    (RabbitMQ's, or an operator replaying dead letters within the window) is still recognised."""
+
+    outbox: timedelta = timedelta(hours=72)
+    inbox: timedelta = timedelta(days=30)
+    every_seconds: float = 600.0
+
+
+async def prune_event_tables(database: Database, tables: EventTables, retention: Retention) -> tuple[int, int]:
+    """Deletes published outbox rows and inbox ids older than the retention; never an unpublished row."""
+    now = datetime.now(UTC)
+    async with database.sessionmaker() as session, session.begin():
+        outbox = await session.execute(delete(tables.outbox).where(
+            tables.outbox.c.published_at.is_not(None), tables.outbox.c.published_at < now - retention.outbox))
+        inbox = await session.execute(delete(tables.inbox).where(
+            tables.inbox.c.processed_at < now - retention.inbox))
+    return int(getattr(outbox, "rowcount", 0)), int(getattr(inbox, "rowcount", 0))
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -51,6 +74,7 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         batch_size: int = 200,
         max_backoff_seconds: float = 10.0,
+        retention: Retention | None = None,
     ) -> None:
         self.database = database
         self.tables = tables
@@ -58,6 +82,8 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.max_backoff_seconds = max_backoff_seconds
+        self.retention = retention or Retention()
+        self._next_prune = time.monotonic() + self.retention.every_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -85,8 +111,14 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self.max_backoff_seconds)
                 continue
             backoff = self.poll_seconds
+            await self._prune_when_due()
             if published < self.batch_size:
                 await self._wait_for_work()
+
+    async def _prune_when_due(self) -> None:
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + self.retention.every_seconds
+            await prune_event_tables(self.database, self.tables, self.retention)
 
     async def _wait_for_work(self) -> None:
         with contextlib.suppress(TimeoutError):

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from shared.db import Database
 from shared.events.consumer import Consumer, EventHandlers
 from shared.events.envelope import Event, EventEnvelope, register_event
 from shared.events.local import LocalTransport
-from shared.events.outbox import OutboxRelay, record_event
+from shared.events.outbox import OutboxRelay, Retention, prune_event_tables, record_event
 from shared.events.rabbitmq import RabbitTransport
 from shared.events.transport import Delivery, Transport
 from tests.harness import Backend, eventually
@@ -237,3 +238,17 @@ async def test_a_message_whose_handler_was_interrupted_is_delivered_again(embedd
         await eventually(lambda: received == [b"in flight"])
     finally:
         await restarted.close()
+
+
+async def test_pruning_drops_old_published_events_and_inbox_ids_but_never_unpublished_ones(bus: Bus) -> None:
+    await bus.write(Pinged(number=1), Pinged(number=2))
+    await bus.relay().relay_once()
+    await bus.write(Pinged(number=3))
+    await bus.consumer().handle(Delivery("x", Pinged.event_type, EventEnvelope.wrap(
+        Pinged(number=4), source="test").model_dump_json().encode()))
+    kept = await prune_event_tables(bus.database, INFRA.events, Retention())
+    assert kept == (0, 0)
+    dropped = await prune_event_tables(bus.database, INFRA.events, Retention(
+        outbox=timedelta(seconds=-60), inbox=timedelta(seconds=-60)))
+    assert dropped == (2, 1)
+    assert await bus.relay().pending() == 1
