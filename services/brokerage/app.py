@@ -4,8 +4,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.brokerage.consumers import build_handlers
 from services.brokerage.models import INFRA
+from services.brokerage.offers.router import router as offers_router
+from services.brokerage.referrals.router import router as referrals_router
 from services.brokerage.settings import BrokerageSettings
+from services.brokerage.webhooks.router import router as webhooks_router
+from services.brokerage.workers import background_work
 from shared.app import ServiceSpec, create_service_app
 from shared.events.transport import Transport
 
@@ -13,11 +18,15 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def build_spec(settings: BrokerageSettings | None = None) -> ServiceSpec:
+    settings = settings or BrokerageSettings()
     return ServiceSpec(
         name="brokerage",
         title="Brokerage: referrals, the cascade, offers",
-        settings=settings or BrokerageSettings(),
+        settings=settings,
         infra=INFRA,
+        routers=[referrals_router, offers_router, webhooks_router],
+        handlers=build_handlers(settings),
+        extra_lifespan=background_work(settings),
     )
 
 

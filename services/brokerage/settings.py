@@ -1,10 +1,59 @@
+"""Brokerage settings (env prefix BROKERAGE_): the cascade's policy, offer deadlines and the workers."""
+
+from datetime import timedelta
+from decimal import Decimal
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.brokerage.cascade.domain import Policy, RankingWeights
+from shared.contracts.common import Urgency
 from shared.settings import ServiceSettings
 
 
 class BrokerageSettings(ServiceSettings):
     service_name: ClassVar[str] = "brokerage"
     model_config = SettingsConfigDict(env_prefix="BROKERAGE_", extra="ignore")
+
+    skip_inadequate: bool = Field(default=True, description="Never offer work to a provider rated Inadequate")
+    rank_weight_rating: Decimal = Field(default=Decimal(100), ge=0)
+    rank_weight_spare_capacity: Decimal = Field(default=Decimal(10), ge=0)
+    rank_weight_recent_declines: Decimal = Field(default=Decimal(1), ge=0)
+    recent_declines_days: int = Field(default=28, ge=1, description="Window of declines and expiries counted")
+    unrated_quality_rank: int = Field(default=2, ge=1, le=4, description="Rank given to a provider not yet rated")
+    ramp_up_weeks: int = Field(default=12, ge=0, description="How long a newly admitted provider is ramped up")
+    ramp_up_max_weekly_hours: Decimal = Field(default=Decimal(40), ge=0)
+    deadline_hospital_discharge_minutes: int = Field(default=120, gt=0)
+    deadline_crisis_minutes: int = Field(default=240, gt=0)
+    deadline_routine_minutes: int = Field(default=1440, gt=0)
+    expiry_interval_seconds: float = Field(default=5.0, gt=0)
+    webhook_interval_seconds: float = Field(default=1.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_retry_base_seconds: float = Field(default=2.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    def policy(self) -> Policy:
+        return Policy(
+            skip_inadequate=self.skip_inadequate,
+            weights=RankingWeights(
+                rating=self.rank_weight_rating,
+                spare_capacity=self.rank_weight_spare_capacity,
+                recent_declines=self.rank_weight_recent_declines,
+            ),
+            unrated_quality_rank=self.unrated_quality_rank,
+            ramp_up=timedelta(weeks=self.ramp_up_weeks),
+            ramp_up_max_weekly_hours=self.ramp_up_max_weekly_hours,
+        )
+
+    def declines_window(self) -> timedelta:
+        return timedelta(days=self.recent_declines_days)
+
+    def offer_window(self, urgency: Urgency) -> timedelta:
+        """Hospital discharges get the shortest window (DOMAIN.md: "hospital discharges are short")."""
+        minutes = {
+            Urgency.HOSPITAL_DISCHARGE: self.deadline_hospital_discharge_minutes,
+            Urgency.CRISIS: self.deadline_crisis_minutes,
+            Urgency.ROUTINE: self.deadline_routine_minutes,
+        }[urgency]
+        return timedelta(minutes=minutes)

@@ -1,10 +1,17 @@
 """The providers service: `uvicorn services.providers.app:create_app --factory`."""
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.providers.areas.router import router as areas_router
+from services.providers.consumers import HANDLERS
+from services.providers.imports.router import router as imports_router
 from services.providers.models import INFRA
+from services.providers.registry.router import router as registry_router
+from services.providers.registry.sweeper import embargo_sweeper
 from services.providers.settings import ProvidersSettings
 from shared.app import ServiceSpec, create_service_app
 from shared.events.transport import Transport
@@ -12,12 +19,27 @@ from shared.events.transport import Transport
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+def _lifespan(settings: ProvidersSettings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        async with embargo_sweeper(app.state.db, interval=settings.embargo_sweep_seconds,
+                                   on_ended=app.state.events.wake_relay):
+            yield
+
+    return lifespan
+
+
 def build_spec(settings: ProvidersSettings | None = None) -> ServiceSpec:
+    settings = settings or ProvidersSettings()
     return ServiceSpec(
         name="providers",
         title="Provider registry: areas, providers, contracts, ratings, embargoes, capacity",
-        settings=settings or ProvidersSettings(),
+        settings=settings,
         infra=INFRA,
+        routers=[areas_router, imports_router, registry_router],
+        handlers=HANDLERS,
+        extra_lifespan=_lifespan(settings),
     )
 
 

@@ -4,7 +4,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.quality.consumers import build_handlers
+from services.quality.dashboard.router import router as dashboard_router
+from services.quality.intelligence.router import router as intelligence_router
 from services.quality.models import INFRA
+from services.quality.plans.router import router as plans_router
+from services.quality.risk.router import router as risk_router
 from services.quality.settings import QualitySettings
 from shared.app import ServiceSpec, create_service_app
 from shared.events.transport import Transport
@@ -13,11 +18,14 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def build_spec(settings: QualitySettings | None = None) -> ServiceSpec:
+    settings = settings or QualitySettings()
     return ServiceSpec(
         name="quality",
         title="Quality: concerns, monitoring, risk matrix, action plans",
-        settings=settings or QualitySettings(),
+        settings=settings,
         infra=INFRA,
+        routers=[intelligence_router, risk_router, plans_router, dashboard_router],
+        handlers=build_handlers(settings),
     )
 
 

@@ -1,0 +1,67 @@
+"""The one place listing the events brokerage handles: the provider registry (its read model) and
+packages (hours placed). Handlers run inside the consumer's inbox transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.brokerage.cascade.service import retry_waiting_list, withdraw_ineligible_offers
+from services.brokerage.clock import utcnow
+from services.brokerage.readmodel.service import apply_area, apply_package, apply_provider
+from services.brokerage.settings import BrokerageSettings
+from shared.contracts.packages import PackageChanged, PackageEnded, PackageResumed, PackageSuspended
+from shared.contracts.providers import (
+    PROVIDER_STATE_EVENTS,
+    AreaChanged,
+    AreaCreated,
+    AreaState,
+    CapacityChanged,
+    ContractsChanged,
+    EmbargoEnded,
+    EmbargoLifted,
+    ProviderRegistered,
+    ProviderState,
+)
+from shared.events.consumer import EventHandlers
+from shared.events.envelope import EventEnvelope
+
+WAITING_LIST_TRIGGERS = frozenset(
+    each.event_type for each in (CapacityChanged, EmbargoLifted, EmbargoEnded, ContractsChanged, ProviderRegistered)
+)
+"""DOMAIN.md: the waiting list is retried when capacity appears, an embargo is lifted or ends, or a
+provider is admitted or gains a contract."""
+
+PACKAGE_STATUS = {
+    PackageChanged.event_type: "active",
+    PackageResumed.event_type: "active",
+    PackageSuspended.event_type: "suspended",
+    PackageEnded.event_type: "ended",
+}
+
+
+def build_handlers(settings: BrokerageSettings) -> EventHandlers:
+    handlers = EventHandlers()
+
+    async def on_area(session: AsyncSession, envelope: EventEnvelope) -> None:
+        await apply_area(session, area=AreaState.model_validate(envelope.payload["area"]))
+
+    async def on_provider(session: AsyncSession, envelope: EventEnvelope) -> None:
+        state = ProviderState.model_validate(envelope.payload["provider"])
+        if not await apply_provider(session, state=state, at=envelope.occurred_at):
+            return
+        await withdraw_ineligible_offers(session, provider_id=state.id, settings=settings, now=utcnow())
+        if envelope.type in WAITING_LIST_TRIGGERS:
+            await retry_waiting_list(session, areas={each.area for each in state.contracts}, settings=settings,
+                                     now=utcnow())
+
+    async def on_package(session: AsyncSession, envelope: EventEnvelope) -> None:
+        package = envelope.payload_as(PackageChanged).package
+        await apply_package(session, package=package, status=PACKAGE_STATUS[envelope.type])
+
+    for area_event in (AreaCreated, AreaChanged):
+        handlers.on(area_event.event_type)(on_area)
+    for provider_event in PROVIDER_STATE_EVENTS:
+        handlers.on(provider_event.event_type)(on_provider)
+    for package_event in PACKAGE_STATUS:
+        handlers.on(package_event)(on_package)
+    return handlers

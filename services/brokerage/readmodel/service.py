@@ -1,0 +1,171 @@
+"""Keeping the read model of providers and hours placed, and building the cascade's snapshot of an area."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.brokerage.cascade.domain import AreaSnapshot, Candidate, Contract, Embargo
+from services.brokerage.clock import as_utc
+from services.brokerage.offers.models import Offer
+from services.brokerage.readmodel.models import KnownArea, KnownProvider, ProviderArea
+from services.brokerage.referrals.models import Placement
+from shared.contracts.common import FrameworkOfferMode, ProviderStatus
+from shared.contracts.packages import PackageFacts
+from shared.contracts.providers import AreaState, ProviderState
+
+COUNTED_PLACEMENTS = ("active", "suspended")
+"""A suspended package (a hospital stay) keeps its hours with the provider: the care resumes there."""
+
+
+async def apply_area(session: AsyncSession, *, area: AreaState) -> None:
+    row = await session.get(KnownArea, area.code)
+    if row is None:
+        session.add(KnownArea(code=area.code, name=area.name, framework_offer_mode=area.framework_offer_mode))
+    else:
+        row.name, row.framework_offer_mode = area.name, area.framework_offer_mode
+    await session.flush()
+
+
+async def apply_provider(session: AsyncSession, *, state: ProviderState, at: datetime) -> bool:
+    """Replaces the provider's row when `state` is newer; returns whether it did. Events of one provider
+    may be handled at once by several consumers: the row is created if missing, then locked."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(KnownProvider).values(
+        id=state.id, version=0, state={}, capacity_since={}, updated_at=at).on_conflict_do_nothing(
+        index_elements=["id"]))
+    row = await session.get(KnownProvider, state.id, with_for_update=True, populate_existing=True)
+    assert row is not None
+    if row.version >= state.version:
+        return False
+    row.capacity_since = _capacity_since(previous=row, state=state, at=at)
+    row.version, row.state, row.updated_at = state.version, state.model_dump(mode="json"), at
+    await session.execute(delete(ProviderArea).where(ProviderArea.provider_id == state.id))
+    for area in sorted({contract.area for contract in state.contracts}):
+        session.add(ProviderArea(area=area, provider_id=state.id))
+    await session.flush()
+    return True
+
+
+def _capacity_since(*, previous: KnownProvider, state: ProviderState, at: datetime) -> dict[str, str]:
+    """When each area's declared capacity last changed: hours placed after that use it up."""
+    old_hours = {each["area"]: Decimal(str(each["weekly_hours"])) for each in previous.state.get("capacity", [])}
+    old_since = previous.capacity_since
+    return {
+        each.area: old_since[each.area]
+        if old_hours.get(each.area) == each.weekly_hours and each.area in old_since
+        else at.isoformat()
+        for each in state.capacity
+    }
+
+
+async def apply_package(session: AsyncSession, *, package: PackageFacts, status: str) -> None:
+    """Keeps the hours placed with a provider right as packages change, pause and end."""
+    placement = None
+    if package.referral_id is not None:
+        placement = await session.scalar(select(Placement).where(Placement.referral_id == package.referral_id))
+    if placement is None:
+        placement = await session.scalar(select(Placement).where(Placement.package_id == package.package_id))
+    if placement is None:
+        placement = Placement(referral_id=package.referral_id,
+                              placed_at=datetime.combine(package.effective_from, time(), UTC))
+        session.add(placement)
+    placement.package_id = package.package_id
+    placement.provider_id, placement.area = package.provider_id, package.area
+    placement.weekly_hours, placement.status = package.weekly_hours, status
+    await session.flush()
+
+
+async def known_area(session: AsyncSession, *, code: str) -> KnownArea | None:
+    return await session.get(KnownArea, code)
+
+
+async def provider_state(session: AsyncSession, *, provider_id: uuid.UUID) -> ProviderState | None:
+    row = await session.get(KnownProvider, provider_id)
+    return None if row is None else ProviderState.model_validate(row.state)
+
+
+async def area_snapshot(
+    session: AsyncSession, *, area: KnownArea, now: datetime, declines_window: timedelta,
+    only: uuid.UUID | None = None,
+) -> AreaSnapshot:
+    """Everything the cascade needs about the providers contracted in one area (or one of them)."""
+    query = select(KnownProvider).join(ProviderArea, ProviderArea.provider_id == KnownProvider.id).where(
+        ProviderArea.area == area.code)
+    if only is not None:
+        query = query.where(KnownProvider.id == only)
+    rows = list((await session.scalars(query)).all())
+    ids = [row.id for row in rows]
+    placements = await _placements(session, provider_ids=ids)
+    declines = await _recent_declines(session, provider_ids=ids, since=now - declines_window)
+    candidates = tuple(
+        _candidate(row, area=area.code, placements=placements.get(row.id, []), declines=declines.get(row.id, 0))
+        for row in rows
+    )
+    return AreaSnapshot(code=area.code, mode=FrameworkOfferMode(area.framework_offer_mode), candidates=candidates)
+
+
+async def _placements(session: AsyncSession, *, provider_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Placement]]:
+    found: dict[uuid.UUID, list[Placement]] = defaultdict(list)
+    if not provider_ids:
+        return found
+    rows = await session.scalars(select(Placement).where(
+        Placement.provider_id.in_(provider_ids), Placement.status.in_(COUNTED_PLACEMENTS)))
+    for row in rows:
+        found[row.provider_id].append(row)
+    return found
+
+
+async def _recent_declines(
+    session: AsyncSession, *, provider_ids: list[uuid.UUID], since: datetime
+) -> dict[uuid.UUID, int]:
+    """Declines and expiries count alike: both are an offer the provider did not take up."""
+    if not provider_ids:
+        return {}
+    rows = await session.execute(
+        select(Offer.provider_id, func.count()).where(
+            Offer.provider_id.in_(provider_ids), Offer.status.in_(("declined", "expired")),
+            Offer.answered_at >= since,
+        ).group_by(Offer.provider_id)
+    )
+    return {provider_id: int(count) for provider_id, count in rows}
+
+
+def _candidate(row: KnownProvider, *, area: str, placements: list[Placement], declines: int) -> Candidate:
+    state = ProviderState.model_validate(row.state)
+    contract = next((each for each in state.contracts if each.area == area), None)
+    capacity = next((each.weekly_hours for each in state.capacity if each.area == area), None)
+    since = row.capacity_since.get(area)
+    declared_at = datetime.fromisoformat(since) if since else None
+    in_area = [each for each in placements if each.area == area]
+    return Candidate(
+        id=state.id,
+        contract=None if contract is None else Contract(
+            tier=contract.tier, starts_on=contract.starts_on, ends_on=contract.ends_on,
+            weekly_hours_cap=contract.weekly_hours_cap, block_hours=contract.block_hours),
+        active=state.status is ProviderStatus.ACTIVE,
+        skills=frozenset(state.skills),
+        client_groups=frozenset(state.client_groups),
+        embargoes=tuple(
+            Embargo(scope=each.scope, starts_on=each.starts_on, ends_on=each.ends_on, area=each.area,
+                    client_group=each.client_group, imposed_by=each.imposed_by)
+            for each in state.embargoes),
+        quality_rank=state.rating.quality_rank if state.rating else None,
+        inadequate=bool(state.rating and state.rating.inadequate),
+        declared_capacity=capacity,
+        placed_since_declared=sum(
+            (each.weekly_hours for each in in_area if declared_at is not None
+             and each.placed_at >= declared_at), Decimal(0)),
+        placed_in_area=sum((each.weekly_hours for each in in_area), Decimal(0)),
+        placed_total=sum((each.weekly_hours for each in placements), Decimal(0)),
+        registered_at=as_utc(state.registered_at),
+        recent_declines=declines,
+    )
+

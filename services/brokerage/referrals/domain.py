@@ -1,0 +1,57 @@
+"""Rules of a referral that need no I/O: the NICE short-visit rule, the start date, weekly hours."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from shared.contracts.brokerage import ScheduledVisit
+from shared.money import round_money
+
+SHORT_VISIT_MINUTES = 30
+NICE_CONDITIONS = {
+    "worker_known": "the care worker is known to the person",
+    "part_of_wider_package": "the visit is part of a wider package of support",
+    "time_limited_task": "the visit allows time for specific time-limited tasks or a safe-and-well check",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    field: str
+    message: str
+
+
+def weekly_hours(visits: Sequence[ScheduledVisit]) -> Decimal:
+    """Care hours a week: every visit's minutes times its carers (a double-up takes two workers)."""
+    minutes = sum(visit.minutes * visit.carers for visit in visits)
+    return round_money(Decimal(minutes) / 60)
+
+
+def short_visit_problems(
+    visits: Sequence[ScheduledVisit], justification: dict[str, bool] | None
+) -> list[FieldProblem]:
+    """NICE NG21: a visit under 30 minutes only when the worker is known to the person, the visit is
+    part of a wider package of support, and it allows time for specific time-limited tasks or to
+    check the person is safe and well. Each failing condition is named."""
+    short = [index for index, visit in enumerate(visits) if visit.minutes < SHORT_VISIT_MINUTES]
+    if not short:
+        return []
+    given = justification or {}
+    failing = [name for name in NICE_CONDITIONS if given.get(name) is not True]
+    return [
+        FieldProblem(
+            f"short_visit_justification.{name}",
+            f"visits {short} are under {SHORT_VISIT_MINUTES} minutes, which NICE allows only when "
+            f"{NICE_CONDITIONS[name]}",
+        )
+        for name in failing
+    ]
+
+
+def start_problems(start_on: date, *, today: date) -> list[FieldProblem]:
+    if start_on < today:
+        return [FieldProblem("start_on", f"the start date {start_on} is in the past")]
+    return []

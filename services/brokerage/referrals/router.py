@@ -1,0 +1,86 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from services.brokerage.clock import utcnow
+from services.brokerage.deps import BrokerPrincipal, SettingsDep
+from services.brokerage.referrals import service
+from services.brokerage.referrals.exceptions import (
+    InvalidReferral,
+    ReferralClosed,
+    ReferralNotFound,
+    UnknownProvider,
+)
+from services.brokerage.referrals.models import HistoryEntry, Referral
+from services.brokerage.referrals.schemas import AwardIn, HistoryOut, ReferralCreate, ReferralOut, ReferralSummary
+from shared.auth import StaffPrincipal
+from shared.db import SessionDep
+from shared.errors import Forbidden, Unauthorized, problem_responses
+from shared.pagination import Page, PageDep, next_cursor
+
+router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"],
+                   responses=problem_responses(Unauthorized, Forbidden))
+
+StatusQuery = Annotated[str | None, Query(pattern="^(sourcing|placed|unsourced|cancelled)$", examples=["unsourced"])]
+
+
+def _summary(referral: Referral) -> ReferralSummary:
+    return ReferralSummary(
+        id=referral.id, client_ref=referral.client_ref, area=referral.area, client_group=referral.client_group,
+        needs=referral.needs, urgency=referral.urgency, start_on=referral.start_on, visits=referral.visits,
+        short_visit_justification=referral.short_visit_justification,
+        funding={"health_share_percent": referral.health_share_percent}, status=referral.status,
+        weekly_hours=referral.weekly_hours, placed_with=referral.placed_with, created_at=referral.created_at,
+    )
+
+
+def _full(referral: Referral, history: list[HistoryEntry]) -> ReferralOut:
+    return ReferralOut(**_summary(referral).model_dump(), history=[
+        HistoryOut.model_validate(entry, from_attributes=True) for entry in history])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferralOut,
+             responses=problem_responses(InvalidReferral))
+async def create_referral(data: ReferralCreate, session: SessionDep, actor: BrokerPrincipal,
+                          settings: SettingsDep) -> ReferralOut:
+    """Validated (NICE short visits, start date, known area and skills), then sourced at once: the first
+    offers exist when this returns, or the referral is on the waiting list."""
+    referral = await service.create_referral(session, actor=actor, data=data, settings=settings, now=utcnow())
+    return _full(*await service.get_referral(session, actor=actor, referral_id=referral.id))
+
+
+@router.get("", response_model=Page[ReferralSummary])
+async def list_referrals(session: SessionDep, _actor: StaffPrincipal, page: PageDep,
+                         status: StatusQuery = None) -> Page[ReferralSummary]:
+    rows = await service.list_referrals(session, status=status, page=page)
+    return Page(items=[_summary(each) for each in rows[:page.limit]],
+                next_cursor=next_cursor(rows, page.limit, service.cursor_key))
+
+
+@router.get("/{referral_id}", response_model=ReferralOut, responses=problem_responses(ReferralNotFound))
+async def get_referral(referral_id: uuid.UUID, session: SessionDep, actor: StaffPrincipal) -> ReferralOut:
+    """Status and the full cascade history: every provider considered, skipped (and why), offered, answers."""
+    return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))
+
+
+@router.post("/{referral_id}/award", response_model=ReferralOut,
+             responses=problem_responses(ReferralNotFound, ReferralClosed, UnknownProvider))
+async def award(referral_id: uuid.UUID, data: AwardIn, session: SessionDep, actor: BrokerPrincipal) -> ReferralOut:
+    await service.award(session, actor=actor, referral_id=referral_id, data=data, now=utcnow())
+    return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))
+
+
+@router.post("/{referral_id}/retry", response_model=ReferralOut,
+             responses=problem_responses(ReferralNotFound, ReferralClosed))
+async def retry(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal,
+                settings: SettingsDep) -> ReferralOut:
+    await service.retry(session, actor=actor, referral_id=referral_id, settings=settings, now=utcnow())
+    return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))
+
+
+@router.post("/{referral_id}/cancel", response_model=ReferralOut,
+             responses=problem_responses(ReferralNotFound, ReferralClosed))
+async def cancel(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal) -> ReferralOut:
+    await service.cancel(session, actor=actor, referral_id=referral_id, now=utcnow())
+    return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))

@@ -1,0 +1,58 @@
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from shared.contracts.brokerage import Funding, ScheduledVisit
+from shared.contracts.common import ClientGroup, Skill, Tier, Urgency
+from shared.money import Hours
+
+EXAMPLE_VISITS = [{"day": "mon", "start": "08:00", "minutes": 45, "carers": 1}]
+
+
+class ShortVisitJustification(BaseModel):
+    """NICE NG21: all three must hold for a visit under 30 minutes."""
+
+    worker_known: bool = Field(examples=[True])
+    part_of_wider_package: bool = Field(examples=[True])
+    time_limited_task: bool = Field(examples=[True])
+
+
+class ReferralCreate(BaseModel):
+    client_ref: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9._/-]+$", examples=["C-123"],
+                            description="A pseudonymous reference, never a name")
+    area: str = Field(min_length=1, max_length=20, examples=["OAK"])
+    client_group: ClientGroup
+    needs: list[Skill] = Field(default_factory=list, max_length=len(Skill), examples=[["dementia"]])
+    urgency: Urgency
+    start_on: date = Field(examples=["2026-12-01"])
+    visits: list[ScheduledVisit] = Field(min_length=1, max_length=7 * 12, examples=[EXAMPLE_VISITS])
+    short_visit_justification: ShortVisitJustification | None = None
+    funding: Funding
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    event: str = Field(examples=["skipped"])
+    provider_id: uuid.UUID | None
+    tier: Tier | None
+    reason: str | None = Field(description="The skip reason or decline reason, when there is one",
+                               examples=["cap_exceeded"])
+    detail: str = Field(examples=["cap_exceeded: 125.00 h would pass the cap of 120.00"])
+
+
+class ReferralSummary(ReferralCreate):
+    id: uuid.UUID
+    status: str = Field(examples=["sourcing"])
+    weekly_hours: Hours
+    placed_with: uuid.UUID | None
+    created_at: datetime
+
+
+class ReferralOut(ReferralSummary):
+    history: list[HistoryOut]
+
+
+class AwardIn(BaseModel):
+    provider_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500, examples=["Only provider with a night carer nearby"])

@@ -1,0 +1,33 @@
+from fastapi import APIRouter, Response, status
+
+from services.brokerage.clock import utcnow
+from services.brokerage.deps import ProviderPrincipal
+from services.brokerage.webhooks import service
+from services.brokerage.webhooks.schemas import WebhookCreated, WebhookIn, WebhookOut
+from shared.db import SessionDep
+from shared.errors import Forbidden, NotFound, Unauthorized, problem_responses
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=problem_responses(Unauthorized, Forbidden))
+
+
+@router.put("", response_model=WebhookCreated)
+async def register(data: WebhookIn, session: SessionDep, actor: ProviderPrincipal) -> WebhookCreated:
+    """Every new offer is POSTed here, signed (docs/provider-webhooks.md). The secret is shown once."""
+    assert actor.provider_id is not None
+    webhook, secret = await service.register(session, actor=actor, provider_id=actor.provider_id, url=str(data.url),
+                                             now=utcnow())
+    return WebhookCreated(url=webhook.url, created_at=webhook.created_at, secret=secret)
+
+
+@router.get("", response_model=WebhookOut, responses=problem_responses(NotFound))
+async def show(session: SessionDep, actor: ProviderPrincipal) -> WebhookOut:
+    assert actor.provider_id is not None
+    webhook = await service.get(session, provider_id=actor.provider_id)
+    return WebhookOut(url=webhook.url, created_at=webhook.created_at)
+
+
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(NotFound))
+async def remove(session: SessionDep, actor: ProviderPrincipal) -> Response:
+    assert actor.provider_id is not None
+    await service.remove(session, actor=actor, provider_id=actor.provider_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

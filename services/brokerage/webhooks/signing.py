@@ -1,0 +1,19 @@
+"""Signing webhook deliveries: HMAC-SHA256 over "<timestamp>.<body>" with the provider's secret.
+
+The timestamp in the signed text lets a receiver refuse replays older than a few minutes.
+"""
+
+import hashlib
+import hmac
+
+TIMESTAMP_HEADER = "X-Homecare-Timestamp"
+SIGNATURE_HEADER = "X-Homecare-Signature"
+
+
+def signature(*, secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify(*, secret: str, timestamp: str, body: bytes, presented: str) -> bool:
+    return hmac.compare_digest(signature(secret=secret, timestamp=timestamp, body=body), presented)

@@ -1,0 +1,217 @@
+"""Reading the CQC's published data into the registry's terms, pure (no I/O).
+
+Two sources (API.md, `POST /api/v1/providers/import`): location documents of the CQC public API (JSON)
+and rows of the CQC care directory (CSV). Real documents carry many fields the registry does not use;
+those are ignored. Ratings come as text ("Good", "Requires improvement", ...); "No published rating"
+means the location has none yet. A deregistered location is kept, as `deregistered`, never offered work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from shared.contracts.common import ClientGroup, CqcRating, ProviderStatus, Skill
+
+LOCATION_ID = "CQC Location ID (for office use only)"
+PROVIDER_ID = "CQC Provider ID (for office use only)"
+LOCATION_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,50}$")
+MAX_LENGTHS = {"name": 300, "postcode": 20, "local_authority": 200}
+NO_RATING = {"", "no published rating", "not yet rated", "insufficient evidence to rate"}
+RATING_TEXT: Mapping[str, CqcRating] = {
+    "outstanding": CqcRating.OUTSTANDING,
+    "good": CqcRating.GOOD,
+    "requires improvement": CqcRating.REQUIRES_IMPROVEMENT,
+    "inadequate": CqcRating.INADEQUATE,
+}
+KEY_QUESTIONS: Mapping[str, str] = {
+    "safe": "safe", "effective": "effective", "caring": "caring", "responsive": "responsive",
+    "well-led": "well_led", "well led": "well_led",
+}
+SPECIALISM_SKILLS: Mapping[str, Skill] = {
+    "dementia": Skill.DEMENTIA,
+    "sensory impairments": Skill.SENSORY_IMPAIRMENT,
+    "substance misuse problems": Skill.SUBSTANCE_MISUSE,
+    "eating disorders": Skill.EATING_DISORDERS,
+}
+SPECIALISM_CLIENT_GROUPS: Mapping[str, ClientGroup] = {
+    "caring for adults over 65 yrs": ClientGroup.OLDER_PEOPLE,
+    "learning disabilities": ClientGroup.LEARNING_DISABILITY,
+    "physical disabilities": ClientGroup.PHYSICAL_DISABILITY,
+    "mental health conditions": ClientGroup.MENTAL_HEALTH,
+    "caring for people whose rights are restricted under the mental health act": ClientGroup.MENTAL_HEALTH,
+}
+REGISTRATION_STATUS: Mapping[str, ProviderStatus] = {
+    "registered": ProviderStatus.ACTIVE,
+    "active": ProviderStatus.ACTIVE,
+    "deregistered": ProviderStatus.DEREGISTERED,
+}
+
+
+class RowRejected(ValueError):
+    """The record cannot be imported; the message is the reason reported for its row."""
+
+
+@dataclass(frozen=True)
+class ImportedRating:
+    overall: CqcRating
+    key_questions: Mapping[str, CqcRating]
+    published_on: date
+
+
+@dataclass(frozen=True)
+class ImportedLocation:
+    location_id: str
+    name: str
+    status: ProviderStatus
+    cqc_provider_id: str | None
+    postcode: str | None
+    local_authority: str | None
+    skills: frozenset[Skill]
+    client_groups: frozenset[ClientGroup]
+    rating: ImportedRating | None
+
+
+def map_specialisms(names: Iterable[str]) -> tuple[frozenset[Skill], frozenset[ClientGroup]]:
+    """CQC specialisms to the suite's skills and client groups; the ones with no counterpart are ignored."""
+    keys = [name.strip().lower() for name in names]
+    return (frozenset(SPECIALISM_SKILLS[key] for key in keys if key in SPECIALISM_SKILLS),
+            frozenset(SPECIALISM_CLIENT_GROUPS[key] for key in keys if key in SPECIALISM_CLIENT_GROUPS))
+
+
+def parse_rating_text(text: str | None) -> CqcRating | None:
+    """"Good", "Requires improvement", ...; "No published rating" (and no text) is no rating."""
+    key = (text or "").strip().lower()
+    if key in NO_RATING:
+        return None
+    if key not in RATING_TEXT:
+        raise RowRejected(f"unknown rating {text!r}")
+    return RATING_TEXT[key]
+
+
+def parse_date(text: Any) -> date:
+    """ISO dates (the API) or dd/mm/yyyy (the directory's spreadsheets); a time part is ignored."""
+    value = str(text or "").strip()
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value[:10], form).date()
+        except ValueError:
+            continue
+    raise RowRejected(f"unreadable date {value!r}")
+
+
+def _text(value: Any, field: str, *, required: bool = False) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RowRejected(f"{field} is missing")
+        return None
+    if not isinstance(value, str | int):
+        raise RowRejected(f"{field} is not text")
+    text = str(value).strip()
+    if len(text) > MAX_LENGTHS.get(field, 50):
+        raise RowRejected(f"{field} is longer than {MAX_LENGTHS.get(field, 50)} characters")
+    return text
+
+
+def _location_id(value: Any) -> str:
+    location_id = _text(value, "location id", required=True)
+    assert location_id is not None
+    if not LOCATION_ID_PATTERN.match(location_id):
+        raise RowRejected(f"location id {location_id!r} is not a CQC location id")
+    return location_id
+
+
+def _status(text: Any) -> ProviderStatus:
+    key = str(text or "registered").strip().lower()
+    if key not in REGISTRATION_STATUS:
+        raise RowRejected(f"unknown registration status {text!r}")
+    return REGISTRATION_STATUS[key]
+
+
+def _specialism_names(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(item.get("name", "")) if isinstance(item, dict) else str(item) for item in value]
+
+
+def _document_rating(ratings: Any) -> ImportedRating | None:
+    if not isinstance(ratings, dict) or not isinstance(ratings.get("overall"), dict):
+        return None
+    overall_block: dict[str, Any] = ratings["overall"]
+    overall = parse_rating_text(overall_block.get("rating"))
+    if overall is None:
+        return None
+    published = overall_block.get("reportDate") or ratings.get("reportDate")
+    if not published:
+        raise RowRejected("the rating has no report date")
+    questions: dict[str, CqcRating] = {}
+    for item in overall_block.get("keyQuestionRatings") or []:
+        name = KEY_QUESTIONS.get(str(item.get("name", "")).strip().lower()) if isinstance(item, dict) else None
+        value = parse_rating_text(item.get("rating")) if name else None
+        if name and value:
+            questions[name] = value
+    return ImportedRating(overall=overall, key_questions=questions, published_on=parse_date(published))
+
+
+def parse_location_document(document: Any) -> ImportedLocation:
+    """One location document of the CQC public API (`GET /locations/{locationId}`)."""
+    if not isinstance(document, dict):
+        raise RowRejected("not a location document (a JSON object)")
+    skills, groups = map_specialisms(_specialism_names(document.get("specialisms")))
+    name = _text(document.get("name"), "name", required=True)
+    assert name is not None
+    return ImportedLocation(
+        location_id=_location_id(document.get("locationId")),
+        name=name,
+        status=_status(document.get("registrationStatus")),
+        cqc_provider_id=_text(document.get("providerId"), "provider id"),
+        postcode=_text(document.get("postalCode"), "postcode"),
+        local_authority=_text(document.get("localAuthority"), "local_authority"),
+        skills=skills,
+        client_groups=groups,
+        rating=_document_rating(document.get("currentRatings")),
+    )
+
+
+def _column(row: Mapping[str, str], *names: str) -> str | None:
+    for name in names:
+        if row.get(name):
+            return row[name]
+    return None
+
+
+def _directory_rating(row: Mapping[str, str]) -> ImportedRating | None:
+    overall = parse_rating_text(_column(row, "Latest overall rating", "Location Latest Overall Rating"))
+    if overall is None:
+        return None
+    published = _column(row, "Publication date", "Publication Date", "Date of latest check")
+    if not published:
+        raise RowRejected("the rating has no publication date")
+    return ImportedRating(overall=overall, key_questions={}, published_on=parse_date(published))
+
+
+def parse_directory_row(row: Mapping[str, str]) -> ImportedLocation:
+    """One row of the CQC care directory CSV (its headers as published; extra columns ignored)."""
+    skills, groups = map_specialisms(re.split(r"[|;,]", row.get("Specialisms/services") or ""))
+    name = _text(row.get("Name"), "name", required=True)
+    assert name is not None
+    return ImportedLocation(
+        location_id=_location_id(row.get(LOCATION_ID)),
+        name=name,
+        status=_status(_column(row, "Registration status", "Location Status")),
+        cqc_provider_id=_text(row.get(PROVIDER_ID), "provider id"),
+        postcode=_text(row.get("Postcode"), "postcode"),
+        local_authority=_text(row.get("Local authority"), "local_authority"),
+        skills=skills,
+        client_groups=groups,
+        rating=_directory_rating(row),
+    )
+
+
+def location_id_of(record: Any) -> str | None:
+    """The location id a rejected record carried, for the report (whatever shape it had)."""
+    value = record.get("locationId", record.get(LOCATION_ID)) if isinstance(record, dict) else None
+    return str(value) if value not in (None, "") else None

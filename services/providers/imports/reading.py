@@ -1,0 +1,91 @@
+"""Reading import bodies as a stream of records, so a 10,000-row file never sits whole in memory.
+
+CSV is decoded and split incrementally: a chunk's text is cut after its last complete record (a line
+break outside quotes, so quoted fields may hold line breaks) and the rest waits for the next chunk.
+JSON is read whole up to a limit (a CQC location document is a few kilobytes; an array of 10,000 fits
+easily) and then walked one document at a time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from services.providers.imports.cqc import LOCATION_ID
+
+
+class BodyTooLarge(ValueError):
+    pass
+
+
+class UnreadableBody(ValueError):
+    pass
+
+
+def split_complete_records(text: str) -> tuple[str, str]:
+    """(complete records, the unfinished rest): cut after the last line break not inside quotes."""
+    quotes = text.count('"')
+    cut = text.rfind("\n")
+    while cut >= 0:
+        if (quotes - text.count('"', cut)) % 2 == 0:
+            return text[: cut + 1], text[cut + 1:]
+        cut = text.rfind("\n", 0, cut)
+    return "", text
+
+
+async def csv_records(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[str]]:
+    """Every non-empty CSV record of a UTF-8 body (a byte order mark is dropped)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    pending = ""
+    try:
+        async for chunk in chunks:
+            complete, pending = split_complete_records(pending + decoder.decode(chunk))
+            for record in csv.reader(io.StringIO(complete)):
+                if any(cell.strip() for cell in record):
+                    yield record
+        for record in csv.reader(io.StringIO(pending + decoder.decode(b"", final=True))):
+            if any(cell.strip() for cell in record):
+                yield record
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UnreadableBody(f"the CSV cannot be read: {exc}") from None
+
+
+async def directory_rows(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict[str, str]]:
+    """Rows of the care directory as {header: value}; lines before the header row (the directory's
+    title lines) are skipped."""
+    header: list[str] | None = None
+    async for record in csv_records(chunks):
+        if header is None:
+            if LOCATION_ID in (cell.strip() for cell in record):
+                header = [cell.strip() for cell in record]
+            continue
+        yield dict(zip(header, (cell.strip() for cell in record), strict=False))
+    if header is None:
+        raise UnreadableBody(f"no header row naming {LOCATION_ID!r}")
+
+
+async def read_limited(chunks: AsyncIterator[bytes], *, limit: int) -> bytes:
+    body = bytearray()
+    async for chunk in chunks:
+        body.extend(chunk)
+        if len(body) > limit:
+            raise BodyTooLarge(f"the JSON body is larger than {limit} bytes; send CSV or split it")
+    return bytes(body)
+
+
+def location_documents(body: bytes) -> Iterator[Any]:
+    """One CQC location document or an array of them."""
+    try:
+        parsed = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UnreadableBody(f"the JSON cannot be read: {exc}") from None
+    if isinstance(parsed, dict):
+        yield parsed
+    elif isinstance(parsed, list):
+        yield from parsed
+    else:
+        raise UnreadableBody("expected a location document or an array of them")

@@ -1,0 +1,44 @@
+"""Turning an import body into numbered records for `import_locations` (shared by the API and the CLI)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from enum import StrEnum
+from typing import TypeVar
+
+from services.providers.imports.cqc import (
+    ImportedLocation,
+    RowRejected,
+    location_id_of,
+    parse_directory_row,
+    parse_location_document,
+)
+from services.providers.imports.reading import directory_rows, location_documents, read_limited
+from services.providers.imports.service import ImportRecord
+
+R = TypeVar("R")
+
+
+class ImportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+async def import_records(
+    chunks: AsyncIterator[bytes], *, form: ImportFormat, max_json_bytes: int
+) -> AsyncIterator[ImportRecord]:
+    if form is ImportFormat.CSV:
+        row = 0
+        async for record in directory_rows(chunks):
+            row += 1
+            yield _read(row, record, parse_directory_row)
+        return
+    for row, document in enumerate(location_documents(await read_limited(chunks, limit=max_json_bytes)), 1):
+        yield _read(row, document, parse_location_document)
+
+
+def _read(row: int, record: R, parse: Callable[[R], ImportedLocation]) -> ImportRecord:
+    try:
+        return row, parse(record), None
+    except RowRejected as exc:
+        return row, exc, location_id_of(record)

@@ -1,0 +1,54 @@
+"""Arithmetic of the performance dashboard (South Lanarkshire, Southampton: demand, capacity and
+performance at a glance). Pure."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+HUNDREDTH = Decimal("0.01")
+
+
+def week_start(day: date) -> date:
+    """Weeks run Monday to Sunday."""
+    return day - timedelta(days=day.weekday())
+
+
+def median(values: Sequence[Decimal]) -> Decimal | None:
+    """The middle value; with an even count the mean of the two middle ones."""
+    if not values:
+        return None
+    ordered, middle = sorted(values), len(values) // 2
+    if len(ordered) % 2:
+        return ordered[middle].quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    return ((ordered[middle - 1] + ordered[middle]) / 2).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def percentile(values: Sequence[Decimal], fraction: Decimal) -> Decimal | None:
+    """Nearest rank: the smallest value that at least `fraction` of the values do not exceed."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(math.ceil(fraction * len(ordered)), 1)
+    return ordered[rank - 1].quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def share_percent(part: int, whole: int) -> Decimal | None:
+    """`part` as a percentage of `whole` with two places; None when there is nothing to share."""
+    if whole <= 0:
+        return None
+    return (Decimal(100) * part / whole).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def hours_of(delta: timedelta) -> Decimal:
+    """A duration in hours, exactly (no float on the way)."""
+    seconds = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 1_000_000
+    return seconds / 3600
+
+
+def weeks_back(today: date, count: int) -> list[date]:
+    """The Mondays of the last `count` weeks, oldest first, this week included."""
+    this_week = week_start(today)
+    return [this_week - timedelta(weeks=back) for back in range(count - 1, -1, -1)]

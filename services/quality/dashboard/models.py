@@ -1,0 +1,43 @@
+"""Read models of the performance dashboard, fed by brokerage's and packages' events."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import DateTime, Integer, Numeric, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.quality.database import Base
+
+
+class ReferralFact(Base):
+    __tablename__ = "referral_facts"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    area: Mapped[str] = mapped_column(String(40), index=True)
+    urgency: Mapped[str] = mapped_column(String(30))
+    weekly_hours: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    placed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DeclineFact(Base):
+    __tablename__ = "decline_facts"
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    reason: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VisitTally(Base):
+    """Delivered-visit reports counted per provider (visits under 30 minutes: NICE NG21)."""
+
+    __tablename__ = "visit_tallies"
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    under_30: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,70 @@
+"""The performance dashboard: demand, capacity and performance at a glance."""
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from shared.contracts.common import Rag
+from shared.money import Hours, Money
+
+
+class WeekCount(BaseModel):
+    week_start: date
+    referrals: int = Field(description="Referrals made that week")
+    placed: int = Field(description="Of those, placed so far")
+
+
+class TimeToSource(BaseModel):
+    placed: int
+    median_hours: Hours | None
+    p90_hours: Hours | None
+
+
+class AreaNeed(BaseModel):
+    area: str
+    people: int
+    weekly_hours: Hours
+
+
+class UnmetNeed(BaseModel):
+    """The waiting list: referrals the cascade could not place."""
+
+    people: int
+    weekly_hours: Hours
+    by_area: list[AreaNeed]
+
+
+class DischargesWaiting(BaseModel):
+    """Hospital discharges not yet placed (sourcing or on the waiting list)."""
+
+    people: int
+    weekly_hours: Hours
+
+
+class ShortVisits(BaseModel):
+    """Delivered visits under 30 minutes (NICE NG21 allows them only in narrow cases)."""
+
+    delivered: int
+    under_30: int
+    share_percent: Money | None = Field(description="Percentage with two places", examples=["12.50"])
+
+
+class Count(BaseModel):
+    key: str
+    count: int
+
+
+class RagCount(BaseModel):
+    rag: Rag
+    count: int
+
+
+class DashboardSummary(BaseModel):
+    referrals_per_week: list[WeekCount]
+    time_to_source: TimeToSource
+    unmet_need: UnmetNeed
+    hospital_discharges_waiting: DischargesWaiting
+    short_visits: ShortVisits
+    providers_by_rating: list[Count] = Field(description="By latest overall rating; `none` when unrated")
+    providers_by_rag: list[RagCount]
+    decline_reasons: list[Count]

@@ -1,0 +1,136 @@
+"""Feeding the dashboard's read models from events, and reading the summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from services.quality.dashboard.domain import hours_of, median, percentile, share_percent, week_start, weeks_back
+from services.quality.dashboard.models import DeclineFact, ReferralFact, VisitTally
+from services.quality.dashboard.schemas import (
+    AreaNeed,
+    Count,
+    DashboardSummary,
+    DischargesWaiting,
+    RagCount,
+    ShortVisits,
+    TimeToSource,
+    UnmetNeed,
+    WeekCount,
+)
+from services.quality.readmodel.models import KnownProvider
+from services.quality.risk.models import ProviderRisk
+from services.quality.upsert import locked_row
+from shared.contracts.brokerage import ReferralFacts
+from shared.contracts.common import Rag, Urgency
+from shared.contracts.packages import VisitFacts
+
+SETTLED = frozenset({"placed", "cancelled"})
+"""A referral placed or cancelled stays so in the read model, whatever order later events arrive in."""
+WAITING = ("sourcing", "unsourced")
+P90 = Decimal("0.9")
+
+
+async def note_referral(
+    session: AsyncSession, *, facts: ReferralFacts, status: str, placed_at: datetime | None = None
+) -> None:
+    fact = await locked_row(session, ReferralFact, key="referral_id", values={
+        "referral_id": facts.referral_id, "area": facts.area, "urgency": facts.urgency.value,
+        "weekly_hours": facts.weekly_hours, "created_at": facts.created_at, "status": status,
+        "placed_at": placed_at})
+    if fact.status not in SETTLED and not (status == "sourcing" and fact.status == "unsourced"):
+        fact.status, fact.placed_at = status, placed_at
+    await session.flush()
+
+
+async def note_decline(session: AsyncSession, *, offer_id: object, provider_id: object, reason: str,
+                       at: datetime) -> None:
+    await locked_row(session, DeclineFact, key="offer_id",
+                     values={"offer_id": offer_id, "provider_id": provider_id, "reason": reason, "at": at})
+
+
+async def note_visits(session: AsyncSession, *, provider_id: object, visits: list[VisitFacts],
+                      late_threshold: int) -> None:
+    tally = await locked_row(session, VisitTally, key="provider_id", values={
+        "provider_id": provider_id, "delivered": 0, "under_30": 0, "missed": 0, "late": 0})
+    delivered = [visit for visit in visits if not visit.missed]
+    tally.delivered += len(delivered)
+    tally.under_30 += sum(1 for visit in delivered if (visit.actual_minutes or visit.planned_minutes) < 30)
+    tally.missed += sum(1 for visit in visits if visit.missed)
+    tally.late += sum(1 for visit in delivered if visit.late_by_minutes >= late_threshold)
+    await session.flush()
+
+
+async def _weekly(session: AsyncSession, today: date, weeks: int) -> list[WeekCount]:
+    mondays = weeks_back(today, weeks)
+    since = datetime.combine(mondays[0], time.min, tzinfo=UTC)
+    rows = (await session.execute(
+        select(ReferralFact.created_at, ReferralFact.status).where(ReferralFact.created_at >= since)
+    ))
+    made, placed = Counter[date](), Counter[date]()
+    for created_at, status in rows:
+        made[week_start(created_at.date())] += 1
+        placed[week_start(created_at.date())] += status == "placed"
+    return [WeekCount(week_start=monday, referrals=made[monday], placed=placed[monday]) for monday in mondays]
+
+
+async def _time_to_source(session: AsyncSession, since: datetime) -> TimeToSource:
+    rows = (await session.execute(
+        select(ReferralFact.created_at, ReferralFact.placed_at)
+        .where(ReferralFact.placed_at.is_not(None), ReferralFact.created_at >= since)
+    ))
+    hours = [hours_of(placed_at - created_at) for created_at, placed_at in rows if placed_at is not None]
+    return TimeToSource(placed=len(hours), median_hours=median(hours), p90_hours=percentile(hours, P90))
+
+
+async def _unmet_need(session: AsyncSession) -> UnmetNeed:
+    rows = (await session.execute(
+        select(ReferralFact.area, func.count(), func.coalesce(func.sum(ReferralFact.weekly_hours), 0))
+        .where(ReferralFact.status == "unsourced").group_by(ReferralFact.area).order_by(ReferralFact.area)
+    ))
+    by_area = [AreaNeed(area=area, people=people, weekly_hours=Decimal(hours)) for area, people, hours in rows]
+    return UnmetNeed(people=sum(each.people for each in by_area),
+                     weekly_hours=sum((each.weekly_hours for each in by_area), Decimal(0)), by_area=by_area)
+
+
+async def _discharges_waiting(session: AsyncSession) -> DischargesWaiting:
+    people, hours = (await session.execute(
+        select(func.count(), func.coalesce(func.sum(ReferralFact.weekly_hours), 0))
+        .where(ReferralFact.status.in_(WAITING), ReferralFact.urgency == Urgency.HOSPITAL_DISCHARGE.value)
+    )).one()
+    return DischargesWaiting(people=people, weekly_hours=Decimal(hours))
+
+
+async def _short_visits(session: AsyncSession) -> ShortVisits:
+    delivered, under_30 = (await session.execute(
+        select(func.coalesce(func.sum(VisitTally.delivered), 0), func.coalesce(func.sum(VisitTally.under_30), 0))
+    )).one()
+    return ShortVisits(delivered=delivered, under_30=under_30, share_percent=share_percent(under_30, delivered))
+
+
+async def _counts(session: AsyncSession, column: InstrumentedAttribute[str | None] | InstrumentedAttribute[str],
+                  ) -> list[tuple[str | None, int]]:
+    query = select(column, func.count()).group_by(column).order_by(column)
+    return [(key, count) for key, count in (await session.execute(query))]
+
+
+async def summary(session: AsyncSession, *, today: date, weeks: int) -> DashboardSummary:
+    since = datetime.combine(today - timedelta(weeks=weeks), time.min, tzinfo=UTC)
+    return DashboardSummary(
+        referrals_per_week=await _weekly(session, today, weeks),
+        time_to_source=await _time_to_source(session, since),
+        unmet_need=await _unmet_need(session),
+        hospital_discharges_waiting=await _discharges_waiting(session),
+        short_visits=await _short_visits(session),
+        providers_by_rating=[Count(key=key or "none", count=count)
+                             for key, count in await _counts(session, KnownProvider.rating_overall)],
+        providers_by_rag=[RagCount(rag=Rag(key), count=count)
+                          for key, count in await _counts(session, ProviderRisk.rag) if key],
+        decline_reasons=[Count(key=key or "", count=count)
+                         for key, count in await _counts(session, DeclineFact.reason)],
+    )

@@ -1,0 +1,11 @@
+from shared.errors import Unprocessable
+
+
+class UnknownProvider(Unprocessable):
+    """Quality records only concern providers the registry has announced (422, field `provider_id`)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "provider_id: no provider with this id is known to quality monitoring.",
+            errors=[{"field": "provider_id", "message": "No provider with this id is known."}],
+        )

@@ -1,0 +1,56 @@
+"""The risk matrix and its fortnightly review (API.md, "Quality")."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from services.quality.clock import utcnow
+from services.quality.deps import QualityOfficer, SettingsDep
+from services.quality.risk import service
+from services.quality.risk.models import ProviderRisk, RiskReview
+from services.quality.risk.schemas import EvidenceLine, ReviewDecision, ReviewIn, ReviewOut, RiskRow
+from shared.auth import StaffPrincipal
+from shared.contracts.common import Rag
+from shared.db import SessionDep
+from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
+from shared.pagination import Page, PageDep
+
+router = APIRouter(prefix="/api/v1/risk-matrix", tags=["risk matrix"],
+                   responses=problem_responses(Unauthorized, Forbidden, Unprocessable))
+
+
+def risk_row(risk: ProviderRisk, name: str) -> RiskRow:
+    return RiskRow(provider_id=risk.provider_id, provider_name=name, score=risk.score, rag=Rag(risk.rag),
+                   evidence=[EvidenceLine.model_validate(line) for line in risk.evidence],
+                   assessed_at=risk.assessed_at, escalated=risk.open_escalation_id is not None,
+                   escalation_id=risk.open_escalation_id)
+
+
+def review_out(review: RiskReview) -> ReviewOut:
+    return ReviewOut(id=review.id, held_on=review.held_on, reviewed_by=review.reviewed_by,
+                     recorded_at=review.created_at, notes=review.notes,
+                     decisions=[ReviewDecision.model_validate(each) for each in review.decisions],
+                     cleared=review.cleared)
+
+
+@router.get("", response_model=Page[RiskRow], summary="Every provider's risk score, RAG and its evidence")
+async def risk_matrix(
+    session: SessionDep, _staff: StaffPrincipal, page: PageDep,
+    rag: Annotated[Rag | None, Query(description="Only providers of this colour")] = None,
+) -> Page[RiskRow]:
+    rows, cursor = await service.matrix_page(session, page=page, rag=rag)
+    return Page(items=[risk_row(risk, name) for risk, name in rows], next_cursor=cursor)
+
+
+@router.post("/review", status_code=status.HTTP_201_CREATED, response_model=ReviewOut,
+             summary="Record the fortnightly review (rescores everyone; clears escalations back to green)")
+async def record_review(data: ReviewIn, session: SessionDep, officer: QualityOfficer,
+                        settings: SettingsDep) -> ReviewOut:
+    review = await service.record_review(session, actor=officer, data=data, settings=settings, now=utcnow())
+    return review_out(review)
+
+
+@router.get("/reviews", response_model=Page[ReviewOut], summary="Reviews recorded, oldest first")
+async def list_reviews(session: SessionDep, _staff: StaffPrincipal, page: PageDep) -> Page[ReviewOut]:
+    rows, cursor = await service.reviews_page(session, page=page)
+    return Page(items=[review_out(review) for review in rows], next_cursor=cursor)

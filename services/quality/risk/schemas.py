@@ -1,0 +1,52 @@
+"""The risk matrix as API.md pins it: rows `{"provider_id", "score", "rag", "evidence"}`."""
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from services.quality.risk.domain import EvidenceKind, Severity
+from shared.contracts.common import Rag
+from shared.money import Money
+
+
+class EvidenceLine(BaseModel):
+    kind: EvidenceKind
+    points: Money = Field(description="What this item adds to the score", examples=["7.00"])
+    severity: Severity | None = None
+    occurred_on: date | None = None
+    source_id: str | None = Field(default=None, examples=["concern:5f0c..."])
+    detail: str = ""
+
+
+class RiskRow(BaseModel):
+    provider_id: uuid.UUID
+    provider_name: str
+    score: Money = Field(description="Sum of the evidence lines' points", examples=["28.00"])
+    rag: Rag
+    evidence: list[EvidenceLine]
+    assessed_at: datetime
+    escalated: bool = Field(description="An escalation is open (not yet cleared by a review)")
+    escalation_id: uuid.UUID | None = None
+
+
+class ReviewDecision(BaseModel):
+    provider_id: uuid.UUID
+    decision: str = Field(min_length=1, max_length=2000, examples=["Plan a monitoring visit within 2 weeks"])
+
+
+class ReviewIn(BaseModel):
+    held_on: date = Field(examples=["2026-11-20"])
+    notes: str = Field(default="", max_length=10000)
+    decisions: list[ReviewDecision] = Field(default_factory=list)
+
+
+class ReviewOut(BaseModel):
+    id: uuid.UUID
+    held_on: date
+    reviewed_by: str
+    recorded_at: datetime
+    notes: str
+    decisions: list[ReviewDecision]
+    cleared: list[uuid.UUID] = Field(description="Providers whose escalation this review cleared (back to green)")
+

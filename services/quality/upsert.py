@@ -1,0 +1,27 @@
+"""Read-model rows that concurrent consumers may both try to create (RabbitMQ delivers several events
+at once): insert if missing without failing, then lock the row, so the second waits instead of erring."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.quality.database import Base
+
+Row = TypeVar("Row", bound=Base)
+
+
+async def locked_row(session: AsyncSession, model: type[Row], *, key: str, values: dict[str, Any]) -> Row:
+    """The row whose primary key column `key` has `values[key]`, created from `values` when missing, locked."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
+    column = getattr(model, key)
+    row = await session.scalar(
+        select(model).where(column == values[key]).with_for_update().execution_options(populate_existing=True)
+    )
+    assert row is not None
+    return row

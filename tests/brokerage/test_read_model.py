@@ -1,0 +1,86 @@
+"""The read model follows the registry's and packages' events: newer versions only, hours placed kept right."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from services.brokerage.models import KnownProvider, Placement
+from shared.contracts.common import EmbargoScope, ImposedBy, Tier
+from shared.contracts.packages import PackageChanged, PackageEnded, PackageFacts, PackageSuspended
+from shared.contracts.providers import ContractsChanged, EmbargoImposed, EmbargoLifted, EmbargoState
+from tests.brokerage.conftest import Market
+from tests.brokerage.test_referrals import answer, events_of, open_offers, refer, referral
+from tests.harness import Suite
+
+
+async def test_an_older_provider_version_never_replaces_a_newer_one(suite: Suite, market: Market) -> None:
+    await market.area()
+    provider = await market.provider(Tier.PRIMARY)
+    await market.declare_capacity(provider, "5.00")
+    stale = market.states[uuid.UUID(provider)].model_copy(update={"version": 1, "name": "Stale name"})
+    await market.publish(ContractsChanged(provider=stale))
+    async with market.database.sessionmaker() as session:
+        row = await session.get(KnownProvider, uuid.UUID(provider))
+    assert row is not None
+    assert (row.version, row.state["capacity"][0]["weekly_hours"]) == (2, "5.00")
+
+
+async def test_hours_placed_follow_package_changes_suspensions_and_ends(suite: Suite, market: Market) -> None:
+    await market.area()
+    primary = await market.provider(Tier.PRIMARY, cap="15.00")
+    await market.provider(Tier.FRAMEWORK)
+    broker = await suite.staff("broker")
+    placed = await refer(suite, broker)
+    await answer(suite, primary, (await open_offers(suite, primary))[0]["id"], "accept", {"start_on": None})
+    capped = await refer(suite, broker)
+    assert events_of(capped["history"], primary) == [("skipped", "cap_exceeded")]
+
+    facts = PackageFacts(
+        package_id=uuid.uuid4(), referral_id=uuid.UUID(placed["id"]), client_ref="C-123",
+        provider_id=uuid.UUID(primary), area="OAK", status="active", weekly_hours=Decimal("4.00"),
+        weekly_cost=Decimal("80.00"), visits=[], effective_from=datetime.now(UTC).date() + timedelta(days=7))
+    await market.publish(PackageChanged(package=facts))
+    assert await hours_with(market, primary) == (Decimal("4.00"), "active")
+    await market.publish(PackageSuspended(package=facts, reason="hospital stay"))
+    assert await hours_with(market, primary) == (Decimal("4.00"), "suspended")
+    smaller = await refer(suite, broker)
+    assert events_of(smaller["history"], primary)[-1] == ("offered", None)
+    await market.publish(PackageEnded(package=facts, reason="moved away"))
+    assert await hours_with(market, primary) == (Decimal("4.00"), "ended")
+
+
+async def hours_with(market: Market, provider_id: str) -> tuple[Decimal, str]:
+    async with market.database.sessionmaker() as session:
+        row = await session.scalar(select(Placement).where(Placement.provider_id == uuid.UUID(provider_id)))
+    assert row is not None
+    return row.weekly_hours, row.status
+
+
+async def test_an_embargo_withdraws_open_offers_and_lifting_it_retries_the_waiting_list(
+    suite: Suite, market: Market
+) -> None:
+    await market.area()
+    primary = await market.provider(Tier.PRIMARY)
+    broker = await suite.staff("broker")
+    created = await refer(suite, broker)
+    [offer] = await open_offers(suite, primary)
+    clear = market.states[uuid.UUID(primary)]
+    embargo = EmbargoState(id=uuid.uuid4(), scope=EmbargoScope.ALL, imposed_by=ImposedBy.REGULATOR,
+                           starts_on=datetime.now(UTC).date(), reason="enforcement action")
+    embargoed = clear.model_copy(update={"version": 2, "embargoes": [embargo]})
+    await market.publish(EmbargoImposed(provider=embargoed, embargo=embargo))
+    assert await open_offers(suite, primary) == []
+    waiting = await referral(suite, broker, created["id"])
+    assert waiting["status"] == "unsourced"
+    assert ("withdrawn", None) in events_of(waiting["history"], primary)
+    refused = await answer(suite, primary, offer["id"], "accept", {})
+    assert refused.status_code == 409
+
+    lifted = clear.model_copy(update={"version": 3})
+    await market.publish(EmbargoLifted(provider=lifted, embargo=embargo))
+    assert [each["referral_id"] for each in await open_offers(suite, primary)] == [created["id"]]
+    assert (await referral(suite, broker, created["id"]))["status"] == "sourcing"

@@ -1,0 +1,54 @@
+"""Referral rules without I/O: NICE short visits, start dates, weekly hours."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.brokerage.referrals.domain import short_visit_problems, start_problems, weekly_hours
+from shared.contracts.brokerage import ScheduledVisit
+from shared.contracts.common import Day
+
+ALL_TRUE = {"worker_known": True, "part_of_wider_package": True, "time_limited_task": True}
+
+
+def visit(minutes: int, carers: int = 1) -> ScheduledVisit:
+    return ScheduledVisit(day=Day.MON, start=time(8), minutes=minutes, carers=carers)
+
+
+def test_visits_of_30_minutes_or_more_need_no_justification() -> None:
+    assert short_visit_problems([visit(30), visit(45)], None) == []
+
+
+def test_a_short_visit_without_justification_names_every_failing_condition() -> None:
+    problems = short_visit_problems([visit(45), visit(15)], None)
+    assert [each.field for each in problems] == [
+        "short_visit_justification.worker_known", "short_visit_justification.part_of_wider_package",
+        "short_visit_justification.time_limited_task"]
+    assert "[1]" in problems[0].message
+
+
+def test_a_short_visit_needs_all_three_conditions() -> None:
+    problems = short_visit_problems([visit(15)], {**ALL_TRUE, "worker_known": False})
+    assert [each.field for each in problems] == ["short_visit_justification.worker_known"]
+    assert short_visit_problems([visit(15)], ALL_TRUE) == []
+
+
+def test_the_start_date_may_not_be_in_the_past() -> None:
+    assert start_problems(date(2026, 11, 22), today=date(2026, 11, 23))[0].field == "start_on"
+    assert start_problems(date(2026, 11, 23), today=date(2026, 11, 23)) == []
+
+
+def test_weekly_hours_count_both_carers_of_a_double_up() -> None:
+    assert weekly_hours([visit(45), visit(30, carers=2)]) == Decimal("1.75")
+
+
+@given(st.lists(st.tuples(st.integers(1, 240), st.integers(1, 2)), min_size=1, max_size=28))
+def test_weekly_hours_are_the_exact_minutes_rounded_once(visits: list[tuple[int, int]]) -> None:
+    total = weekly_hours([visit(minutes, carers) for minutes, carers in visits])
+    exact = Decimal(sum(minutes * carers for minutes, carers in visits)) / 60
+    assert abs(total - exact) <= Decimal("0.005")
+    assert total == total.quantize(Decimal("0.01"))

@@ -1,0 +1,118 @@
+"""Provider webhooks: registration, signed delivery of each new offer to a real local receiver, retries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from services.brokerage.settings import BrokerageSettings
+from services.brokerage.webhooks.sender import deliver_due
+from shared.contracts.common import Tier
+from tests.brokerage.conftest import Market, referral_body
+from tests.harness import Suite
+
+
+@dataclass
+class Receiver:
+    """A provider's endpoint: verifies each signature as docs/provider-webhooks.md says, answers
+    `failures` 503s before it starts to accept."""
+
+    url: str = ""
+    secret: str = ""
+    failures: int = 0
+    received: list[dict[str, Any]] = field(default_factory=list)
+    refused: int = 0
+
+    def verify(self, timestamp: str, body: bytes, presented: str) -> bool:
+        expected = "sha256=" + hmac.new(self.secret.encode(), f"{timestamp}.".encode() + body,
+                                        hashlib.sha256).hexdigest()
+        fresh = abs(datetime.now(UTC).timestamp() - int(timestamp)) < 300
+        return fresh and hmac.compare_digest(expected, presented)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            signed = state.verify(self.headers["X-Homecare-Timestamp"], body, self.headers["X-Homecare-Signature"])
+            if state.failures > 0:
+                state.failures -= 1
+                self.send_response(503)
+            elif signed:
+                state.received.append(json.loads(body))
+                self.send_response(204)
+            else:
+                state.refused += 1
+                self.send_response(401)
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_port}/homecare/offers"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+async def test_each_new_offer_is_posted_signed_and_retried_until_taken(
+    suite: Suite, market: Market, receiver: Receiver
+) -> None:
+    await market.area()
+    primary = await market.provider(Tier.PRIMARY)
+    as_provider = await suite.provider(primary)
+    registered = await suite.http.put("/api/v1/webhooks", json={"url": receiver.url}, headers=as_provider)
+    assert registered.status_code == 200, registered.text
+    receiver.secret, receiver.failures = registered.json()["secret"], 1
+    shown = await suite.http.get("/api/v1/webhooks", headers=as_provider)
+    assert shown.json()["url"] == receiver.url
+    assert "secret" not in shown.json()
+
+    created = await suite.http.post("/api/v1/referrals", json=referral_body(), headers=await suite.staff("broker"))
+    settings = BrokerageSettings(webhook_retry_base_seconds=60)
+    async with httpx.AsyncClient(timeout=5) as client:
+        assert await deliver_due(market.database, settings=settings, client=client) == 0
+        assert await deliver_due(market.database, settings=settings, client=client) == 0
+        later = datetime.now(UTC) + timedelta(minutes=2)
+        assert await deliver_due(market.database, settings=settings, client=client, now=later) == 1
+        assert await deliver_due(market.database, settings=settings, client=client, now=later) == 0
+    assert receiver.refused == 0
+    [delivered] = receiver.received
+    assert delivered["event"] == "offer.made"
+    assert delivered["offer"]["referral_id"] == created.json()["id"]
+    assert delivered["offer"]["provider_id"] == primary
+
+
+async def test_a_webhook_is_for_provider_clients_only_and_can_be_removed(
+    suite: Suite, market: Market, receiver: Receiver
+) -> None:
+    await market.area()
+    provider = await market.provider(Tier.PRIMARY)
+    broker = await suite.staff("broker")
+    assert (await suite.http.put("/api/v1/webhooks", json={"url": receiver.url}, headers=broker)).status_code == 403
+    as_provider = await suite.provider(provider)
+    bad = await suite.http.put("/api/v1/webhooks", json={"url": "not a url"}, headers=as_provider)
+    assert bad.status_code == 422
+    assert (await suite.http.get("/api/v1/webhooks", headers=as_provider)).status_code == 404
+    await suite.http.put("/api/v1/webhooks", json={"url": receiver.url}, headers=as_provider)
+    assert (await suite.http.delete("/api/v1/webhooks", headers=as_provider)).status_code == 204
+    await suite.http.post("/api/v1/referrals", json=referral_body(), headers=broker)
+    async with httpx.AsyncClient(timeout=5) as client:
+        assert await deliver_due(market.database, settings=BrokerageSettings(), client=client) == 0
+    assert receiver.received == []

@@ -1,0 +1,125 @@
+"""The dashboard's read models, fed by brokerage's and packages' events; visit reports as evidence."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from shared.contracts.brokerage import (
+    Funding,
+    OfferDeclined,
+    OfferExpired,
+    OfferFacts,
+    ReferralCreated,
+    ReferralFacts,
+    ReferralPlaced,
+    ReferralUnsourced,
+    ScheduledVisit,
+)
+from shared.contracts.common import ClientGroup, Day, DeclineReason, Tier, Urgency
+from shared.contracts.packages import VisitFacts, VisitsRecorded
+from tests.harness import Suite, eventually
+from tests.quality.support import cqc, known_provider, publish, risk_row
+
+NOW = datetime.now(UTC)
+
+
+def referral(*, area: str = "OAK", urgency: Urgency = Urgency.ROUTINE, hours: str = "7.00") -> ReferralFacts:
+    return ReferralFacts(referral_id=uuid.uuid4(), client_ref="C-1", area=area, client_group=ClientGroup.OLDER_PEOPLE,
+                         needs=[], urgency=urgency, start_on=date.today(),
+                         visits=[ScheduledVisit(day=Day.MON, start=time(8), minutes=60, carers=1)],
+                         weekly_hours=Decimal(hours), funding=Funding(health_share_percent=0),
+                         created_at=NOW - timedelta(hours=10))
+
+
+def offer(provider_id: uuid.UUID) -> OfferFacts:
+    return OfferFacts(offer_id=uuid.uuid4(), referral_id=uuid.uuid4(), provider_id=provider_id, tier=Tier.PRIMARY,
+                      area="OAK", weekly_hours=Decimal("7.00"), urgency=Urgency.ROUTINE, at=NOW)
+
+
+def visit(*, minutes: int, missed: bool = False, late_by: int = 0) -> VisitFacts:
+    return VisitFacts(visit_id=uuid.uuid4(), package_id=uuid.uuid4(), date=date.today(), planned_start=time(8),
+                      actual_start=None if missed else time(8), planned_minutes=minutes,
+                      actual_minutes=None if missed else minutes, carers=1, missed=missed, late_by_minutes=late_by)
+
+
+async def summary(suite: Suite, headers: dict[str, str]) -> dict[str, Any]:
+    answer = await suite.http.get("/api/v1/dashboard/summary", headers=headers)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def test_referral_events_feed_weekly_counts_time_to_source_and_unmet_need(suite: Suite) -> None:
+    broker = await suite.staff("broker")
+    placed, waiting, discharge = referral(), referral(area="UPP", hours="10.50"), referral(
+        urgency=Urgency.HOSPITAL_DISCHARGE, hours="14.00")
+    for facts in (placed, waiting, discharge):
+        await publish(suite, ReferralCreated(referral=facts), source="brokerage")
+    await publish(suite, ReferralPlaced(referral=placed, provider_id=uuid.uuid4(), tier=Tier.PRIMARY, awarded=False,
+                                        start_on=date.today(), placed_at=placed.created_at + timedelta(hours=4)),
+                  source="brokerage")
+    await publish(suite, ReferralUnsourced(referral=waiting, at=NOW), source="brokerage")
+
+    async def settled() -> dict[str, Any] | None:
+        body = await summary(suite, broker)
+        made = sum(week["referrals"] for week in body["referrals_per_week"])
+        waiting = body["hospital_discharges_waiting"]["people"]
+        done = (made, waiting, body["unmet_need"]["people"], body["time_to_source"]["placed"]) == (3, 1, 1, 1)
+        return body if done else None
+
+    body = await eventually(settled)
+    assert body["time_to_source"] == {"placed": 1, "median_hours": "4.00", "p90_hours": "4.00"}
+    assert body["unmet_need"] == {"people": 1, "weekly_hours": "10.50",
+                                  "by_area": [{"area": "UPP", "people": 1, "weekly_hours": "10.50"}]}
+    assert body["hospital_discharges_waiting"] == {"people": 1, "weekly_hours": "14.00"}
+    weeks = {week["week_start"]: week for week in body["referrals_per_week"]}
+    created_week = (placed.created_at.date() - timedelta(days=placed.created_at.weekday())).isoformat()
+    assert (weeks[created_week]["referrals"], weeks[created_week]["placed"]) == (3, 1)
+    assert len(body["referrals_per_week"]) == 12
+
+
+async def test_visit_reports_count_short_visits_and_missed_ones_as_evidence(suite: Suite) -> None:
+    officer = await suite.staff("quality_officer")
+    provider_id = await known_provider(suite, officer)
+    visits = [visit(minutes=15), visit(minutes=45), visit(minutes=60, late_by=20), visit(minutes=30, missed=True)]
+    await publish(suite, VisitsRecorded(provider_id=provider_id, visits=visits), source="packages")
+
+    async def scored() -> dict[str, Any] | None:
+        row = await risk_row(suite, officer, provider_id)
+        return row if row is not None and row["evidence"] else None
+
+    row = await eventually(scored)
+    assert sorted(line["kind"] for line in row["evidence"]) == ["late_visit", "missed_visit"]
+    assert row["score"] == "3.50"
+    body = await summary(suite, officer)
+    assert body["short_visits"] == {"delivered": 3, "under_30": 1, "share_percent": "33.33"}
+
+
+async def test_declines_feed_the_reasons_and_expiries_count_a_little(suite: Suite) -> None:
+    officer = await suite.staff("quality_officer")
+    provider_id = await known_provider(suite, officer, rating=cqc("good", 3))
+    await publish(suite, OfferDeclined(offer=offer(provider_id), reason=DeclineReason.NO_CAPACITY), source="brokerage")
+    await publish(suite, OfferDeclined(offer=offer(provider_id), reason=DeclineReason.TRAVEL), source="brokerage")
+    await publish(suite, OfferExpired(offer=offer(provider_id)), source="brokerage")
+
+    async def all_in() -> dict[str, Any] | None:
+        row = await risk_row(suite, officer, provider_id)
+        return row if row is not None and len(row["evidence"]) == 3 else None
+
+    row = await eventually(all_in)
+    assert row["score"] == "0.45"
+    body = await summary(suite, officer)
+    assert body["decline_reasons"] == [{"key": "no_capacity", "count": 1}, {"key": "travel", "count": 1}]
+    assert body["providers_by_rating"] == [{"key": "good", "count": 1}]
+    assert body["providers_by_rag"] == [{"rag": "green", "count": 1}]
+
+
+async def test_the_dashboard_needs_staff(suite: Suite) -> None:
+    assert (await suite.http.get("/api/v1/dashboard/summary")).status_code == 401
+    client = await suite.provider(str(uuid.uuid4()))
+    assert (await suite.http.get("/api/v1/dashboard/summary", headers=client)).status_code == 403
+    bad = await suite.http.get("/api/v1/dashboard/summary", params={"weeks": 0}, headers=await suite.staff("broker"))
+    assert bad.status_code == 422
