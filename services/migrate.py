@@ -1,9 +1,27 @@
-"""`python -m services.migrate [service ...]`: bring each service's database to its latest schema."""
+"""`python -m services.migrate [service ...]`: bring each service's database to its latest schema and,
+with RabbitMQ configured, declare each service's durable queue and bindings, so that no event published
+before a consumer first starts finds no queue."""
 
 import argparse
+import asyncio
 import logging
 
 from services.catalog import CATALOG, migrate
+from services.suite import declare_queues
+from shared.events.rabbitmq import RabbitTransport
+from shared.events.runtime import create_transport
+
+
+async def declare_broker_topology(names: list[str], *, connect_seconds: float = 60) -> None:
+    transport = create_transport(CATALOG["gateway"].settings_type())
+    if not isinstance(transport, RabbitTransport):
+        return
+    await transport.start()
+    try:
+        await transport.wait_connected(connect_seconds)
+        await declare_queues(transport, [CATALOG[name].create_app().state.spec for name in names])
+    finally:
+        await transport.close()
 
 
 def main() -> None:
@@ -14,7 +32,9 @@ def main() -> None:
     if unknown:
         parser.error("unknown service(s): " + ", ".join(unknown))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    migrate(args.services or None)
+    names = args.services or list(CATALOG)
+    migrate(names)
+    asyncio.run(declare_broker_topology(names))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from services.gateway.auth.router import router as auth_router
 from services.gateway.models import INFRA
 from services.gateway.ratelimit import TokenBucketLimiter
 from services.gateway.settings import GatewaySettings
+from services.gateway.webclient.router import mount_web_client
 from shared.app import ServiceSpec, create_service_app
 from shared.events.transport import Transport
 
@@ -72,6 +73,7 @@ def create_app(
         openapi_url=None,
     )
     app = create_service_app(spec, transport=transport)
+    mount_web_client(app)
     app.state.settings = settings
     app.state.rate_limiter = TokenBucketLimiter(
         per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst

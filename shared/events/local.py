@@ -125,8 +125,10 @@ class LocalTransport:
                 await self._deliver(queue, row.id, Delivery(row.message_id, row.routing_key, row.body, row.attempt),
                                     handler)
             if len(rows) < self.batch_size:
+                pause = await self._seconds_to_next(queue)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=await self._seconds_to_next(queue))
+                    async with asyncio.timeout(pause):
+                        await wake.wait()
 
     async def _due(self, queue: str) -> list[Row[Any, Any, Any, Any, Any]]:
         async with self.engine.connect() as connection:
@@ -188,7 +190,8 @@ class LocalTransport:
 
 async def forget_everything(path: Path) -> None:
     """Empties the local broker (tests): no message or binding outlives its test."""
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", poolclass=NullPool)
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", poolclass=NullPool, connect_args={"timeout": 30})
+    event.listen(engine.sync_engine, "connect", configure_sqlite)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_metadata.create_all)

@@ -122,7 +122,8 @@ class OutboxRelay:
 
     async def _wait_for_work(self) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            async with asyncio.timeout(self.poll_seconds):
+                await self._wake.wait()
         self._wake.clear()
 
     async def relay_once(self) -> int:

@@ -1,0 +1,49 @@
+"""The broker web client: static pages served by the gateway, talking to the same public API.
+
+No build step and no third-party script: plain HTML, CSS and JavaScript modules, with a strict
+Content-Security-Policy (scripts only from this origin, no inline script, no framing).
+"""
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+STATIC = Path(__file__).parent / "static"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/app/")
+
+
+class _SecureStatic:
+    """Adds the security headers every page of the client carries."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []),
+                                      (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                                      (b"x-content-type-options", b"nosniff"),
+                                      (b"referrer-policy", b"no-referrer"),
+                                      (b"cache-control", b"no-cache")]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def mount_web_client(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/app", _SecureStatic(StaticFiles(directory=STATIC, html=True)), name="web-client")

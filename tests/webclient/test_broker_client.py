@@ -1,0 +1,77 @@
+"""Brokers in the web client: sign in, see the queue, raise a referral, follow its cascade history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import httpx
+from playwright.async_api import Page, expect
+
+from tests.harness import ADMIN_PASSWORD
+
+
+def _staff(base: str, role: str) -> tuple[str, str, dict[str, str]]:
+    admin = httpx.post(base + "/api/v1/auth/token", data={
+        "grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD}).json()["access_token"]
+    username, password = f"{role}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
+    httpx.post(base + "/api/v1/admin/users", headers={"Authorization": f"Bearer {admin}"},
+               json={"username": username, "password": password, "roles": [role]}).raise_for_status()
+    token = httpx.post(base + "/api/v1/auth/token", data={
+        "grant_type": "password", "username": username, "password": password}).json()["access_token"]
+    return username, password, {"Authorization": f"Bearer {token}"}
+
+
+def _registry_with_one_primary_provider(base: str) -> str:
+    _, _, commissioner = _staff(base, "commissioner")
+    code = "W" + uuid.uuid4().hex[:4].upper()
+    with httpx.Client(base_url=base + "/api/v1", headers=commissioner) as api:
+        api.post("/areas", json={"code": code, "name": "Webtown", "rural": False,
+                                 "framework_offer_mode": "ranked"}).raise_for_status()
+        provider = api.post("/providers", json={"name": "Web Care", "skills": ["dementia"],
+                                                "client_groups": ["older_people"], "cqc_location_id": None}).json()
+        api.put(f"/providers/{provider['id']}/contracts", json={"contracts": [{
+            "area": code, "tier": "primary", "weekly_hours_cap": "100.00", "block_hours": None,
+            "starts_on": str(date.today() - timedelta(days=30)), "ends_on": None}]}).raise_for_status()
+        api.put(f"/providers/{provider['id']}/capacity", json={
+            "areas": [{"area": code, "weekly_hours": "40.00"}]}).raise_for_status()
+    return code
+
+
+async def _sign_in(page: Page, base: str, username: str, password: str) -> None:
+    await page.goto(base + "/")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#login button[type=submit]")
+
+
+async def test_a_wrong_password_is_refused_on_the_sign_in_page(served_suite: str, page: Page) -> None:
+    await _sign_in(page, served_suite, "admin", "not the password")
+    await expect(page.get_by_role("alert")).to_contain_text("credentials are not valid")
+    await expect(page.locator("#nav")).to_be_hidden()
+
+
+async def test_a_broker_raises_a_referral_and_follows_its_cascade(served_suite: str, page: Page) -> None:
+    area = _registry_with_one_primary_provider(served_suite)
+    username, password, _ = _staff(served_suite, "broker")
+    await _sign_in(page, served_suite, username, password)
+    await expect(page.locator("h1")).to_have_text("Being sourced")
+
+    await page.click("text=New referral")
+    await page.fill("#client_ref", "WEB-001")
+    await page.select_option("#area", area)
+    await page.check("input[value=dementia]")
+    await page.fill("[aria-label=Minutes]", "15")
+    await page.click("text=Start sourcing")
+    await expect(page.get_by_role("alert")).to_contain_text("30")
+
+    await page.fill("[aria-label=Minutes]", "45")
+    for _ in range(3):
+        await page.click("text=Add a visit")
+    await page.click("text=Start sourcing")
+    await expect(page.locator("h1")).to_contain_text("Referral WEB-001")
+    await expect(page.locator("#history")).to_contain_text("offered")
+    await expect(page.locator("#history")).to_contain_text("Web Care")
+
+    await page.click("text=Sourcing")
+    await expect(page.locator("#queue")).to_contain_text("WEB-001")
