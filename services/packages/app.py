@@ -4,8 +4,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.packages.care.router import router as packages_router
+from services.packages.consumers import HANDLERS
+from services.packages.costing.router import router as costing_router
+from services.packages.invoices.router import router as invoices_router
 from services.packages.models import INFRA
 from services.packages.settings import PackagesSettings
+from services.packages.visits.router import router as visits_router
 from shared.app import ServiceSpec, create_service_app
 from shared.events.transport import Transport
 
@@ -18,6 +23,8 @@ def build_spec(settings: PackagesSettings | None = None) -> ServiceSpec:
         title="Packages: cost of care, contributions, visits, invoices",
         settings=settings or PackagesSettings(),
         infra=INFRA,
+        routers=[costing_router, packages_router, visits_router, invoices_router],
+        handlers=HANDLERS,
     )
 
 

@@ -91,3 +91,17 @@ class InvoiceIssued(Event):
     period_end: date
     total: Money
     issued_at: datetime
+
+
+@register_event
+class CreditNoteIssued(Event):
+    """A correction of an issued invoice (which itself never changes); `total` is negative."""
+
+    event_type = "packages.credit_note.issued.v1"
+    credit_note_id: uuid.UUID
+    number: str
+    invoice_id: uuid.UUID
+    provider_id: uuid.UUID
+    total: Money
+    reason: str
+    issued_at: datetime

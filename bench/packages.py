@@ -1,0 +1,171 @@
+"""Invoice run at scale (issue 5): BENCH_PACKAGES active packages (100,000 by default) with four weeks of
+delivered visits (two a day: about 5.6 million) on PostgreSQL, beside the floor: the same totals from
+one SQL aggregate query in the same database.
+
+Needs a PostgreSQL server (BENCH_PG_HOST, BENCH_PG_PORT, BENCH_PG_USER; the test defaults); a temporary
+database is created and dropped. Reports seconds and the process's peak memory growth for the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import time
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench import Result
+from services.packages.app import MIGRATIONS_DIR
+from services.packages.costing.domain import pricing_of
+from services.packages.costing.models import RateCard
+from services.packages.costing.service import cost_model
+from services.packages.invoices.domain import Period
+from services.packages.invoices.service import run_invoices
+from services.packages.models import INFRA
+from shared import migrations
+from shared.db import Database
+
+HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
+PORT = int(os.environ.get("BENCH_PG_PORT", "5432"))
+USER = os.environ.get("BENCH_PG_USER", "postgres")
+AREAS = ("OAK", "UPP", "KET", "COT", "EMP")
+PERIOD = Period(date(2026, 9, 7), date(2026, 10, 4))
+PACKAGES_PER_PROVIDER = 1000
+SCHEDULE = ('[{"day": "%s", "start": "08:00", "minutes": 30, "carers": 1},'
+            ' {"day": "%s", "start": "18:00", "minutes": 45, "carers": 1}]')
+
+
+def _card(area: str, rural: bool) -> RateCard:
+    return RateCard(
+        id=uuid.uuid4(), area=area, effective_from=date(2026, 4, 1), care_worker_hourly_pay=Decimal("12.60"),
+        travel_minutes_per_visit=20 if rural else 10, travel_hourly_pay=None,
+        mileage_per_visit_miles=Decimal("6.0") if rural else Decimal("2.0"), mileage_rate=Decimal("0.45"),
+        on_cost_percent=Decimal(20), training_supervision_percent=Decimal(5), overhead_percent=Decimal(25),
+        surplus_percent=Decimal(3), weekend_uplift_percent=Decimal(5), client_hourly_charge_cap=Decimal("13.00"),
+        client_weekly_charge_cap=Decimal("422.00"))
+
+
+async def _admin(statement: str) -> None:
+    engine = create_async_engine(f"postgresql+asyncpg://{USER}@{HOST}:{PORT}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _populate(database: Database, packages: int, cards: list[RateCard]) -> None:
+    """Packages, one term each, and every visit of the period, generated inside PostgreSQL."""
+    schedule = "'[' || " + " || ',' || ".join(
+        f"'{SCHEDULE[1:-1] % (day, day)}'" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")) + " || ']'"
+    async with database.sessionmaker() as session, session.begin():
+        session.add_all(cards)
+        await session.flush()
+        params = {"n": packages, "per": PACKAGES_PER_PROVIDER, "start": PERIOD.start, "end": PERIOD.end}
+        await session.execute(text("""
+            INSERT INTO packages (id, referral_id, client_ref, provider_id, area, tier, status, start_on, created_at)
+            SELECT md5('pkg' || i)::uuid, md5('ref' || i)::uuid, 'C-' || i, md5('prov' || (i / :per))::uuid,
+                   (ARRAY['OAK','UPP','KET','COT','EMP'])[1 + i % 5], 'framework', 'active',
+                   CAST(:start AS date) - 30, now()
+            FROM generate_series(0, :n - 1) AS i;
+            """), params)
+        await session.execute(text(f"""
+            INSERT INTO package_terms (id, package_id, effective_from, effective_to, visits, health_share_percent)
+            SELECT md5('term' || i)::uuid, md5('pkg' || i)::uuid, CAST(:start AS date) - 30, NULL,
+                   CAST({schedule} AS json), (ARRAY[0, 0, 0, 50, 75, 100])[1 + i % 6]
+            FROM generate_series(0, :n - 1) AS i;
+            """), params)
+        await session.execute(text("""
+            INSERT INTO visits (id, provider_id, provider_visit_id, package_id, date, weekend, planned_start,
+                                actual_start, planned_minutes, actual_minutes, carers, missed, recorded_at)
+            SELECT gen_random_uuid(), md5('prov' || (i / :per))::uuid, i || '-' || d || '-' || s,
+                   md5('pkg' || i)::uuid, CAST(:start AS date) + d,
+                   extract(isodow FROM CAST(:start AS date) + d) >= 6,
+                   CASE s WHEN 0 THEN TIME '08:00' ELSE TIME '18:00' END,
+                   CASE WHEN (i * 7 + d * 3 + s) % 97 = 0 THEN NULL
+                        ELSE CASE s WHEN 0 THEN TIME '08:05' ELSE TIME '18:10' END END,
+                   CASE s WHEN 0 THEN 30 ELSE 45 END,
+                   CASE WHEN (i * 7 + d * 3 + s) % 97 = 0 THEN NULL ELSE (CASE s WHEN 0 THEN 30 ELSE 45 END)
+                        - (i + d) % 5 END,
+                   CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END, (i * 7 + d * 3 + s) % 97 = 0, now()
+            FROM generate_series(0, :n - 1) AS i, generate_series(0, 27) AS d, generate_series(0, 1) AS s;
+            """), params)
+    async with database.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("VACUUM ANALYZE"))
+
+
+def _floor_query(cards: list[RateCard]) -> str:
+    """Per provider, the sum of every package's delivered cost rounded once: all in one SQL statement."""
+    prices = ", ".join(
+        f"('{card.area}', {p.contact_hourly}::numeric, {p.per_visit}::numeric, {p.weekend_uplift_percent}::numeric)"
+        for card in cards for p in [pricing_of(cost_model(card))])
+    return f"""
+        WITH price(area, contact_hourly, per_visit, uplift) AS (VALUES {prices})
+        SELECT provider_id, sum(amount) FROM (
+            SELECT p.provider_id, p.id, round(sum(
+                (price.contact_hourly * CASE WHEN v.missed THEN 0 ELSE v.actual_minutes * v.carers END / 60
+                 + price.per_visit * CASE WHEN v.missed THEN 0 ELSE v.carers END)
+                * CASE WHEN v.weekend THEN 1 + price.uplift / 100 ELSE 1 END), 2) AS amount
+            FROM visits v JOIN packages p ON p.id = v.package_id JOIN price ON price.area = p.area
+            WHERE v.date BETWEEN '{PERIOD.start}' AND '{PERIOD.end}'
+            GROUP BY p.provider_id, p.id) AS per_package
+        GROUP BY provider_id
+    """
+
+
+async def _floor(database: Database, cards: list[RateCard]) -> tuple[float, dict[uuid.UUID, Decimal]]:
+    async with database.sessionmaker() as session:
+        started = time.perf_counter()
+        rows = (await session.execute(text(_floor_query(cards)))).all()
+        return time.perf_counter() - started, {provider: total for provider, total in rows}
+
+
+async def _invoice_run(database: Database) -> tuple[float, float, dict[uuid.UUID, Decimal]]:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    async with database.sessionmaker() as session, session.begin():
+        result = await run_invoices(session, actor=None, period=PERIOD, today=PERIOD.end + timedelta(days=1))
+    seconds = time.perf_counter() - started
+    growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    return seconds, growth_mb, {invoice.provider_id: invoice.total for invoice in result.issued}
+
+
+async def _bench(packages: int) -> list[Result]:
+    name = "bench_packages_" + uuid.uuid4().hex[:8]
+    await _admin(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+asyncpg://{USER}@{HOST}:{PORT}/{name}"
+    database: Database | None = None
+    try:
+        await asyncio.to_thread(migrations.upgrade, service="packages", migrations_dir=MIGRATIONS_DIR, url=url)
+        database = Database(url, schema="packages", session_info=INFRA.session_info("packages"))
+        cards = [_card(area, rural=index >= 2) for index, area in enumerate(AREAS)]
+        started = time.perf_counter()
+        await _populate(database, packages, cards)
+        populate_seconds = time.perf_counter() - started
+        await _floor(database, cards)  # warms the cache for both
+        run_seconds, memory_mb, invoiced = await _invoice_run(database)
+        floor_seconds, floor_totals = await _floor(database, cards)
+        async with database.sessionmaker() as session:
+            visits = int((await session.execute(text("SELECT count(*) FROM visits"))).scalar_one())
+    finally:
+        if database is not None:
+            await database.dispose()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return [Result(
+        name=f"invoice run, {packages} packages",
+        figures={"run_seconds": run_seconds, "floor_seconds": floor_seconds,
+                 "ratio_to_floor": run_seconds / floor_seconds, "peak_memory_growth_mb": memory_mb,
+                 "visits": visits, "invoices": len(invoiced), "populate_seconds": populate_seconds},
+        unit={"run_seconds": "s", "floor_seconds": "s", "peak_memory_growth_mb": "MB", "populate_seconds": "s"},
+        notes="totals match the floor" if invoiced == floor_totals else "TOTALS DIFFER FROM THE FLOOR",
+    )]
+
+
+def run() -> list[Result]:
+    return asyncio.run(_bench(int(os.environ.get("BENCH_PACKAGES", "100000"))))

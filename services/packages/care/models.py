@@ -1,0 +1,52 @@
+"""Commissioned packages, their terms over time (schedule and funding from an effective date) and
+suspensions (hospital stays)."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Uuid, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.packages.database import Base
+
+
+class Package(Base):
+    __tablename__ = "packages"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True, nullable=True)
+    client_ref: Mapped[str] = mapped_column(String(100), index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    area: Mapped[str] = mapped_column(String(20))
+    tier: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PackageTerm(Base):
+    """The schedule and funding in force from `effective_from` until the day before `effective_to`."""
+
+    __tablename__ = "package_terms"
+    __table_args__ = (Index("ix_package_terms_package", "package_id", "effective_from"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    package_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("packages.id"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    visits: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    health_share_percent: Mapped[int] = mapped_column(Integer)
+
+
+class Suspension(Base):
+    """Days without care (a hospital stay), `ends_on` inclusive; open while `ends_on` is null."""
+
+    __tablename__ = "package_suspensions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    package_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("packages.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reason: Mapped[str] = mapped_column(String(500))

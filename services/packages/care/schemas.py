@@ -1,0 +1,79 @@
+import uuid
+from datetime import date
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.packages.care.domain import PackageStatus
+from shared.contracts.brokerage import ScheduledVisit
+from shared.money import Hours, Money
+
+
+class PackageOut(BaseModel):
+    """A commissioned package with its current schedule, weekly cost and its split by funder (the costs
+    are null while no rate card or agreed rate applies to its area)."""
+
+    id: uuid.UUID
+    referral_id: uuid.UUID | None
+    client_ref: str
+    provider_id: uuid.UUID
+    area: str
+    tier: str | None
+    status: PackageStatus
+    start_on: date
+    end_on: date | None
+    suspended_from: date | None
+    visits: list[ScheduledVisit]
+    health_share_percent: int
+    terms_from: date = Field(description="When the current schedule and funding took effect")
+    weekly_hours: Hours
+    weekly_cost: Money | None
+    council_share: Money | None
+    health_share: Money | None
+    client_contribution: Money | None
+    hourly_rate: Money | None
+
+
+class ShortVisitJustification(BaseModel):
+    """NICE NG21's three conditions for a visit under 30 minutes."""
+
+    worker_known: bool = Field(examples=[True])
+    part_of_wider_package: bool = Field(examples=[True])
+    time_limited_task: bool = Field(examples=[True])
+
+
+class ChangeIn(BaseModel):
+    """A new schedule and/or funding split from a date; the package is re-costed from then."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    effective_from: date
+    visits: list[ScheduledVisit] | None = Field(default=None, min_length=1, max_length=200)
+    health_share_percent: int | None = Field(default=None, ge=0, le=100)
+    short_visit_justification: ShortVisitJustification | None = None
+
+    @model_validator(mode="after")
+    def something_changes(self) -> Self:
+        if self.visits is None and self.health_share_percent is None:
+            raise ValueError("give visits, health_share_percent or both")
+        return self
+
+
+class SuspendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_on: date = Field(description="The first day without care")
+    reason: str = Field(default="", max_length=500, examples=["hospital admission"])
+
+
+class ResumeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date = Field(description="The first day of care again")
+
+
+class EndIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date = Field(description="The last day of care")
+    reason: str = Field(default="", max_length=500)

@@ -1,0 +1,231 @@
+"""Use cases of packages: created when a referral is placed, changed, suspended, resumed, ended; each
+change re-costs the package from its effective date and is published."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.packages.care import domain
+from services.packages.care.domain import PackageStatus
+from services.packages.care.exceptions import PackageNotFound, ShortVisitRefused
+from services.packages.care.models import Package, PackageTerm, Suspension
+from services.packages.care.schemas import ChangeIn, EndIn, PackageOut, ResumeIn, SuspendIn
+from services.packages.costing.domain import weekly_usage
+from services.packages.costing.service import cost_schedule
+from shared.audit import record_audit
+from shared.auth import Principal
+from shared.contracts.brokerage import ReferralPlaced, ScheduledVisit
+from shared.contracts.packages import (
+    PackageChanged,
+    PackageCreated,
+    PackageEnded,
+    PackageFacts,
+    PackageResumed,
+    PackageSuspended,
+)
+from shared.events.outbox import record_event
+from shared.pagination import PageRequest
+
+
+@dataclass(frozen=True)
+class PackageRecord:
+    package: Package
+    term: PackageTerm
+    suspension: Suspension | None
+
+    @property
+    def visits(self) -> list[ScheduledVisit]:
+        return [ScheduledVisit.model_validate(visit) for visit in self.term.visits]
+
+
+async def _latest_term(session: AsyncSession, package_id: uuid.UUID) -> PackageTerm:
+    term = await session.scalar(select(PackageTerm).where(PackageTerm.package_id == package_id)
+                                .order_by(PackageTerm.effective_from.desc()).limit(1))
+    assert term is not None, "every package has a term"
+    return term
+
+
+async def _open_suspension(session: AsyncSession, package_id: uuid.UUID) -> Suspension | None:
+    suspension: Suspension | None = await session.scalar(
+        select(Suspension).where(Suspension.package_id == package_id, Suspension.ends_on.is_(None)))
+    return suspension
+
+
+async def load(session: AsyncSession, *, package_id: uuid.UUID, for_update: bool = False) -> PackageRecord:
+    package = await session.get(Package, package_id, with_for_update=for_update)
+    if package is None:
+        raise PackageNotFound()
+    return PackageRecord(package, await _latest_term(session, package_id), await _open_suspension(session, package_id))
+
+
+async def view(session: AsyncSession, record: PackageRecord, *, today: date) -> PackageOut:
+    package, term = record.package, record.term
+    cost = await cost_schedule(
+        session, area=package.area, rates_on=term.effective_from, assessed_on=max(today, term.effective_from),
+        provider_id=package.provider_id, visits=record.visits, health_share_percent=term.health_share_percent,
+        client_ref=package.client_ref,
+    )
+    costs = cost.model_dump(exclude={"weekly_hours"}) if cost is not None else dict.fromkeys(
+        ("weekly_cost", "council_share", "health_share", "client_contribution", "hourly_rate"))
+    return PackageOut(
+        id=package.id, referral_id=package.referral_id, client_ref=package.client_ref,
+        provider_id=package.provider_id, area=package.area, tier=package.tier, status=PackageStatus(package.status),
+        start_on=package.start_on, end_on=package.end_on,
+        suspended_from=record.suspension.starts_on if record.suspension else None, visits=record.visits,
+        health_share_percent=term.health_share_percent, terms_from=term.effective_from,
+        weekly_hours=weekly_usage(record.visits).hours, **costs,
+    )
+
+
+async def _facts(session: AsyncSession, record: PackageRecord, *, effective_from: date) -> PackageFacts:
+    shown = await view(session, record, today=effective_from)
+    return PackageFacts(
+        package_id=shown.id, referral_id=shown.referral_id, client_ref=shown.client_ref,
+        provider_id=shown.provider_id, area=shown.area, status=shown.status, weekly_hours=shown.weekly_hours,
+        weekly_cost=shown.weekly_cost or Decimal(0), visits=shown.visits, effective_from=effective_from,
+    )
+
+
+def _audit_view(record: PackageRecord) -> dict[str, object]:
+    package = record.package
+    return {"status": package.status, "end_on": package.end_on, "terms_from": record.term.effective_from,
+            "visits": record.term.visits, "health_share_percent": record.term.health_share_percent,
+            "suspended_from": record.suspension.starts_on if record.suspension else None}
+
+
+async def create_from_referral(session: AsyncSession, *, placed: ReferralPlaced) -> Package | None:
+    """One package per referral (a unique referral_id): a redelivered or repeated placement adds nothing."""
+    referral = placed.referral
+    if await session.scalar(select(Package.id).where(Package.referral_id == referral.referral_id)):
+        return None
+    package = Package(referral_id=referral.referral_id, client_ref=referral.client_ref,
+                      provider_id=placed.provider_id, area=referral.area,
+                      tier=None if placed.tier is None else str(placed.tier), status=PackageStatus.ACTIVE,
+                      start_on=placed.start_on)
+    session.add(package)
+    await session.flush()
+    term = PackageTerm(package_id=package.id, effective_from=placed.start_on,
+                       visits=[visit.model_dump(mode="json") for visit in referral.visits],
+                       health_share_percent=referral.funding.health_share_percent)
+    session.add(term)
+    await session.flush()
+    record = PackageRecord(package, term, None)
+    await record_audit(session, actor=None, action="package.created", entity_type="package",
+                       entity_id=package.id, after=_audit_view(record))
+    await record_event(session, PackageCreated(package=await _facts(session, record, effective_from=placed.start_on)))
+    return package
+
+
+async def read(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, today: date) -> PackageOut:
+    """A person's record: every read is audited."""
+    record = await load(session, package_id=package_id)
+    await record_audit(session, actor=actor, action="package.read", entity_type="package", entity_id=package_id)
+    return await view(session, record, today=today)
+
+
+async def list_packages(
+    session: AsyncSession, *, actor: Principal, page: PageRequest, status: PackageStatus | None,
+    provider_id: uuid.UUID | None, today: date,
+) -> tuple[list[PackageOut], list[Package]]:
+    """Ordered by id, so a client paging through never sees one twice or misses one that existed when
+    it started; the read of the page is audited with its ids."""
+    query = select(Package).order_by(Package.id).limit(page.limit + 1)
+    if status is not None:
+        query = query.where(Package.status == status)
+    if provider_id is not None:
+        query = query.where(Package.provider_id == provider_id)
+    if page.cursor:
+        query = query.where(Package.id > uuid.UUID(str(page.cursor[0])))
+    rows = list(await session.scalars(query))
+    shown = [await view(session, await load(session, package_id=row.id), today=today) for row in rows[: page.limit]]
+    await record_audit(session, actor=actor, action="package.listed", entity_type="package", entity_id="list",
+                       after=[str(item.id) for item in shown])
+    return shown, rows
+
+
+async def change(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: ChangeIn) -> PackageRecord:
+    if data.visits is not None:
+        justification = data.short_visit_justification
+        refusal = domain.short_visit_refusal(shortest_minutes=min(v.minutes for v in data.visits),
+                                             conditions=None if justification is None else justification.model_dump())
+        if refusal is not None:
+            raise ShortVisitRefused(refusal)
+    record = await load(session, package_id=package_id, for_update=True)
+    domain.check_change(status=PackageStatus(record.package.status), effective_from=data.effective_from,
+                        latest_term_from=record.term.effective_from)
+    before = _audit_view(record)
+    visits = record.term.visits if data.visits is None else [v.model_dump(mode="json") for v in data.visits]
+    health = record.term.health_share_percent if data.health_share_percent is None else data.health_share_percent
+    if data.effective_from == record.term.effective_from:
+        record.term.visits, record.term.health_share_percent = visits, health
+        term = record.term
+    else:
+        record.term.effective_to = data.effective_from
+        term = PackageTerm(package_id=package_id, effective_from=data.effective_from, visits=visits,
+                           health_share_percent=health)
+        session.add(term)
+    await session.flush()
+    changed = PackageRecord(record.package, term, record.suspension)
+    await record_audit(session, actor=actor, action="package.changed", entity_type="package", entity_id=package_id,
+                       before=before, after=_audit_view(changed))
+    facts = await _facts(session, changed, effective_from=data.effective_from)
+    await record_event(session, PackageChanged(package=facts))
+    return changed
+
+
+async def suspend(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: SuspendIn) -> PackageRecord:
+    record = await load(session, package_id=package_id, for_update=True)
+    domain.check_suspend(status=PackageStatus(record.package.status), starts_on=data.starts_on,
+                         start_on=record.package.start_on)
+    before = _audit_view(record)
+    suspension = Suspension(package_id=package_id, starts_on=data.starts_on, reason=data.reason)
+    session.add(suspension)
+    record.package.status = PackageStatus.SUSPENDED
+    await session.flush()
+    suspended = PackageRecord(record.package, record.term, suspension)
+    await record_audit(session, actor=actor, action="package.suspended", entity_type="package",
+                       entity_id=package_id, before=before, after=_audit_view(suspended))
+    facts = await _facts(session, suspended, effective_from=data.starts_on)
+    await record_event(session, PackageSuspended(package=facts, reason=data.reason))
+    return suspended
+
+
+async def resume(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: ResumeIn) -> PackageRecord:
+    record = await load(session, package_id=package_id, for_update=True)
+    suspension = record.suspension
+    domain.check_resume(status=PackageStatus(record.package.status), on=data.on,
+                        suspended_from=suspension.starts_on if suspension else data.on)
+    assert suspension is not None
+    before = _audit_view(record)
+    suspension.ends_on = data.on - timedelta(days=1)
+    record.package.status = PackageStatus.ACTIVE
+    await session.flush()
+    resumed = PackageRecord(record.package, record.term, None)
+    await record_audit(session, actor=actor, action="package.resumed", entity_type="package",
+                       entity_id=package_id, before=before, after=_audit_view(resumed))
+    await record_event(session, PackageResumed(package=await _facts(session, resumed, effective_from=data.on)))
+    return resumed
+
+
+async def end(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: EndIn) -> PackageRecord:
+    record = await load(session, package_id=package_id, for_update=True)
+    suspension = record.suspension
+    domain.check_end(status=PackageStatus(record.package.status), on=data.on, start_on=record.package.start_on,
+                     suspended_from=suspension.starts_on if suspension else None)
+    before = _audit_view(record)
+    if suspension is not None:
+        suspension.ends_on = data.on
+    record.package.status, record.package.end_on = PackageStatus.ENDED, data.on
+    await session.flush()
+    ended = PackageRecord(record.package, record.term, None)
+    await record_audit(session, actor=actor, action="package.ended", entity_type="package",
+                       entity_id=package_id, before=before, after=_audit_view(ended))
+    await record_event(session, PackageEnded(package=await _facts(session, ended, effective_from=data.on),
+                                             reason=data.reason))
+    return ended

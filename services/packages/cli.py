@@ -1,0 +1,57 @@
+"""Operations from the command line.
+
+    python -m services.packages.cli invoice-run --period-start 2026-11-02 --period-end 2026-11-29
+
+Uses the service's own database settings (PACKAGES_DATABASE_URL, DATABASE_URL or the embedded default);
+the invoices' events go to the outbox and the running service relays them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date
+
+from tqdm import tqdm
+
+from services.packages.deps import today
+from services.packages.invoices.domain import Period
+from services.packages.invoices.schemas import InvoiceRunIn, InvoiceRunOut
+from services.packages.invoices.service import run_invoices
+from services.packages.models import INFRA
+from services.packages.settings import PackagesSettings
+from shared.db import Database
+
+
+async def invoice_run(period: Period, *, settings: PackagesSettings) -> InvoiceRunOut:
+    database = Database(settings.resolved_database_url(), schema="packages",
+                        session_info=INFRA.session_info("packages"))
+    try:
+        with tqdm(desc="providers invoiced", unit="provider") as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            async with database.sessionmaker() as session, session.begin():
+                return await run_invoices(session, actor=None, period=period, today=today(),
+                                          bank_holidays=settings.bank_holidays, progress=progress)
+    finally:
+        await database.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.packages.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("invoice-run", help="issue the period's invoices, one per provider")
+    run.add_argument("--period-start", type=date.fromisoformat, required=True)
+    run.add_argument("--period-end", type=date.fromisoformat, required=True)
+    args = parser.parse_args(argv)
+    period = InvoiceRunIn(period_start=args.period_start, period_end=args.period_end)
+    result = asyncio.run(invoice_run(Period(period.period_start, period.period_end), settings=PackagesSettings()))
+    sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Invoices (immutable once issued), their lines, and the gapless counter that numbers them."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.packages.database import Base
+
+AMOUNT = Numeric(14, 2)
+
+
+class InvoiceCounter(Base):
+    """One row per numbering series: `documents` (the pull order of invoices and credit notes), `invoices`
+    and `credit_notes` (their numbers). Issuing locks `documents` first and holds it until commit:
+    numbers have no gaps, and documents become visible in `sequence` order, so a finance pull by
+    sequence never skips one."""
+
+    __tablename__ = "invoice_counters"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Invoice(Base):
+    """An invoice, or a credit note correcting one (`kind`); both immutable once issued."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        Index("uq_invoices_provider_period", "provider_id", "period_start", "period_end", unique=True,
+              postgresql_where=text("kind = 'invoice'"), sqlite_where=text("kind = 'invoice'")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    total: Mapped[Decimal] = mapped_column(AMOUNT)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20), default="invoice", server_default="invoice")
+    credits_invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    package_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    funder: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(300))
+    hours: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)

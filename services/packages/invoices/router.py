@@ -1,0 +1,74 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from services.packages.deps import Finance, InvoiceReader, InvoiceRunner, SettingsDep, today
+from services.packages.invoices import service
+from services.packages.invoices.domain import Period
+from services.packages.invoices.exceptions import CreditNotAllowed, InvalidPeriod, InvoiceNotFound
+from services.packages.invoices.export import CSV_TYPE, invoice_csv, invoices_csv, wants_csv
+from services.packages.invoices.schemas import (
+    CreditNoteIn,
+    InvoiceOut,
+    InvoiceRunIn,
+    InvoiceRunOut,
+    InvoiceStatus,
+    InvoiceSummary,
+)
+from shared.db import SessionDep
+from shared.errors import Forbidden, Unauthorized, problem_responses
+from shared.pagination import Page, PageDep, next_cursor
+
+router = APIRouter(prefix="/api/v1", tags=["invoices"], responses=problem_responses(Unauthorized, Forbidden))
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {CSV_TYPE: {"schema": {"type": "string"}}}}}
+Accept = Annotated[str | None, Header()]
+
+
+@router.post("/invoice-runs", status_code=status.HTTP_201_CREATED, response_model=InvoiceRunOut,
+             responses=problem_responses(InvalidPeriod))
+async def run_invoices(data: InvoiceRunIn, session: SessionDep, actor: InvoiceRunner,
+                       settings: SettingsDep) -> InvoiceRunOut:
+    """Issues one invoice per provider for the period; running it again issues only what is missing."""
+    return await service.run_invoices(session, actor=actor, period=Period(data.period_start, data.period_end),
+                                      today=today(), bank_holidays=settings.bank_holidays)
+
+
+@router.get("/invoices", response_model=Page[InvoiceSummary], responses=CSV_RESPONSE)
+async def list_invoices(
+    session: SessionDep, actor: InvoiceReader, page: PageDep, accept: Accept = None,
+    status: Annotated[InvoiceStatus | None, Query()] = None,
+    provider_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[InvoiceSummary] | Response:
+    """Issued invoices in issue order for finance systems to pull with `cursor`; CSV with
+    `Accept: text/csv` (the next cursor then comes in the `X-Next-Cursor` header)."""
+    rows = await service.list_invoices(session, actor=actor, page=page, status=status, provider_id=provider_id)
+    items = [InvoiceSummary.model_validate(row, from_attributes=True) for row in rows[: page.limit]]
+    cursor = next_cursor(rows, page.limit, lambda row: (row.sequence,))
+    if wants_csv(accept):
+        return Response(invoices_csv(items), media_type=CSV_TYPE, headers={"X-Next-Cursor": cursor or ""})
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/invoices/{invoice_id}", response_model=InvoiceOut,
+            responses={**problem_responses(InvoiceNotFound), **CSV_RESPONSE})
+async def get_invoice(invoice_id: uuid.UUID, session: SessionDep, actor: InvoiceReader,
+                      accept: Accept = None) -> InvoiceOut | Response:
+    invoice = await service.get_invoice(session, actor=actor, invoice_id=invoice_id)
+    if wants_csv(accept):
+        return Response(invoice_csv(invoice), media_type=CSV_TYPE)
+    return invoice
+
+
+@router.post("/invoices/{invoice_id}/credit-notes", status_code=status.HTTP_201_CREATED, response_model=InvoiceOut,
+             responses=problem_responses(InvoiceNotFound, CreditNotAllowed))
+async def credit_invoice(invoice_id: uuid.UUID, data: CreditNoteIn, session: SessionDep,
+                         actor: InvoiceRunner) -> InvoiceOut:
+    """Issued invoices never change: a correction is a credit note against the invoice's lines."""
+    return await service.issue_credit_note(session, actor=actor, invoice_id=invoice_id, data=data)
+
+
+@router.post("/invoices/{invoice_id}/acknowledge", response_model=InvoiceSummary,
+             responses=problem_responses(InvoiceNotFound))
+async def acknowledge(invoice_id: uuid.UUID, session: SessionDep, actor: Finance) -> InvoiceSummary:
+    return await service.acknowledge(session, actor=actor, invoice_id=invoice_id)

@@ -1,0 +1,44 @@
+"""The package lifecycle's rules and NICE NG21's short-visit rule."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.packages.care import domain
+from services.packages.care.domain import PackageStatus
+from services.packages.care.exceptions import InvalidDate, WrongStatus
+
+ALL_MET = {"worker_known": True, "part_of_wider_package": True, "time_limited_task": True}
+
+
+def test_a_short_visit_needs_all_three_nice_conditions() -> None:
+    assert domain.short_visit_refusal(shortest_minutes=30, conditions=None) is None
+    assert domain.short_visit_refusal(shortest_minutes=15, conditions=ALL_MET) is None
+    refusal = domain.short_visit_refusal(shortest_minutes=15, conditions={**ALL_MET, "worker_known": False})
+    assert refusal == ("A visit of 15 minutes is under 30 (NICE NG21) unless: the care worker is known to the "
+                       "person.")
+
+
+def test_only_an_active_package_is_suspended_and_only_a_suspended_one_resumes() -> None:
+    start = date(2026, 11, 2)
+    domain.check_suspend(status=PackageStatus.ACTIVE, starts_on=start, start_on=start)
+    with pytest.raises(WrongStatus):
+        domain.check_suspend(status=PackageStatus.SUSPENDED, starts_on=start, start_on=start)
+    with pytest.raises(InvalidDate):
+        domain.check_resume(status=PackageStatus.SUSPENDED, on=start, suspended_from=start)
+    with pytest.raises(WrongStatus):
+        domain.check_resume(status=PackageStatus.ACTIVE, on=date(2026, 11, 9), suspended_from=start)
+
+
+def test_a_change_cannot_reach_back_before_the_terms_in_force_nor_touch_an_ended_package() -> None:
+    with pytest.raises(InvalidDate):
+        domain.check_change(status=PackageStatus.ACTIVE, effective_from=date(2026, 11, 1),
+                            latest_term_from=date(2026, 11, 2))
+    with pytest.raises(WrongStatus):
+        domain.check_change(status=PackageStatus.ENDED, effective_from=date(2026, 12, 1),
+                            latest_term_from=date(2026, 11, 2))
+    with pytest.raises(InvalidDate):
+        domain.check_end(status=PackageStatus.SUSPENDED, on=date(2026, 11, 5), start_on=date(2026, 11, 2),
+                         suspended_from=date(2026, 11, 6))

@@ -1,0 +1,89 @@
+"""Rate cards, quotes and financial assessments through the gateway."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.harness import Suite
+from tests.packages.conftest import SEED_CARD, weekly
+
+DEMO_CARD = {**SEED_CARD, "travel_minutes_per_visit": 12, "mileage_per_visit_miles": "3.0",
+             "overhead_percent": "25.00", "surplus_percent": "3.00", "weekend_uplift_percent": "10.00"}
+
+
+async def test_a_rate_card_shows_its_hourly_rate_and_a_breakdown_that_adds_up(suite: Suite) -> None:
+    commissioner = await suite.staff("commissioner")
+    created = await suite.http.post("/api/v1/rate-cards", json=DEMO_CARD, headers=commissioner)
+    assert created.status_code == 201, created.text
+    shown = await suite.http.get(f"/api/v1/rate-cards/{created.json()['id']}", headers=await suite.staff("broker"))
+    card = shown.json()
+    assert card["hourly_rate"] == "26.07"
+    assert sum(Decimal(v) for v in card["breakdown"].values()) == Decimal(card["hourly_rate"])
+    assert set(card["breakdown"]) == {"care_worker_pay", "travel_time_pay", "mileage", "on_costs",
+                                      "training_supervision", "overheads", "surplus"}
+    listed = await suite.http.get("/api/v1/rate-cards", params={"area": "OAK"}, headers=commissioner)
+    assert [item["id"] for item in listed.json()["items"]] == [card["id"]]
+
+
+async def test_a_rate_card_below_the_minimum_wage_once_travel_is_counted_is_refused(suite: Suite) -> None:
+    commissioner = await suite.staff("commissioner")
+    unpaid_travel = {**DEMO_CARD, "travel_minutes_per_visit": 20, "travel_hourly_pay": "6.00"}
+    answer = await suite.http.post("/api/v1/rate-cards", json=unpaid_travel, headers=commissioner)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["type"].endswith("below-minimum-wage")
+    assert answer.json()["effective_hourly_pay"] == "10.95"
+    listed = await suite.http.get("/api/v1/rate-cards", headers=commissioner)
+    assert listed.json()["items"] == []
+
+
+async def test_rate_cards_need_a_commissioner_and_valid_input(suite: Suite) -> None:
+    broker = await suite.staff("broker")
+    assert (await suite.http.post("/api/v1/rate-cards", json=DEMO_CARD, headers=broker)).status_code == 403
+    assert (await suite.http.post("/api/v1/rate-cards", json=DEMO_CARD)).status_code == 401
+    bad = {**DEMO_CARD, "care_worker_hourly_pay": "abc", "on_cost_percent": "-1"}
+    answer = await suite.http.post("/api/v1/rate-cards", json=bad, headers=await suite.staff("commissioner"))
+    assert answer.status_code == 422
+    assert {e["field"] for e in answer.json()["errors"]} == {"care_worker_hourly_pay", "on_cost_percent"}
+
+
+async def test_a_second_card_for_the_same_area_and_date_conflicts(suite: Suite) -> None:
+    commissioner = await suite.staff("commissioner")
+    assert (await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)).status_code == 201
+    again = await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)
+    assert again.status_code == 409
+
+
+async def test_a_quote_uses_the_card_in_force_and_splits_with_the_seed_caps(suite: Suite) -> None:
+    commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)
+    await suite.http.post("/api/v1/rate-cards", json={**SEED_CARD, "effective_from": "2026-06-01",
+                                                     "care_worker_hourly_pay": "14.00"}, headers=commissioner)
+    assessed = await suite.http.post("/api/v1/financial-assessments", headers=broker, json={
+        "client_ref": "C-9", "assessed_weekly_contribution": "500.00", "effective_from": "2026-01-01"})
+    assert assessed.status_code == 201, assessed.text
+    body = {"area": "OAK", "visits": weekly(60, days=("mon", "tue", "wed", "thu", "fri")) * 2,
+            "on": "2026-03-01", "client_ref": "C-9"}
+    quote = (await suite.http.post("/api/v1/quotes", json=body, headers=broker)).json()
+    assert quote == {"weekly_hours": "10.00", "weekly_cost": "157.50", "council_share": "27.50",
+                     "health_share": "0.00", "client_contribution": "130.00", "hourly_rate": "15.75"}
+    later = (await suite.http.post("/api/v1/quotes", json={**body, "on": "2026-07-01"}, headers=broker)).json()
+    assert later["hourly_rate"] == "17.50"
+
+
+async def test_a_quote_without_a_rate_card_is_refused(suite: Suite) -> None:
+    answer = await suite.http.post("/api/v1/quotes", json={"area": "NOPE", "visits": weekly(30)},
+                                   headers=await suite.staff("quality_officer"))
+    assert answer.status_code == 422
+    assert answer.json()["type"].endswith("no-rate-card")
+
+
+async def test_reading_a_financial_assessment_is_audited_and_limited_to_care_staff(suite: Suite) -> None:
+    broker = await suite.staff("broker")
+    created = (await suite.http.post("/api/v1/financial-assessments", headers=broker, json={
+        "client_ref": "C-1", "assessed_weekly_contribution": "50.00", "effective_from": "2026-01-01"})).json()
+    shown = await suite.http.get(f"/api/v1/financial-assessments/{created['id']}", headers=broker)
+    assert shown.json()["assessed_weekly_contribution"] == "50.00"
+    quality = await suite.staff("quality_officer")
+    assert (await suite.http.get(f"/api/v1/financial-assessments/{created['id']}",
+                                 headers=quality)).status_code == 403

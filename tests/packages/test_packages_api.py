@@ -1,0 +1,146 @@
+"""Packages created from `referral placed`, costed and split, changed, suspended, resumed and ended."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from services.packages.models import INFRA
+from shared.contracts.common import Tier
+from shared.contracts.providers import ContractState
+from shared.db import Database
+from tests.harness import Suite, eventually
+from tests.packages.conftest import (
+    SEED_CARD,
+    contracts_changed,
+    past_monday,
+    place,
+    publish,
+    referral_placed,
+    weekly,
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+async def _packages_db_count(suite: Suite, table: str) -> int:
+    """Rows in the packages service's own audit log or outbox."""
+    database = Database(suite.backend.database_url_of("packages"), schema="packages")
+    try:
+        async with database.sessionmaker() as session:
+            target = INFRA.audit if table == "audit_log" else INFRA.events.outbox
+            return int(await session.scalar(select(func.count()).select_from(target)) or 0)
+    finally:
+        await database.dispose()
+
+
+async def test_a_placed_referral_becomes_one_costed_package_however_often_it_is_published(suite: Suite) -> None:
+    commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)
+    await suite.http.post("/api/v1/financial-assessments", headers=broker, json={
+        "client_ref": "C-1", "assessed_weekly_contribution": "500.00", "effective_from": "2026-01-01"})
+    provider_id = uuid.uuid4()
+    event = referral_placed(provider_id=provider_id, visits=weekly(60, days=WEEKDAYS) * 8,
+                            start_on=past_monday(2), health_share_percent=50)
+    package = await place(suite, broker, provider_id=provider_id, visits=weekly(60, days=WEEKDAYS) * 8,
+                          start_on=past_monday(2), health_share_percent=50, referral_id=event.referral.referral_id)
+    await publish(suite, event)
+    await place(suite, broker, provider_id=provider_id, visits=weekly(30), start_on=past_monday(1))
+    listed = await suite.http.get("/api/v1/packages", params={"provider_id": str(provider_id)}, headers=broker)
+    assert [p["referral_id"] for p in listed.json()["items"]].count(str(event.referral.referral_id)) == 1
+    assert package["weekly_hours"] == "40.00"
+    assert (package["weekly_cost"], package["health_share"], package["client_contribution"],
+            package["council_share"], package["hourly_rate"]) == ("630.00", "315.00", "260.00", "55.00", "15.75")
+    assert package["status"] == "active"
+    assert package["provider_id"] == str(provider_id)
+
+
+async def test_an_agreed_contract_rate_overrides_the_area_card_and_older_versions_are_ignored(suite: Suite) -> None:
+    commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)
+    provider_id = uuid.uuid4()
+    contract = ContractState(area="OAK", tier=Tier.PRIMARY, hourly_rate="18.00", starts_on="2026-01-01")
+    await publish(suite, contracts_changed(provider_id, [contract], version=2))
+    await publish(suite, contracts_changed(provider_id, [contract.model_copy(update={"hourly_rate": None})],
+                                           version=1))
+    package = await place(suite, broker, provider_id=provider_id, visits=weekly(60, days=WEEKDAYS),
+                          start_on=past_monday(1))
+
+    async def agreed() -> bool:
+        shown = (await suite.http.get(f"/api/v1/packages/{package['id']}", headers=broker)).json()
+        return shown["hourly_rate"] == "18.00" and shown["weekly_cost"] == "90.00"
+    await eventually(agreed)
+
+
+async def test_a_package_without_any_rate_shows_no_cost(suite: Suite) -> None:
+    broker = await suite.staff("broker")
+    package = await place(suite, broker, provider_id=uuid.uuid4(), visits=weekly(30), start_on=past_monday(1),
+                          area="NOWHERE")
+    assert package["weekly_cost"] is None
+    assert package["weekly_hours"] == "3.50"
+
+
+async def test_change_suspend_resume_and_end_recost_and_publish(suite: Suite) -> None:
+    commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)
+    start = past_monday(3)
+    package = await place(suite, broker, provider_id=uuid.uuid4(), visits=weekly(60, days=WEEKDAYS),
+                          start_on=start)
+    url = f"/api/v1/packages/{package['id']}"
+    changed = await suite.http.post(f"{url}/changes", headers=broker, json={
+        "effective_from": str(start + timedelta(days=7)), "visits": weekly(60, days=WEEKDAYS) * 2,
+        "health_share_percent": 100})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["weekly_cost"], changed.json()["health_share"]) == ("157.50", "157.50")
+    earlier = await suite.http.post(f"{url}/changes", headers=broker, json={
+        "effective_from": str(start), "health_share_percent": 0})
+    assert earlier.status_code == 422
+
+    suspended = await suite.http.post(f"{url}/suspend", headers=broker, json={
+        "starts_on": str(start + timedelta(days=10)), "reason": "hospital admission"})
+    assert suspended.json()["status"] == "suspended"
+    assert (await suite.http.post(f"{url}/suspend", headers=broker, json={
+        "starts_on": str(start + timedelta(days=11))})).status_code == 409
+    resumed = await suite.http.post(f"{url}/resume", headers=broker, json={"on": str(start + timedelta(days=14))})
+    assert resumed.json()["status"] == "active"
+    assert resumed.json()["suspended_from"] is None
+    ended = await suite.http.post(f"{url}/end", headers=broker, json={"on": str(start + timedelta(days=20))})
+    assert ended.json()["status"] == "ended"
+    assert ended.json()["end_on"] == str(start + timedelta(days=20))
+    assert (await suite.http.post(f"{url}/end", headers=broker, json={"on": str(start)})).status_code == 409
+    assert await _packages_db_count(suite, "event_outbox") >= 5
+
+
+async def test_package_writes_need_a_broker_or_commissioner_and_reads_are_audited(suite: Suite) -> None:
+    broker = await suite.staff("broker")
+    package = await place(suite, broker, provider_id=uuid.uuid4(), visits=weekly(30), start_on=past_monday(1))
+    url = f"/api/v1/packages/{package['id']}"
+    before = await _packages_db_count(suite, "audit_log")
+    assert (await suite.http.get(url, headers=await suite.staff("finance"))).status_code == 200
+    assert await _packages_db_count(suite, "audit_log") == before + 1
+    finance = await suite.staff("finance")
+    assert (await suite.http.post(f"{url}/suspend", headers=finance,
+                                  json={"starts_on": str(past_monday(0))})).status_code == 403
+    provider = await suite.provider(package["provider_id"])
+    assert (await suite.http.get(url, headers=provider)).status_code == 403
+    assert (await suite.http.get(url)).status_code == 401
+    assert (await suite.http.get(f"/api/v1/packages/{uuid.uuid4()}", headers=broker)).status_code == 404
+    bad = await suite.http.post(f"{url}/changes", headers=broker, json={"effective_from": "soon"})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_change_to_visits_under_30_minutes_needs_the_nice_justification(suite: Suite) -> None:
+    broker = await suite.staff("broker")
+    package = await place(suite, broker, provider_id=uuid.uuid4(), visits=weekly(45), start_on=past_monday(1))
+    change = {"effective_from": str(past_monday(0)), "visits": weekly(15)}
+    refused = await suite.http.post(f"/api/v1/packages/{package['id']}/changes", json=change, headers=broker)
+    assert refused.status_code == 422
+    assert refused.json()["type"].endswith("short-visit")
+    justified = {**change, "short_visit_justification": {
+        "worker_known": True, "part_of_wider_package": True, "time_limited_task": True}}
+    accepted = await suite.http.post(f"/api/v1/packages/{package['id']}/changes", json=justified, headers=broker)
+    assert accepted.status_code == 200
+    assert accepted.json()["weekly_hours"] == "1.75"
