@@ -9,6 +9,11 @@ Topology for a consuming service `svc` on exchange `X`:
 Messages are persistent and every publish waits for the broker's confirm. A delivery is acked only
 after the handler returned (its transaction committed). If the channel dropped meanwhile the ack
 fails; that is logged, not raised: the broker redelivers and the consumer's inbox absorbs it.
+
+A consumer takes one message at a time (prefetch 1), as the local broker does: events about one
+provider or referral are applied in the order they were published, and handlers never race each other
+inside one replica. Replicas of a service share its queue for throughput; handlers stay correct across
+them by versions and row locks.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ class RabbitTransport:
         *,
         exchange: str,
         retry: RetryPolicy | None = None,
-        prefetch: int = 32,
+        prefetch: int = 1,
         heartbeat_seconds: int = 30,
         publish_timeout_seconds: float = 10.0,
     ) -> None:
@@ -70,6 +75,7 @@ class RabbitTransport:
         self._subscriptions: list[_Subscription] = []
         self._declarations: list[tuple[str, list[str]]] = []
         self._connected = asyncio.Event()
+        self._topology = asyncio.Lock()
         self._connector: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -92,20 +98,22 @@ class RabbitTransport:
             return
 
     async def _connect(self) -> None:
+        """Queues are declared (and consumers started) before anything is published, under the same lock
+        `declare` and `subscribe` take, so no queue declared at start-up can miss an early event."""
         connection = await aio_pika.connect_robust(
             self.url, heartbeat=self.heartbeat_seconds, client_properties={"connection_name": "homecare"}
         )
         channel = await connection.channel(publisher_confirms=True)
-        self._exchange = await channel.declare_exchange(
-            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-        )
+        exchange = await channel.declare_exchange(self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
         await channel.declare_exchange(self._dlx_name, aio_pika.ExchangeType.DIRECT, durable=True)
-        self._connection, self._publish_channel = connection, channel
-        for queue, routing_keys in self._declarations:
-            await self._declare_now(queue, routing_keys)
-        for subscription in self._subscriptions:
-            await self._start_consumer(subscription)
-        self._connected.set()
+        async with self._topology:
+            self._connection, self._publish_channel = connection, channel
+            for queue, routing_keys in self._declarations:
+                await self._declare_now(queue, routing_keys)
+            for subscription in self._subscriptions:
+                await self._start_consumer(subscription)
+            self._exchange = exchange
+            self._connected.set()
 
     @property
     def _dlx_name(self) -> str:
@@ -127,15 +135,17 @@ class RabbitTransport:
 
     async def subscribe(self, *, queue: str, routing_keys: Sequence[str], handler: DeliveryHandler) -> None:
         subscription = _Subscription(queue=queue, routing_keys=list(routing_keys), handler=handler)
-        self._subscriptions.append(subscription)
-        if self._connected.is_set():
-            await self._start_consumer(subscription)
+        async with self._topology:
+            self._subscriptions.append(subscription)
+            if self._connected.is_set():
+                await self._start_consumer(subscription)
 
     async def declare(self, queue: str, routing_keys: Sequence[str]) -> None:
         """Creates the durable topology for `queue` without consuming; done again on every connect."""
-        self._declarations.append((queue, list(routing_keys)))
-        if self._connected.is_set():
-            await self._declare_now(queue, routing_keys)
+        async with self._topology:
+            self._declarations.append((queue, list(routing_keys)))
+            if self._connected.is_set():
+                await self._declare_now(queue, routing_keys)
 
     async def _declare_now(self, queue: str, routing_keys: Sequence[str]) -> None:
         assert self._connection is not None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from services.gateway.proxy import ROUTES
 from services.gateway.ratelimit import TokenBucketLimiter
-from tests.harness import Backend, Suite, running_suite
+from tests.harness import Backend, Suite, eventually, running_suite
 
 
 async def test_every_response_carries_a_request_id_and_echoes_the_callers(suite: Suite) -> None:
@@ -45,8 +46,11 @@ async def test_proxied_paths_need_a_token(suite: Suite) -> None:
 
 
 async def test_readiness_checks_database_broker_and_services(suite: Suite) -> None:
-    answer = await suite.http.get("/health/ready")
-    assert answer.status_code == 200
+    async def ready() -> httpx.Response | None:
+        answer = await suite.http.get("/health/ready")
+        return answer if answer.status_code == 200 else None
+
+    answer = await eventually(ready, timeout=30)  # RabbitMQ connects in the background
     checks = answer.json()["checks"]
     assert checks["database"] is True
     assert checks["broker"] is True

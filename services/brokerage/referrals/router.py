@@ -35,9 +35,11 @@ def _summary(referral: Referral) -> ReferralSummary:
     )
 
 
-def _full(referral: Referral, history: list[HistoryEntry]) -> ReferralOut:
+def _full(referral: Referral, history: list[HistoryEntry], names: dict[uuid.UUID, str]) -> ReferralOut:
     return ReferralOut(**_summary(referral).model_dump(), history=[
-        HistoryOut.model_validate(entry, from_attributes=True) for entry in history])
+        HistoryOut.model_validate(entry, from_attributes=True).model_copy(
+            update={"provider_name": names.get(entry.provider_id) if entry.provider_id else None})
+        for entry in history])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferralOut,

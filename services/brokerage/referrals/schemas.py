@@ -35,6 +35,7 @@ class HistoryOut(BaseModel):
     at: datetime
     event: str = Field(examples=["skipped"])
     provider_id: uuid.UUID | None
+    provider_name: str | None = Field(default=None, examples=["Vale Community Care"])
     tier: Tier | None
     reason: str | None = Field(description="The skip reason or decline reason, when there is one",
                                examples=["cap_exceeded"])

@@ -15,6 +15,7 @@ from services.brokerage.cascade.service import (
     source,
     withdraw_open_offers,
 )
+from services.brokerage.readmodel.models import KnownProvider
 from services.brokerage.readmodel.service import known_area, provider_state
 from services.brokerage.referrals.domain import FieldProblem, short_visit_problems, start_problems, weekly_hours
 from services.brokerage.referrals.exceptions import InvalidReferral, ReferralClosed, ReferralNotFound, UnknownProvider
@@ -73,15 +74,23 @@ async def create_referral(
 
 async def get_referral(
     session: AsyncSession, *, actor: Principal, referral_id: uuid.UUID
-) -> tuple[Referral, list[HistoryEntry]]:
-    """A read of a person's record is audited."""
+) -> tuple[Referral, list[HistoryEntry], dict[uuid.UUID, str]]:
+    """A read of a person's record is audited. Also answers the names of the providers in the history,
+    so a broker reads "Vale Community Care", not an id."""
     referral = await session.get(Referral, referral_id)
     if referral is None:
         raise ReferralNotFound()
     history = (await session.scalars(select(HistoryEntry).where(HistoryEntry.referral_id == referral_id)
                                      .order_by(HistoryEntry.id))).all()
     await record_audit(session, actor=actor, action="referral.read", entity_type="referral", entity_id=referral_id)
-    return referral, list(history)
+    return referral, list(history), await _provider_names(session, {e.provider_id for e in history if e.provider_id})
+
+
+async def _provider_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(KnownProvider.id, KnownProvider.state).where(KnownProvider.id.in_(ids)))
+    return {provider_id: str(state.get("name", "")) for provider_id, state in rows}
 
 
 async def list_referrals(session: AsyncSession, *, status: str | None, page: PageRequest) -> list[Referral]:
