@@ -22,20 +22,31 @@ def _staff(base: str, role: str) -> tuple[str, str, dict[str, str]]:
     return username, password, {"Authorization": f"Bearer {token}"}
 
 
-def _registry_with_one_primary_provider(base: str) -> str:
+def _registry_with_one_primary_provider(base: str) -> tuple[str, str]:
     _, _, commissioner = _staff(base, "commissioner")
     code = "W" + uuid.uuid4().hex[:4].upper()
+    name = f"Web Care {code}"
     with httpx.Client(base_url=base + "/api/v1", headers=commissioner) as api:
         api.post("/areas", json={"code": code, "name": "Webtown", "rural": False,
                                  "framework_offer_mode": "ranked"}).raise_for_status()
-        provider = api.post("/providers", json={"name": "Web Care", "skills": ["dementia"],
+        provider = api.post("/providers", json={"name": name, "skills": ["dementia"],
                                                 "client_groups": ["older_people"], "cqc_location_id": None}).json()
         api.put(f"/providers/{provider['id']}/contracts", json={"contracts": [{
             "area": code, "tier": "primary", "weekly_hours_cap": "100.00", "block_hours": None,
             "starts_on": str(date.today() - timedelta(days=30)), "ends_on": None}]}).raise_for_status()
         api.put(f"/providers/{provider['id']}/capacity", json={
             "areas": [{"area": code, "weekly_hours": "40.00"}]}).raise_for_status()
-    return code
+    return code, name
+
+
+def _unsourceable_referral(base: str, broker: dict[str, str], area: str) -> dict[str, object]:
+    """Nobody in the area has PEG feeding skills: the referral goes straight to the waiting list."""
+    created: dict[str, object] = httpx.post(base + "/api/v1/referrals", headers=broker, json={
+        "client_ref": "WEB-002", "area": area, "client_group": "older_people", "needs": ["peg_feeding"],
+        "urgency": "crisis", "start_on": str(date.today() + timedelta(days=2)),
+        "visits": [{"day": "tue", "start": "09:00", "minutes": 60, "carers": 1}],
+        "short_visit_justification": None, "funding": {"health_share_percent": 0}}).json()
+    return created
 
 
 async def _sign_in(page: Page, base: str, username: str, password: str) -> None:
@@ -52,7 +63,7 @@ async def test_a_wrong_password_is_refused_on_the_sign_in_page(served_suite: str
 
 
 async def test_a_broker_raises_a_referral_and_follows_its_cascade(served_suite: str, page: Page) -> None:
-    area = _registry_with_one_primary_provider(served_suite)
+    area, provider = _registry_with_one_primary_provider(served_suite)
     username, password, _ = _staff(served_suite, "broker")
     await _sign_in(page, served_suite, username, password)
     await expect(page.locator("h1")).to_have_text("Being sourced")
@@ -71,7 +82,22 @@ async def test_a_broker_raises_a_referral_and_follows_its_cascade(served_suite: 
     await page.click("text=Start sourcing")
     await expect(page.locator("h1")).to_contain_text("Referral WEB-001")
     await expect(page.locator("#history")).to_contain_text("offered")
-    await expect(page.locator("#history")).to_contain_text("Web Care")
+    await expect(page.locator("#history")).to_contain_text(provider)
 
     await page.click("text=Sourcing")
     await expect(page.locator("#queue")).to_contain_text("WEB-001")
+
+
+async def test_a_broker_awards_a_waiting_referral_directly_with_a_reason(served_suite: str, page: Page) -> None:
+    area, provider = _registry_with_one_primary_provider(served_suite)
+    username, password, broker = _staff(served_suite, "broker")
+    assert _unsourceable_referral(served_suite, broker, area)["status"] == "unsourced"
+    await _sign_in(page, served_suite, username, password)
+    await page.click("text=Waiting list")
+    await page.click("#queue >> text=WEB-002")
+    await expect(page.locator("#award option", has_text=provider)).to_be_attached()
+    await page.locator("#award select").select_option(label=provider)
+    await page.fill("#award input[name=reason]", "Known to the family; trained for PEG by the district nurse")
+    await page.click("text=Award directly")
+    await expect(page.locator("h1")).to_contain_text("placed")
+    await expect(page.locator("#history")).to_contain_text("awarded")

@@ -126,7 +126,7 @@ async function referralView(id) {
       h("dt", {}, "Urgency"), h("dd", {}, pill(r.urgency)), h("dt", {}, "Start"), h("dd", {}, r.start_on),
       h("dt", {}, "Hours a week"), h("dd", {}, r.weekly_hours),
       h("dt", {}, "Visits"), h("dd", {}, (r.visits || []).map((v) =>
-        `${v.day} ${v.start} ${v.minutes} min${v.carers > 1 ? " x2" : ""}`).join("; ")),
+        `${v.day} ${String(v.start).slice(0, 5)} ${v.minutes} min${v.carers > 1 ? " x2" : ""}`).join("; ")),
       h("dt", {}, "Placed with"), h("dd", {}, r.placed_with ? String(r.placed_with.name || r.placed_with.id
         || r.placed_with) : "")),
     open ? h("div", { class: "actions" }, act("Run the cascade again", "retry", () => ({})),
