@@ -8,10 +8,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
+from shared.db import UtcDateTime
 from shared.observability import request_id_var
 
 SYSTEM_ACTOR = "system"
@@ -22,7 +23,7 @@ def audit_table(metadata: MetaData) -> Table:
         "audit_log",
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("at", DateTime(timezone=True), nullable=False),
+        Column("at", UtcDateTime, nullable=False),
         Column("actor", String(100), nullable=False),
         Column("actor_roles", String(200), nullable=False, default=""),
         Column("action", String(100), nullable=False),

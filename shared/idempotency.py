@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     Column,
-    DateTime,
     Integer,
     LargeBinary,
     MetaData,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.db import Database
+from shared.db import Database, UtcDateTime
 from shared.errors import PROBLEM_BASE, PROBLEM_JSON, SuiteError
 
 HEADER = b"idempotency-key"
@@ -48,7 +47,7 @@ def idempotency_table(metadata: MetaData) -> Table:
         Column("status", Integer, nullable=True),
         Column("content_type", String(200), nullable=True),
         Column("body", LargeBinary, nullable=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
         UniqueConstraint("subject", "key"),
     )
 

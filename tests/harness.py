@@ -29,6 +29,7 @@ from services.providers.models import Base as ProvidersBase
 from services.quality.models import Base as QualityBase
 from services.suite import create_suite_app
 from shared.events.local import forget_everything
+from shared.events.rabbitmq import RabbitTransport
 from shared.events.transport import RetryPolicy
 
 ADMIN_PASSWORD = "test-admin-password"
@@ -188,6 +189,8 @@ async def running_suite(backend: Backend, **overrides: str) -> AsyncIterator[Sui
     with patched_environment({**backend.environment(), **overrides}):
         app = create_suite_app()
     async with app.router.lifespan_context(app):
+        if isinstance(app.state.transport, RabbitTransport):
+            await app.state.transport.wait_connected(60)  # tests start once the queues are bound
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://suite") as http:
             yield Suite(backend=backend, app=app, http=http)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, text
+
+from shared.db import UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,8 @@ def event_tables(metadata: MetaData) -> EventTables:
         Column("event_id", String(36), nullable=False, unique=True),
         Column("event_type", String(200), nullable=False),
         Column("body", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime, nullable=True),
         Index("ix_event_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL"),
               sqlite_where=text("published_at IS NULL")),
     )
@@ -31,6 +33,6 @@ def event_tables(metadata: MetaData) -> EventTables:
         metadata,
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(200), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime, nullable=False),
     )
     return EventTables(outbox=outbox, inbox=inbox)

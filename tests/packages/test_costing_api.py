@@ -71,6 +71,14 @@ async def test_a_quote_uses_the_card_in_force_and_splits_with_the_seed_caps(suit
     assert later["hourly_rate"] == "17.50"
 
 
+async def test_a_quote_takes_a_referral_shaped_funding_object(suite: Suite) -> None:
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=await suite.staff("commissioner"))
+    body = {"area": "OAK", "visits": weekly(60, days=("mon", "thu")), "on": "2026-03-01",
+            "funding": {"health_share_percent": 50}}
+    quote = (await suite.http.post("/api/v1/quotes", json=body, headers=await suite.staff("broker"))).json()
+    assert (quote["weekly_cost"], quote["health_share"], quote["council_share"]) == ("31.50", "15.75", "15.75")
+
+
 async def test_a_quote_without_a_rate_card_is_refused(suite: Suite) -> None:
     answer = await suite.http.post("/api/v1/quotes", json={"area": "NOPE", "visits": weekly(30)},
                                    headers=await suite.staff("quality_officer"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,13 @@ from tests.harness import Backend, eventually
 from tests.shared.test_events import Pinged
 
 pytestmark = pytest.mark.faults
+
+
+@pytest.fixture(autouse=True)
+def broker_left_running() -> Iterator[None]:
+    """Whatever happens in a fault test, the broker is running afterwards (other tests need it)."""
+    yield
+    infra.start_broker()
 
 
 async def test_with_the_broker_stopped_writes_commit_and_are_delivered_once_it_is_back(
@@ -82,12 +90,14 @@ async def test_an_ack_lost_to_a_broker_restart_is_handled_and_the_redelivery_app
 
     consumer = Consumer(database=database, tables=INFRA.events, handlers=handlers)
 
+    handled, restarted = asyncio.Event(), asyncio.Event()
+
     async def handle_then_lose_the_ack(delivery: Delivery) -> None:
         deliveries.append(delivery.attempt)
         await consumer.handle(delivery)
         if len(deliveries) == 1:
-            await asyncio.to_thread(infra.stop_broker)
-            await asyncio.to_thread(infra.start_broker)
+            handled.set()
+            await restarted.wait()
 
     await transport.start()
     await transport.wait_connected(30)
@@ -97,6 +107,12 @@ async def test_an_ack_lost_to_a_broker_restart_is_handled_and_the_redelivery_app
         envelope = EventEnvelope.wrap(Pinged(number=1), source="test")
         await transport.publish(routing_key=envelope.type, body=envelope.model_dump_json().encode(),
                                 message_id=str(envelope.id))
+        await asyncio.wait_for(handled.wait(), 30)
+        try:
+            await asyncio.to_thread(infra.stop_broker)
+        finally:
+            await asyncio.to_thread(infra.start_broker)
+        restarted.set()
         await eventually(lambda: len(deliveries) >= 2, timeout=90)
         later = EventEnvelope.wrap(Pinged(number=2), source="test")
         await eventually(transport.is_ready, timeout=60)

@@ -4,7 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.brokerage.database import Base, UtcDateTime
+from services.brokerage.database import Base
+from shared.db import UtcDateTime
 
 
 class Offer(Base):

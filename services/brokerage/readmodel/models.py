@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.brokerage.database import Base, UtcDateTime
+from services.brokerage.database import Base
+from shared.db import UtcDateTime
 
 
 class KnownArea(Base):

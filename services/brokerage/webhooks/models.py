@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.brokerage.database import Base, UtcDateTime
+from services.brokerage.database import Base
+from shared.db import UtcDateTime
 
 
 class Webhook(Base):

@@ -1,10 +1,11 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, String, Uuid, func
+from sqlalchemy import JSON, String, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.gateway.database import Base
+from shared.db import UtcDateTime
 
 
 class User(Base):
@@ -17,7 +18,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
 
 class Client(Base):
@@ -31,5 +32,5 @@ class Client(Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     provider_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

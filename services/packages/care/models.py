@@ -5,10 +5,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Uuid, func
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.packages.database import Base
+from shared.db import UtcDateTime
 
 
 class Package(Base):
@@ -23,7 +24,7 @@ class Package(Base):
     status: Mapped[str] = mapped_column(String(20))
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
 
 class PackageTerm(Base):

@@ -4,10 +4,11 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Integer, Numeric, String, UniqueConstraint, Uuid, func
+from sqlalchemy import Date, Integer, Numeric, String, UniqueConstraint, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.packages.database import Base
+from shared.db import UtcDateTime
 
 MONEY = Numeric(12, 2)
 PERCENT = Numeric(6, 2)
@@ -33,7 +34,7 @@ class RateCard(Base):
     bank_holiday_uplift_percent: Mapped[Decimal] = mapped_column(PERCENT, server_default="0")
     client_hourly_charge_cap: Mapped[Decimal] = mapped_column(MONEY)
     client_weekly_charge_cap: Mapped[Decimal] = mapped_column(MONEY)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
 
 class FinancialAssessment(Base):
@@ -46,4 +47,4 @@ class FinancialAssessment(Base):
     client_ref: Mapped[str] = mapped_column(String(100), index=True)
     assessed_weekly_contribution: Mapped[Decimal] = mapped_column(MONEY)
     effective_from: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

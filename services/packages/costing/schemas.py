@@ -1,11 +1,11 @@
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.contracts.brokerage import ScheduledVisit
+from shared.contracts.brokerage import Funding, ScheduledVisit
 from shared.money import Hours, Money
 
 Percent = Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2, examples=["20.00"])]
@@ -82,9 +82,18 @@ class QuoteIn(BaseModel):
     area: AreaCode
     visits: list[ScheduledVisit] = Field(min_length=1, max_length=200)
     health_share_percent: int = Field(default=0, ge=0, le=100)
+    funding: Funding | None = Field(default=None, description="As on a referral; its share wins when given")
     on: date | None = Field(default=None, description="The date whose rates apply (today by default)")
     provider_id: uuid.UUID | None = Field(default=None, description="Applies its contract's agreed rate, if any")
     client_ref: ClientRef | None = Field(default=None, description="Applies the person's financial assessment")
+
+
+    @model_validator(mode="after")
+    def _referral_shaped_funding(self) -> Self:
+        """Brokers quote the referral they are drafting: its `funding` object is accepted as it is."""
+        if self.funding is not None:
+            self.health_share_percent = self.funding.health_share_percent
+        return self
 
 
 class CostOut(BaseModel):

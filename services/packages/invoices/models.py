@@ -4,10 +4,11 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Uuid, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.packages.database import Base
+from shared.db import UtcDateTime
 
 AMOUNT = Numeric(14, 2)
 
@@ -41,8 +42,8 @@ class Invoice(Base):
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     total: Mapped[Decimal] = mapped_column(AMOUNT)
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     kind: Mapped[str] = mapped_column(String(20), default="invoice", server_default="invoice")
     credits_invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -3,10 +3,11 @@
 import uuid
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Time, UniqueConstraint, Uuid, func
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Time, UniqueConstraint, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.packages.database import Base
+from shared.db import UtcDateTime
 
 
 class Visit(Base):
@@ -28,4 +29,4 @@ class Visit(Base):
     actual_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     carers: Mapped[int] = mapped_column(Integer)
     missed: Mapped[bool] = mapped_column(Boolean)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

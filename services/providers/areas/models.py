@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, String, func
+from sqlalchemy import Boolean, CheckConstraint, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.providers.database import Base
+from shared.db import UtcDateTime
 
 
 class Area(Base):
@@ -18,4 +19,4 @@ class Area(Base):
     name: Mapped[str] = mapped_column(String(200))
     rural: Mapped[bool] = mapped_column(Boolean, default=False)
     framework_offer_mode: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.providers.database import Base
+from shared.db import UtcDateTime
 
 HOURS = Numeric(12, 2)
 _OPEN = "lifted_at IS NULL AND ended_at IS NULL"
@@ -46,8 +46,8 @@ class Provider(Base):
     client_groups: Mapped[list[str]] = mapped_column(JSON)
     branches: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer)
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Contract(Base):
@@ -82,7 +82,7 @@ class Rating(Base):
     details: Mapped[dict[str, Any]] = mapped_column(
         JSON, doc="CQC: the five key questions; Care Inspectorate: grades 1-6 by theme")
     published_on: Mapped[date] = mapped_column(Date)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Embargo(Base):
@@ -102,13 +102,13 @@ class Embargo(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
-    imposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     escalation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
-    lift_suggested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lift_suggested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lifted_by: Mapped[str | None] = mapped_column(String(100))
     lift_reason: Mapped[str | None] = mapped_column(Text)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Capacity(Base):
@@ -118,4 +118,4 @@ class Capacity(Base):
         ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
     area: Mapped[str] = mapped_column(ForeignKey("areas.code"), primary_key=True)
     weekly_hours: Mapped[Decimal] = mapped_column(HOURS)
-    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    declared_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Integer, Numeric, String, Uuid
+from sqlalchemy import Integer, Numeric, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.database import Base
+from shared.db import UtcDateTime
 
 
 class ReferralFact(Base):
@@ -18,8 +19,8 @@ class ReferralFact(Base):
     urgency: Mapped[str] = mapped_column(String(30))
     weekly_hours: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     status: Mapped[str] = mapped_column(String(20), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    placed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    placed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class DeclineFact(Base):
@@ -28,7 +29,7 @@ class DeclineFact(Base):
     offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     reason: Mapped[str] = mapped_column(String(40), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class VisitTally(Base):

@@ -4,10 +4,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, String, Text, Uuid
+from sqlalchemy import JSON, Date, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.database import Base
+from shared.db import UtcDateTime
 
 
 class Concern(Base):
@@ -21,7 +22,7 @@ class Concern(Base):
     summary: Mapped[str] = mapped_column(Text)
     occurred_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class MonitoringVisit(Base):
@@ -33,7 +34,7 @@ class MonitoringVisit(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     recorded_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class Feedback(Base):
@@ -46,4 +47,4 @@ class Feedback(Base):
     scores: Mapped[dict[str, int]] = mapped_column(JSON)
     comments: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

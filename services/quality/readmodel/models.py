@@ -3,10 +3,11 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, Uuid
+from sqlalchemy import Boolean, Date, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.database import Base
+from shared.db import UtcDateTime
 
 
 class KnownProvider(Base):
@@ -21,4 +22,4 @@ class KnownProvider(Base):
     rating_inadequate: Mapped[bool] = mapped_column(Boolean, default=False)
     rating_published_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

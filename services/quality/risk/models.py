@@ -5,10 +5,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Numeric, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Date, Numeric, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.database import Base
+from shared.db import UtcDateTime
 
 
 class Evidence(Base):
@@ -24,7 +25,7 @@ class Evidence(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     source_type: Mapped[str] = mapped_column(String(40))
     source_id: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ProviderRisk(Base):
@@ -36,9 +37,9 @@ class ProviderRisk(Base):
     score: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     rag: Mapped[str] = mapped_column(String(10))
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assessed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     open_escalation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class RiskReview(Base):
@@ -52,4 +53,4 @@ class RiskReview(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     decisions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     cleared: Mapped[list[str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
