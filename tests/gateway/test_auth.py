@@ -197,3 +197,18 @@ async def test_every_admin_change_is_audited_without_secrets(suite: Suite) -> No
     assert [row.action for row in rows] == ["client.created", "client.revoked"]
     assert all(row.actor != "system" and row.at is not None for row in rows)
     assert created["client_secret"] not in " ".join(str(row.after) for row in rows)
+
+
+@pytest.mark.parametrize("service", ["providers", "brokerage", "packages", "quality"])
+async def test_each_service_checks_tokens_itself_when_reached_without_the_gateway(suite: Suite, service: str) -> None:
+    """Zero trust: a caller who gets past the gateway still needs a valid token at the service."""
+    direct = suite.app.state.upstreams[service]
+    path = {"providers": "/api/v1/providers", "brokerage": "/api/v1/referrals", "packages": "/api/v1/packages",
+            "quality": "/api/v1/concerns"}[service]
+    assert (await direct.get(path)).status_code == 401
+    forged = jwt.encode(_claims(roles=["broker", "commissioner", "quality_officer"]), None, algorithm="none")
+    assert (await direct.get(path, headers={"Authorization": f"Bearer {forged}"})).status_code == 401
+    expired = _signed(exp=datetime.now(UTC) - timedelta(seconds=1), roles=["broker"])
+    assert (await direct.get(path, headers={"Authorization": f"Bearer {expired}"})).status_code == 401
+    staff = await suite.staff("broker", "commissioner", "quality_officer")
+    assert (await direct.get(path, headers=staff)).status_code == 200
