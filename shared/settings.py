@@ -56,8 +56,9 @@ class ServiceSettings(BaseSettings):
         return self.broker_url
 
     def resolved_jwt_public_key(self) -> str:
-        if self.jwt_public_key:
-            return self.jwt_public_key
+        """`<SERVICE>_JWT_PUBLIC_KEY`, else the suite-wide `JWT_PUBLIC_KEY`, else the one-machine pair."""
+        if self.jwt_public_key or os.environ.get("JWT_PUBLIC_KEY"):
+            return self.jwt_public_key or os.environ["JWT_PUBLIC_KEY"]
         from shared.keys import load_or_create_keypair
 
         return load_or_create_keypair().public_pem

@@ -1,3 +1,4 @@
+import os
 from typing import ClassVar
 
 from pydantic import AliasChoices, Field
@@ -24,8 +25,8 @@ class GatewaySettings(ServiceSettings):
     quality_url: str | None = None
 
     def resolved_jwt_private_key(self) -> str:
-        if self.jwt_private_key:
-            return self.jwt_private_key
+        if self.jwt_private_key or os.environ.get("JWT_PRIVATE_KEY"):
+            return self.jwt_private_key or os.environ["JWT_PRIVATE_KEY"]
         from shared.keys import load_or_create_keypair
 
         return load_or_create_keypair().private_pem
