@@ -32,6 +32,7 @@ class BrokerageSettings(ServiceSettings):
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_retry_base_seconds: float = Field(default=2.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_allow_private_addresses: bool = False
 
     def policy(self) -> Policy:
         return Policy(

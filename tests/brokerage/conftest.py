@@ -109,7 +109,8 @@ class Market:
 async def suite(backend: Backend) -> AsyncIterator[Suite]:
     """The suite with brokerage's workers slowed down, so tests run their passes themselves."""
     async with running_suite(backend, BROKERAGE_WEBHOOK_INTERVAL_SECONDS="3600",
-                             BROKERAGE_EXPIRY_INTERVAL_SECONDS="3600") as running:
+                             BROKERAGE_EXPIRY_INTERVAL_SECONDS="3600",
+                             BROKERAGE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true") as running:
         yield running
 
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,10 +17,11 @@ import httpx
 import pytest
 
 from services.brokerage.settings import BrokerageSettings
+from services.brokerage.webhooks.addresses import is_public
 from services.brokerage.webhooks.sender import deliver_due
 from shared.contracts.common import Tier
 from tests.brokerage.conftest import Market, referral_body
-from tests.harness import Suite
+from tests.harness import Backend, Suite, running_suite
 
 
 @dataclass
@@ -85,7 +87,7 @@ async def test_each_new_offer_is_posted_signed_and_retried_until_taken(
     assert "secret" not in shown.json()
 
     created = await suite.http.post("/api/v1/referrals", json=referral_body(), headers=await suite.staff("broker"))
-    settings = BrokerageSettings(webhook_retry_base_seconds=60)
+    settings = BrokerageSettings(webhook_retry_base_seconds=60, webhook_allow_private_addresses=True)
     async with httpx.AsyncClient(timeout=5) as client:
         assert await deliver_due(market.database, settings=settings, client=client) == 0
         assert await deliver_due(market.database, settings=settings, client=client) == 0
@@ -114,5 +116,24 @@ async def test_a_webhook_is_for_provider_clients_only_and_can_be_removed(
     assert (await suite.http.delete("/api/v1/webhooks", headers=as_provider)).status_code == 204
     await suite.http.post("/api/v1/referrals", json=referral_body(), headers=broker)
     async with httpx.AsyncClient(timeout=5) as client:
-        assert await deliver_due(market.database, settings=BrokerageSettings(), client=client) == 0
+        assert await deliver_due(market.database, settings=BrokerageSettings(webhook_allow_private_addresses=True),
+                                 client=client) == 0
     assert receiver.received == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://localhost/hook", "https://10.1.2.3/hook",
+                                 "http://169.254.169.254/latest/meta-data", "http://[::1]/hook"])
+async def test_a_webhook_on_an_internal_address_is_refused(backend: Backend, url: str) -> None:
+    """No server-side request forgery: a provider cannot make the suite call the council's own network."""
+    async with running_suite(backend) as suite:
+        provider_id = str(uuid.uuid4())
+        answer = await suite.http.put("/api/v1/webhooks", json={"url": url}, headers=await suite.provider(provider_id))
+        assert answer.status_code == 422
+        assert answer.json()["type"].endswith("webhook-address")
+
+
+def test_only_global_addresses_count_as_public() -> None:
+    assert is_public("8.8.8.8")
+    assert is_public("2001:4860:4860::8888")
+    for internal in ("127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.1.1", "::1", "fd00::1"):
+        assert not is_public(internal)

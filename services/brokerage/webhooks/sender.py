@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from services.brokerage.clock import utcnow
 from services.brokerage.settings import BrokerageSettings
+from services.brokerage.webhooks.addresses import resolves_publicly
 from services.brokerage.webhooks.models import Webhook, WebhookDelivery
 from services.brokerage.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from shared.db import Database
@@ -38,7 +39,8 @@ async def deliver_due(
     """One pass: sends every due delivery once; returns how many were delivered."""
     moment = now or utcnow()
     claimed = await _claim(database, settings=settings, now=moment)
-    outcomes = await asyncio.gather(*(_send(client, each) for each in claimed))
+    allow_private = settings.webhook_allow_private_addresses
+    outcomes = await asyncio.gather(*(_send(client, each, allow_private=allow_private) for each in claimed))
     await _record(database, settings=settings, outcomes=list(zip(claimed, outcomes, strict=True)))
     return sum(1 for error in outcomes if error is None)
 
@@ -62,10 +64,12 @@ async def _claim(database: Database, *, settings: BrokerageSettings, now: dateti
     return claimed
 
 
-async def _send(client: httpx.AsyncClient, delivery: Claimed) -> str | None:
+async def _send(client: httpx.AsyncClient, delivery: Claimed, *, allow_private: bool) -> str | None:
     """POSTs one delivery; returns None when the receiver took it, else a short error (no body text)."""
     if delivery.url is None:
         return "no webhook registered"
+    if not allow_private and not await resolves_publicly(delivery.url):
+        return "refused: the receiver is not on a public address"
     body = delivery.body.encode()
     timestamp = str(int(utcnow().timestamp()))
     headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
