@@ -23,7 +23,7 @@ class _Bucket:
 class TokenBucketLimiter:
     def __init__(self, *, per_minute: int, burst: int, max_keys: int = 100_000) -> None:
         self.rate = per_minute / 60.0
-        self.burst = float(burst)
+        self.burst: float = burst
         self.max_keys = max_keys
         self._buckets: dict[str, _Bucket] = {}
 

@@ -40,7 +40,8 @@ class RetryPolicy:
 
     def delay_before(self, attempt: int) -> float:
         """Delay before delivery number `attempt` (2, 3, ...): base, 2 x base, 4 x base, ..."""
-        return float(min(self.base_delay_seconds * 2 ** (attempt - 2), self.max_delay_seconds))
+        delay: float = min(self.base_delay_seconds * 2 ** (attempt - 2), self.max_delay_seconds)
+        return delay
 
 
 class Transport(Protocol):
