@@ -5,6 +5,8 @@ caller passes only what the record holds (pseudonymous references, never names).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +42,15 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, default=str, sort_keys=True)
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    action: str
+    entity_type: str
+    entity_id: object
+    before: Any = None
+    after: Any = None
+
+
 async def record_audit(
     session: AsyncSession,
     *,
@@ -51,17 +62,24 @@ async def record_audit(
     after: Any = None,
 ) -> None:
     """Writes one audit entry in the caller's transaction (so it exists exactly when the change does)."""
+    await record_audits(session, actor=actor, entries=[
+        AuditEntry(action=action, entity_type=entity_type, entity_id=entity_id, before=before, after=after)])
+
+
+async def record_audits(session: AsyncSession, *, actor: Principal | None, entries: Sequence[AuditEntry]) -> None:
+    """Writes `entries` in one multi-row insert, in the caller's transaction."""
+    if not entries:
+        return
     table: Table = session.info["audit_table"]
-    await session.execute(
-        insert(table).values(
-            at=datetime.now(UTC),
-            actor=actor.subject if actor else SYSTEM_ACTOR,
-            actor_roles=",".join(sorted(actor.roles)) if actor else "",
-            action=action,
-            entity_type=entity_type,
-            entity_id=str(entity_id),
-            before=_json(before),
-            after=_json(after),
-            request_id=request_id_var.get(),
-        )
-    )
+    now, request_id = datetime.now(UTC), request_id_var.get()
+    await session.execute(insert(table), [{
+        "at": now,
+        "actor": actor.subject if actor else SYSTEM_ACTOR,
+        "actor_roles": ",".join(sorted(actor.roles)) if actor else "",
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": str(entry.entity_id),
+        "before": _json(entry.before),
+        "after": _json(entry.after),
+        "request_id": request_id,
+    } for entry in entries])

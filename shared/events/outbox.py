@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -29,18 +30,21 @@ logger = logging.getLogger(__name__)
 
 async def record_event(session: AsyncSession, event: Event) -> EventEnvelope:
     """Adds `event` to the outbox in the session's transaction and returns its envelope."""
-    tables: EventTables = session.info["event_tables"]
-    envelope = EventEnvelope.wrap(event, source=session.info["service"])
-    await session.execute(
-        insert(tables.outbox).values(
-            event_id=str(envelope.id),
-            event_type=envelope.type,
-            body=envelope.model_dump_json(),
-            created_at=envelope.occurred_at,
-        )
-    )
-    session.info["events_written"] = True
+    [envelope] = await record_events(session, [event])
     return envelope
+
+
+async def record_events(session: AsyncSession, events: Sequence[Event]) -> list[EventEnvelope]:
+    """Adds `events` to the outbox in one multi-row insert (bulk imports write thousands at once)."""
+    if not events:
+        return []
+    tables: EventTables = session.info["event_tables"]
+    envelopes = [EventEnvelope.wrap(event, source=session.info["service"]) for event in events]
+    await session.execute(insert(tables.outbox), [
+        {"event_id": str(envelope.id), "event_type": envelope.type, "body": envelope.model_dump_json(),
+         "created_at": envelope.occurred_at} for envelope in envelopes])
+    session.info["events_written"] = True
+    return envelopes
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,12 @@ Skills and client groups from CQC specialisms are added to what the council reco
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.providers.imports.cqc import ImportedLocation, ImportedRating, RowRejected
@@ -23,13 +21,12 @@ from services.providers.imports.reading import UnreadableBody
 from services.providers.registry.models import Provider, Rating
 from services.providers.registry.repository import ProviderView, load_views, rating_state
 from services.providers.registry.service import Change, describe_change, utcnow
+from shared.audit import AuditEntry, record_audits
 from shared.auth import Principal
 from shared.contracts.common import Regulator
 from shared.contracts.providers import ProviderChanged, ProviderRated, ProviderRegistered
 from shared.db import Database
-from shared.events.envelope import EventEnvelope
-from shared.events.tables import EventTables
-from shared.observability import request_id_var
+from shared.events.outbox import record_events
 
 ImportRecord = tuple[int, ImportedLocation | RowRejected, str | None]
 """(row number from 1, the location read or why it was refused, the location id it carried)"""
@@ -172,24 +169,9 @@ def _rate(view: ProviderView, imported: ImportedRating | None, changes: list[Cha
 
 
 async def _record(session: AsyncSession, changes: list[Change], *, actor: Principal | None) -> None:
-    """The batch's audit entries and outbox rows, one multi-row INSERT each: the rows `record_audit`
-    and `record_event` write one at a time, which would be most of the cost of a large import."""
-    if not changes:
-        return
-    now = datetime.now(UTC)
-    audit: Table = session.info["audit_table"]
-    await session.execute(insert(audit), [{
-        "at": now, "actor": actor.subject if actor else "system",
-        "actor_roles": ",".join(sorted(actor.roles)) if actor else "", "action": change.action,
-        "entity_type": "provider", "entity_id": str(change.provider_id), "request_id": request_id_var.get(),
-        "before": _json(change.before), "after": _json(change.after)} for change in changes])
-    tables: EventTables = session.info["event_tables"]
-    envelopes = [EventEnvelope.wrap(change.event, source=session.info["service"]) for change in changes]
-    await session.execute(insert(tables.outbox), [{
-        "event_id": str(envelope.id), "event_type": envelope.type, "body": envelope.model_dump_json(),
-        "created_at": envelope.occurred_at} for envelope in envelopes])
-    session.info["events_written"] = True
-
-
-def _json(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(value, sort_keys=True)
+    """The batch's audit entries and outbox rows, one multi-row INSERT each: one at a time they would be
+    most of the cost of a large import."""
+    await record_audits(session, actor=actor, entries=[
+        AuditEntry(action=change.action, entity_type="provider", entity_id=change.provider_id,
+                   before=change.before, after=change.after) for change in changes])
+    await record_events(session, [change.event for change in changes])
