@@ -46,7 +46,8 @@ def _card(area: str, rural: bool) -> RateCard:
         travel_minutes_per_visit=20 if rural else 10, travel_hourly_pay=None,
         mileage_per_visit_miles=Decimal("6.0") if rural else Decimal("2.0"), mileage_rate=Decimal("0.45"),
         on_cost_percent=Decimal(20), training_supervision_percent=Decimal(5), overhead_percent=Decimal(25),
-        surplus_percent=Decimal(3), weekend_uplift_percent=Decimal(5), client_hourly_charge_cap=Decimal("13.00"),
+        surplus_percent=Decimal(3), weekend_uplift_percent=Decimal(5), night_uplift_percent=Decimal(0),
+        bank_holiday_uplift_percent=Decimal(0), client_hourly_charge_cap=Decimal("13.00"),
         client_weekly_charge_cap=Decimal("422.00"))
 
 

@@ -25,9 +25,11 @@ from shared.events.transport import Transport
 
 
 def create_suite_app() -> FastAPI:
+    """The gateway, with every service in process; `state.service_apps` names them for the tests."""
     transport = create_transport(GatewaySettings())
     service_apps = {name: CATALOG[name].create_app(transport=transport) for name in BACKEND_SERVICES}
     gateway = CATALOG["gateway"].create_app(transport=transport, embedded_apps=service_apps)
+    gateway.state.service_apps = service_apps
     gateway_lifespan = gateway.router.lifespan_context
     every_app = [*service_apps.values(), gateway]
 

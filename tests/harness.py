@@ -28,6 +28,7 @@ from services.packages.models import Base as PackagesBase
 from services.providers.models import Base as ProvidersBase
 from services.quality.models import Base as QualityBase
 from services.suite import create_suite_app
+from shared.db import Database
 from shared.events.local import forget_everything
 from shared.events.rabbitmq import RabbitTransport
 from shared.events.transport import RetryPolicy
@@ -182,6 +183,11 @@ class Suite:
         created = await self.machine_client("provider", provider_id=provider_id)
         headers: dict[str, str] = created["headers"]
         return headers
+
+    def database(self, service: str) -> Database:
+        """The service's own database as the running suite uses it (its engine and pool)."""
+        database: Database = self.app.state.service_apps[service].state.db
+        return database
 
 
 @contextlib.asynccontextmanager

@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.packages.care.router import router as packages_router
-from services.packages.consumers import HANDLERS
+from services.packages.consumers import build_handlers
 from services.packages.costing.router import router as costing_router
 from services.packages.invoices.router import router as invoices_router
 from services.packages.models import INFRA
@@ -18,13 +18,14 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def build_spec(settings: PackagesSettings | None = None) -> ServiceSpec:
+    settings = settings or PackagesSettings()
     return ServiceSpec(
         name="packages",
         title="Packages: cost of care, contributions, visits, invoices",
-        settings=settings or PackagesSettings(),
+        settings=settings,
         infra=INFRA,
         routers=[costing_router, packages_router, visits_router, invoices_router],
-        handlers=HANDLERS,
+        handlers=build_handlers(settings),
     )
 
 

@@ -1,20 +1,16 @@
-"""HANDLERS: the one place listing the events packages handles."""
+"""The one place listing the events packages handles: brokerage's placements (a package each) and the
+registry's providers (their agreed rates and block contracts). Handlers run inside the consumer's inbox
+transaction."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.care.service import create_from_referral
 from services.packages.contracts.service import apply_provider_state
+from services.packages.settings import PackagesSettings
 from shared.contracts.brokerage import ReferralPlaced
 from shared.contracts.providers import PROVIDER_STATE_EVENTS, ProviderState
 from shared.events.consumer import EventHandlers
 from shared.events.envelope import EventEnvelope
-
-HANDLERS = EventHandlers()
-
-
-@HANDLERS.on(ReferralPlaced.event_type)
-async def commission_placed_referral(session: AsyncSession, envelope: EventEnvelope) -> None:
-    await create_from_referral(session, placed=envelope.payload_as(ReferralPlaced))
 
 
 async def keep_provider_contracts(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -22,5 +18,15 @@ async def keep_provider_contracts(session: AsyncSession, envelope: EventEnvelope
     await apply_provider_state(session, state=ProviderState.model_validate(envelope.payload["provider"]))
 
 
-for _event_type in PROVIDER_STATE_EVENTS:
-    HANDLERS.on(_event_type.event_type)(keep_provider_contracts)
+def build_handlers(settings: PackagesSettings) -> EventHandlers:
+    handlers = EventHandlers()
+    calendar = settings.calendar
+
+    @handlers.on(ReferralPlaced.event_type)
+    async def commission_placed_referral(session: AsyncSession, envelope: EventEnvelope) -> None:
+        """The new package is costed, and its creation published, with the council's night window."""
+        await create_from_referral(session, placed=envelope.payload_as(ReferralPlaced), calendar=calendar)
+
+    for event in PROVIDER_STATE_EVENTS:
+        handlers.on(event.event_type)(keep_provider_contracts)
+    return handlers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -91,6 +92,9 @@ class InvoiceIssued(Event):
     period_end: date
     total: Money
     issued_at: datetime
+    kind: Literal["invoice", "supplementary_invoice"] = "invoice"
+    supplements_invoice_id: uuid.UUID | None = None
+    """A supplementary invoice bills what the period's invoice (this id) lacked."""
 
 
 @register_event
@@ -105,3 +109,5 @@ class CreditNoteIssued(Event):
     total: Money
     reason: str
     issued_at: datetime
+    adjustment: bool = False
+    """Issued by an invoice run because the period's figures went down after it was invoiced."""

@@ -97,7 +97,7 @@ PERIOD = {"period_start": str(START), "period_end": str(START + timedelta(days=2
 """A past four-week period, Monday to Sunday."""
 
 
-def _visit(package_id: str, offset: int, visit_id: str, **changes: Any) -> dict[str, Any]:
+def visit(package_id: str, offset: int, visit_id: str, **changes: Any) -> dict[str, Any]:
     return {"visit_id": visit_id, "package_id": package_id, "date": str(START + timedelta(days=offset)),
             "planned_start": "08:00", "actual_start": "08:05", "planned_minutes": 60, "actual_minutes": 55,
             "carers": 1, "missed": False, **changes}
@@ -119,8 +119,8 @@ async def seed_council(suite: Suite) -> dict[str, Any]:
     await suite.http.post(f"{url}/resume", headers=broker, json={"on": str(START + timedelta(days=14))})
     provider = await suite.provider(str(planned_provider))
     report = await suite.http.post("/api/v1/visits", headers=provider, json={"visits": [
-        _visit(delivered["id"], 0, "V-1"), _visit(delivered["id"], 1, "V-2"),
-        _visit(delivered["id"], 2, "V-3", missed=True, actual_start=None, actual_minutes=None)]})
+        visit(delivered["id"], 0, "V-1"), visit(delivered["id"], 1, "V-2"),
+        visit(delivered["id"], 2, "V-3", missed=True, actual_start=None, actual_minutes=None)]})
     assert report.json()["recorded"] == 3
     return {"planned": planned, "delivered": delivered, "planned_provider": planned_provider,
             "block_provider": block_provider, "provider_headers": provider}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.harness import Suite
+import pytest
+
+from tests.harness import Backend, Suite, running_suite
 from tests.packages.conftest import SEED_CARD, weekly
 
 DEMO_CARD = {**SEED_CARD, "travel_minutes_per_visit": 12, "mileage_per_visit_miles": "3.0",
@@ -95,3 +97,50 @@ async def test_reading_a_financial_assessment_is_audited_and_limited_to_care_sta
     quality = await suite.staff("quality_officer")
     assert (await suite.http.get(f"/api/v1/financial-assessments/{created['id']}",
                                  headers=quality)).status_code == 403
+
+
+NIGHT_CARD = {**SEED_CARD, "night_uplift_percent": "20.00"}
+
+
+async def test_a_night_visit_costs_the_cards_night_uplift_more_than_the_same_visit_by_day(suite: Suite) -> None:
+    commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
+    created = await suite.http.post("/api/v1/rate-cards", json=NIGHT_CARD, headers=commissioner)
+    assert created.status_code == 201, created.text
+    shown = (await suite.http.get(f"/api/v1/rate-cards/{created.json()['id']}", headers=broker)).json()
+    assert (shown["night_uplift_percent"], shown["hourly_rate"]) == ("20.00", "15.75")
+    body = {"area": "OAK", "on": "2026-03-01"}
+    night = await suite.http.post("/api/v1/quotes", headers=broker,
+                                  json={**body, "visits": weekly(60, days=("mon",), start="23:00")})
+    day = await suite.http.post("/api/v1/quotes", headers=broker,
+                                json={**body, "visits": weekly(60, days=("mon",), start="09:00")})
+    assert (night.json()["weekly_cost"], day.json()["weekly_cost"]) == ("18.90", "15.75")  # 15.75 x 1.20
+    assert night.json()["weekly_hours"] == day.json()["weekly_hours"] == "1.00"
+
+
+async def test_a_card_without_a_night_uplift_shows_none_and_prices_nights_as_days(suite: Suite) -> None:
+    commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
+    created = (await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)).json()
+    assert created["night_uplift_percent"] == "0.00"
+    body = {"area": "OAK", "on": "2026-03-01", "visits": weekly(60, start="23:00")}
+    assert (await suite.http.post("/api/v1/quotes", json=body, headers=broker)).json()["weekly_cost"] == "110.25"
+
+
+@pytest.mark.parametrize("uplift", ["-1", "101"])
+async def test_a_night_uplift_outside_0_to_100_percent_is_refused(suite: Suite, uplift: str) -> None:
+    commissioner = await suite.staff("commissioner")
+    answer = await suite.http.post("/api/v1/rate-cards", json={**SEED_CARD, "night_uplift_percent": uplift},
+                                   headers=commissioner)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in answer.json()["errors"]] == ["night_uplift_percent"]
+    assert (await suite.http.get("/api/v1/rate-cards", headers=commissioner)).json()["items"] == []
+
+
+async def test_quotes_use_the_councils_night_window_from_the_settings(backend: Backend) -> None:
+    async with running_suite(backend, PACKAGES_NIGHT_STARTS="20:00", PACKAGES_NIGHT_ENDS="06:00") as suite:
+        broker = await suite.staff("broker")
+        await suite.http.post("/api/v1/rate-cards", json=NIGHT_CARD, headers=await suite.staff("commissioner"))
+        body = {"area": "OAK", "on": "2026-03-01", "visits": [
+            *weekly(60, days=("mon",), start="21:00"), *weekly(60, days=("tue",), start="06:00")]}
+        quote = (await suite.http.post("/api/v1/quotes", json=body, headers=broker)).json()
+        assert quote["weekly_cost"] == "34.65"  # 15.75 x 1.20 at 21:00 + 15.75 at 06:00, the end of the night

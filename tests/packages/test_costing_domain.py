@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, time
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.packages.costing import domain
+from services.packages.costing.domain import Band, Calendar, DayKind, Pricing, Usage
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.common import Day
+from shared.money import round_money
 
 D = Decimal
 SEED = domain.CostModel(
@@ -28,11 +32,12 @@ models = st.builds(
     travel_minutes_per_visit=st.integers(min_value=0, max_value=90), mileage_per_visit_miles=money,
     mileage_rate=st.decimals(min_value=0, max_value=2, places=2), on_cost_percent=percent,
     training_supervision_percent=percent, overhead_percent=percent, surplus_percent=percent,
-    weekend_uplift_percent=percent, travel_hourly_pay=st.none() | st.decimals(min_value=0, max_value=60, places=2))
+    weekend_uplift_percent=percent, travel_hourly_pay=st.none() | st.decimals(min_value=0, max_value=60, places=2),
+    bank_holiday_uplift_percent=percent)
 
 
-def _hours(minutes: int, days: list[Day]) -> list[ScheduledVisit]:
-    return [ScheduledVisit.model_validate({"day": day, "start": "08:00", "minutes": minutes, "carers": 1})
+def _hours(minutes: int, days: list[Day], start: str = "08:00") -> list[ScheduledVisit]:
+    return [ScheduledVisit.model_validate({"day": day, "start": start, "minutes": minutes, "carers": 1})
             for day in days]
 
 
@@ -48,7 +53,7 @@ def test_the_breakdown_adds_up_exactly_to_the_hourly_rate(model: domain.CostMode
     breakdown = domain.rate_breakdown(model)
     assert sum(breakdown.components.values(), D(0)) == breakdown.hourly_rate
     assert all(value == value.quantize(D("0.01")) for value in breakdown.components.values())
-    assert breakdown.hourly_rate == domain.round_money(domain.pricing_of(model).hourly_rate)
+    assert breakdown.hourly_rate == round_money(domain.pricing_of(model).hourly_rate)
 
 
 @given(models)
@@ -127,3 +132,111 @@ def test_weekend_visits_carry_the_uplift() -> None:
 def test_an_agreed_rate_prices_every_minute_alike() -> None:
     pricing = domain.Pricing.agreed(D("18.00"))
     assert pricing.cost(domain.Usage.of_visit(minutes=30, carers=2, kind=domain.DayKind.WEEKDAY)) == D("18.00")
+
+
+NIGHTS = Calendar()
+WEEKEND_10_HOLIDAY_50_NIGHT_20 = Pricing(D("15.75"), D(0), weekend_uplift_percent=D(10),
+                                         bank_holiday_uplift_percent=D(50), night_uplift_percent=D(20))
+NO_NIGHT = Calendar(night_starts=time(0), night_ends=time(0))
+
+
+@pytest.mark.parametrize(("start", "night"), [
+    (time(21, 59), False), (time(22, 0), True), (time(23, 59), True), (time(0, 0), True), (time(6, 59), True),
+    (time(7, 0), False), (time(12, 0), False)])
+def test_the_default_night_runs_from_22_00_up_to_but_not_including_07_00(start: time, night: bool) -> None:
+    assert NIGHTS.is_night(start) is night
+
+
+@pytest.mark.parametrize(("start", "night"), [
+    (time(0, 59), False), (time(1, 0), True), (time(4, 59), True), (time(5, 0), False), (time(23, 0), False)])
+def test_a_night_window_that_does_not_cross_midnight(start: time, night: bool) -> None:
+    assert Calendar(night_starts=time(1, 0), night_ends=time(5, 0)).is_night(start) is night
+
+
+def test_a_window_that_starts_when_it_ends_has_no_night_and_an_offset_is_read_as_local_time() -> None:
+    assert not any(NO_NIGHT.is_night(time(hour)) for hour in range(24))
+    assert NIGHTS.is_night(time.fromisoformat("23:00+01:00"))
+
+
+def test_the_calendar_tells_weekdays_weekends_and_bank_holidays() -> None:
+    calendar = Calendar(bank_holidays=frozenset({date(2026, 12, 25)}))
+    assert calendar.day_kind(date(2026, 12, 24)) is DayKind.WEEKDAY
+    assert calendar.day_kind(date(2026, 12, 25)) is DayKind.BANK_HOLIDAY
+    assert calendar.day_kind(date(2026, 12, 26)) is DayKind.WEEKEND
+
+
+@pytest.mark.parametrize(("band", "fields"), [
+    (Band(DayKind.WEEKDAY, False), ("weekday_minutes", "weekday_visits")),
+    (Band(DayKind.WEEKEND, False), ("weekend_minutes", "weekend_visits")),
+    (Band(DayKind.BANK_HOLIDAY, False), ("holiday_minutes", "holiday_visits")),
+    (Band(DayKind.WEEKDAY, True), ("weekday_night_minutes", "weekday_night_visits")),
+    (Band(DayKind.WEEKEND, True), ("weekend_night_minutes", "weekend_night_visits")),
+    (Band(DayKind.BANK_HOLIDAY, True), ("holiday_night_minutes", "holiday_night_visits")),
+])
+def test_usage_counts_a_visit_in_its_band_at_the_position_bands_gives_it(band: Band, fields: tuple[str, str]) -> None:
+    usage = Usage.of_visit(minutes=45, carers=2, kind=band.kind, night=band.night, times=3)
+    minutes, visits = fields
+    assert usage == Usage(**{minutes: 270, visits: 6})
+    assert [(b, m, v) for b, m, v in usage.per_band() if m or v] == [(band, 270, 6)]
+    position = 2 * Usage.BANDS.index(band)
+    assert Usage(*[270 if i == position else 6 if i == position + 1 else 0 for i in range(12)]) == usage
+    assert usage.hours == D("4.5")
+
+
+def test_a_weeks_visits_fall_in_day_and_night_bands_by_their_planned_start() -> None:
+    week = [*_hours(30, [Day.MON], "22:00"), *_hours(30, [Day.TUE], "06:59"), *_hours(30, [Day.WED], "07:00"),
+            *_hours(60, [Day.SAT], "23:30"), *_hours(60, [Day.SUN], "09:00")]
+    assert domain.weekly_usage(week, NIGHTS) == Usage(
+        weekday_minutes=30, weekday_visits=1, weekday_night_minutes=60, weekday_night_visits=2,
+        weekend_minutes=60, weekend_visits=1, weekend_night_minutes=60, weekend_night_visits=1)
+
+
+@pytest.mark.parametrize(("band", "cost"), [
+    (Band(DayKind.WEEKDAY, False), D("15.75")),
+    (Band(DayKind.WEEKDAY, True), D("18.90")),  # 15.75 x 1.20
+    (Band(DayKind.WEEKEND, False), D("17.325")),  # 15.75 x 1.10
+    (Band(DayKind.WEEKEND, True), D("18.90")),  # the night's 20% beats the weekend's 10%; not 15.75 x 1.1 x 1.2
+    (Band(DayKind.BANK_HOLIDAY, False), D("23.625")),  # 15.75 x 1.50
+    (Band(DayKind.BANK_HOLIDAY, True), D("23.625")),  # the bank holiday's 50% beats the night's 20%
+])
+def test_one_uplift_applies_to_a_visit_the_higher_of_its_days_and_the_nights(band: Band, cost: Decimal) -> None:
+    usage = Usage.of_visit(minutes=60, carers=1, kind=band.kind, night=band.night)
+    assert WEEKEND_10_HOLIDAY_50_NIGHT_20.cost(usage) == cost
+
+
+def test_the_night_uplift_is_on_the_whole_price_travel_included_and_on_an_agreed_rate() -> None:
+    modelled = Pricing(D("12.00"), D("3.00"), night_uplift_percent=D(20))
+    night = Usage.of_visit(minutes=30, carers=2, kind=DayKind.WEEKDAY, night=True)
+    assert modelled.cost(night) == D("21.60")  # (12.00 x 30 / 60 + 3.00) x 2 carers x 1.20
+    agreed = Pricing.agreed(D("18.00"), weekend_uplift_percent=D(10), night_uplift_percent=D("12.50"))
+    assert agreed.cost(night) == D("20.25")  # 18.00 x 1 hour x 1.125
+    assert agreed.cost(replace(night, weekday_night_minutes=0, weekday_night_visits=0)) == D(0)
+
+
+def test_a_cards_night_uplift_reaches_its_pricing() -> None:
+    pricing = domain.pricing_of(replace(SEED, night_uplift_percent=D("33.33")))
+    assert pricing.night_uplift_percent == D("33.33")
+    assert round_money(pricing.cost(domain.weekly_usage(_hours(60, [Day.FRI], "02:00")))) == D("21.00")
+
+
+calendars = st.builds(Calendar, night_starts=st.times(), night_ends=st.times())
+nights = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
+
+
+@given(visits, models, calendars)
+def test_without_a_night_uplift_night_visits_cost_what_day_visits_do(
+        schedule: list[ScheduledVisit], model: domain.CostModel, calendar: Calendar) -> None:
+    pricing = domain.pricing_of(model)
+    assert pricing.cost(domain.weekly_usage(schedule, calendar)) == pricing.cost(
+        domain.weekly_usage(schedule, NO_NIGHT))
+
+
+usages = st.builds(Usage, *[st.integers(0, 20_000), st.integers(0, 400)] * len(Usage.BANDS))
+
+
+@given(usages, models, nights, nights)
+def test_the_cost_never_falls_as_the_night_uplift_rises(
+        usage: Usage, model: domain.CostModel, one: Decimal, other: Decimal) -> None:
+    lower, higher = sorted((one, other))
+    cost = [domain.pricing_of(replace(model, night_uplift_percent=night)).cost(usage) for night in (lower, higher)]
+    assert cost[0] <= cost[1]

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import uuid
 from datetime import timedelta
 
 from tests.harness import Backend, Suite, running_suite
-from tests.packages.conftest import PERIOD, SEED_CARD, START, WEEKDAYS, past_monday, place, seed_council, weekly
+from tests.packages.conftest import (
+    PERIOD,
+    SEED_CARD,
+    START,
+    WEEKDAYS,
+    past_monday,
+    place,
+    seed_council,
+    visit,
+    weekly,
+)
 
 
 async def test_an_invoice_run_issues_one_invoice_per_provider_from_visits_schedules_and_blocks(suite: Suite) -> None:
@@ -23,6 +34,7 @@ async def test_an_invoice_run_issues_one_invoice_per_provider_from_visits_schedu
     assert sorted(item["number"] for item in run["issued"]) == ["INV-000001", "INV-000002"]
     assert issued[str(council["block_provider"])]["total"] == "630.00"
     assert issued[str(council["planned_provider"])]["total"] == "265.13"
+    assert gc.isenabled()  # the run pauses the cyclic garbage collector only while it runs
 
     invoice = (await suite.http.get(f"/api/v1/invoices/{issued[str(council['planned_provider'])]['id']}",
                                     headers=finance)).json()
@@ -126,3 +138,78 @@ async def test_a_bank_holiday_in_the_period_is_priced_with_the_cards_uplift(back
         run = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD,
                                      headers=await suite.staff("finance"))).json()
         assert [item["total"] for item in run["issued"]] == ["330.75"]  # 19 x 15.75 + 2 x 15.75
+
+
+async def test_running_a_period_again_bills_late_visits_and_credits_what_went_down(suite: Suite) -> None:
+    council = await seed_council(suite)
+    finance, provider = await suite.staff("finance"), council["provider_headers"]
+    first = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD, headers=finance)).json()
+    invoice = next(item for item in first["issued"] if item["provider_id"] == str(council["planned_provider"]))
+    original = (await suite.http.get(f"/api/v1/invoices/{invoice['id']}", headers=finance)).json()
+    delivered, planned = council["delivered"]["id"], council["planned"]["id"]
+    late = [visit(delivered, 3, "V-4"), visit(delivered, 4, "V-5"), visit(planned, 0, "P-1")]
+    assert (await suite.http.post("/api/v1/visits", headers=provider, json={"visits": late})).status_code == 200
+
+    again = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD, headers=finance)).json()
+    assert again["already_issued"] == 2
+    kinds = {item["kind"]: item for item in again["issued"]}
+    assert set(kinds) == {"supplementary_invoice", "credit_note"}
+    supplementary, credit = kinds["supplementary_invoice"], kinds["credit_note"]
+    assert (supplementary["number"], supplementary["supplements_invoice_id"]) == ("INV-000003", invoice["id"])
+    assert (credit["number"], credit["credits_invoice_id"]) == ("CN-000001", invoice["id"])
+    assert supplementary["adjustment"]
+    assert credit["adjustment"]
+    # four delivered visits of 55 minutes now cost 57.75 (health 50%: 28.88, council 28.87); 28.88 was billed
+    lines = {(line["package_id"], line["funder"]): line for line in (await suite.http.get(
+        f"/api/v1/invoices/{supplementary['id']}", headers=finance)).json()["lines"]}
+    assert (lines[(delivered, "council")]["amount"], lines[(delivered, "health")]["amount"]) == ("14.43", "14.44")
+    assert lines[(delivered, "health")]["description"].startswith(f"Adjustment to {invoice['number']}: ")
+    assert supplementary["total"] == "28.87"
+    # the planned package now has one reported visit (14.44) instead of its schedule (236.25)
+    credited = (await suite.http.get(f"/api/v1/invoices/{credit['id']}", headers=finance)).json()["lines"]
+    assert [(line["package_id"], line["amount"]) for line in credited] == [(planned, "-221.81")]
+    assert (await suite.http.get(f"/api/v1/invoices/{invoice['id']}", headers=finance)).json() == original
+
+    third = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD, headers=finance)).json()
+    assert third["issued"] == []
+    pulled = (await suite.http.get("/api/v1/invoices", headers=finance)).json()["items"]
+    assert [item["sequence"] for item in pulled] == [1, 2, 3, 4]
+    as_csv = await suite.http.get("/api/v1/invoices", headers={**finance, "Accept": "text/csv"})
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [row["kind"] for row in rows] == ["invoice", "invoice", "supplementary_invoice", "credit_note"]
+    assert rows[3]["credits_invoice_id"] == rows[2]["supplements_invoice_id"] == invoice["id"]
+    own = (await suite.http.get("/api/v1/invoices", headers=provider)).json()["items"]
+    assert {item["kind"] for item in own} == {"invoice", "supplementary_invoice", "credit_note"}
+
+
+async def test_a_credit_note_finance_issued_by_hand_is_not_billed_again_by_the_next_run(suite: Suite) -> None:
+    council = await seed_council(suite)
+    finance = await suite.staff("finance")
+    run = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD, headers=finance)).json()
+    invoice = next(item for item in run["issued"] if item["provider_id"] == str(council["planned_provider"]))
+    credit = {"reason": "Goodwill: a visit was cut short",
+              "lines": [{"package_id": council["planned"]["id"], "funder": "council", "amount": "10.00"}]}
+    assert (await suite.http.post(f"/api/v1/invoices/{invoice['id']}/credit-notes", json=credit,
+                                  headers=finance)).status_code == 201
+    again = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD, headers=finance)).json()
+    assert again["issued"] == []
+
+
+async def test_night_visits_are_invoiced_with_the_cards_night_uplift_planned_or_delivered(suite: Suite) -> None:
+    commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
+    card = {**SEED_CARD, "night_uplift_percent": "20.00"}
+    assert (await suite.http.post("/api/v1/rate-cards", json=card, headers=commissioner)).status_code == 201
+    planned_provider, reporting_provider = uuid.uuid4(), uuid.uuid4()
+    await place(suite, broker, provider_id=planned_provider, visits=weekly(60, days=WEEKDAYS, start="23:00"),
+                start_on=START)
+    reported = await place(suite, broker, provider_id=reporting_provider, visits=weekly(60, days=WEEKDAYS),
+                           start_on=START)
+    night = {"planned_start": "23:00", "actual_start": "23:05", "actual_minutes": 60}
+    visits = [visit(reported["id"], 0, "N-1", **night), visit(reported["id"], 1, "D-1", actual_minutes=60)]
+    answer = await suite.http.post("/api/v1/visits", json={"visits": visits},
+                                   headers=await suite.provider(str(reporting_provider)))
+    assert answer.json()["recorded"] == 2
+    run = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD, headers=await suite.staff("finance"))).json()
+    totals = {item["provider_id"]: item["total"] for item in run["issued"]}
+    assert totals[str(planned_provider)] == "378.00"  # 20 night hours at 15.75 + 20%
+    assert totals[str(reporting_provider)] == "34.65"  # one night hour (18.90) and one day hour (15.75)

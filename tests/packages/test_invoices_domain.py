@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.packages.costing.domain import Pricing, Usage
+from services.packages.costing.domain import Calendar, Pricing, Usage
 from services.packages.invoices import domain
 from services.packages.invoices.domain import BlockGuarantee, Funder, Period, TermCharge
 from services.packages.visits.domain import CareWindow, late_by_minutes
@@ -37,12 +37,12 @@ def test_care_days_leave_out_suspended_days_and_days_outside_the_package() -> No
 
 
 def test_the_planned_schedule_plays_the_weekly_pattern_over_the_days() -> None:
-    usage = domain.planned_usage([_visit("mon", 60), _visit("sat", 30, carers=2)], FOUR_WEEKS.days(), frozenset())
+    usage = domain.planned_usage([_visit("mon", 60), _visit("sat", 30, carers=2)], FOUR_WEEKS.days(), Calendar())
     assert usage == Usage(weekday_minutes=240, weekday_visits=4, weekend_minutes=240, weekend_visits=8)
 
 
 def test_a_health_funded_package_gets_a_council_line_and_a_health_line() -> None:
-    usage = domain.planned_usage([_visit("mon", 60)] * 10, FOUR_WEEKS.days(), frozenset())  # 40 hours
+    usage = domain.planned_usage([_visit("mon", 60)] * 10, FOUR_WEEKS.days(), Calendar())  # 40 hours
     charge = domain.charge_package(package_id=uuid.uuid4(), area="OAK", delivered=False,
                                    terms=[TermCharge(usage, SEED, 75)])
     council, health = charge.lines(FOUR_WEEKS.label)
@@ -134,7 +134,50 @@ def test_a_bank_holiday_keeps_its_visits_and_carries_its_own_uplift_instead_of_t
     christmas, boxing_day = date(2026, 12, 25), date(2026, 12, 26)  # a Friday and a Saturday
     days = [christmas, boxing_day, date(2026, 12, 27)]
     usage = domain.planned_usage([_visit("fri", 60), _visit("sat", 60), _visit("sun", 60)], days,
-                                 frozenset({christmas, boxing_day}))
+                                 Calendar(bank_holidays=frozenset({christmas, boxing_day})))
     assert usage == Usage(weekend_minutes=60, weekend_visits=1, holiday_minutes=120, holiday_visits=2)
     pricing = Pricing(D("15.75"), D(0), weekend_uplift_percent=D(10), bank_holiday_uplift_percent=D(100))
     assert pricing.cost(usage) == D("17.325") + D("63.00")
+
+
+def _line(package: uuid.UUID | None, funder: Funder, amount: str, hours: str = "1.00", area: str | None = None
+          ) -> domain.Line:
+    return domain.Line(package, funder, "Care", D(hours), D(amount), block_area=area)
+
+
+def test_adjustments_bill_what_went_up_and_credit_what_went_down_per_line() -> None:
+    more, less, gone, new = (uuid.uuid4() for _ in range(4))
+    billed = {line.key: line for line in [
+        _line(more, Funder.COUNCIL, "100.00"), _line(less, Funder.HEALTH, "50.00"), _line(gone, Funder.COUNCIL, "9.99"),
+        _line(None, Funder.COUNCIL, "40.00", area="OAK")]}
+    due = [_line(more, Funder.COUNCIL, "130.50", "1.50"), _line(less, Funder.HEALTH, "20.00", "0.40"),
+           _line(new, Funder.COUNCIL, "5.00"), _line(None, Funder.COUNCIL, "40.00", area="OAK")]
+    owed, overpaid = domain.adjustments(due=due, billed=billed, reference="INV-000007")
+    assert [(line.package_id, line.amount, line.hours) for line in owed] == [
+        (more, D("30.50"), D("0.50")), (new, D("5.00"), D("1.00"))]
+    assert [(line.package_id, line.amount, line.hours) for line in overpaid] == [
+        (less, D("-30.00"), D("-0.60")), (gone, D("-9.99"), D("-1.00"))]
+    assert all(line.description.startswith("Adjustment to INV-000007: ") for line in owed + overpaid)
+    assert overpaid[-1].description.endswith("no longer due")
+
+
+amounts = st.decimals(min_value=0, max_value=10_000, places=2)
+keys = st.tuples(st.sampled_from([uuid.UUID(int=n) for n in range(4)] + [None]), st.sampled_from(list(Funder)))
+
+
+@given(st.dictionaries(keys, amounts, max_size=8), st.dictionaries(keys, amounts, max_size=8))
+def test_billed_and_adjustments_always_add_up_to_what_is_due(
+    billed_amounts: dict[tuple[uuid.UUID | None, Funder], Decimal],
+    due_amounts: dict[tuple[uuid.UUID | None, Funder], Decimal],
+) -> None:
+    billed = {(package, funder, None): _line(package, funder, str(amount))
+              for (package, funder), amount in billed_amounts.items()}
+    due = [_line(package, funder, str(amount)) for (package, funder), amount in due_amounts.items()]
+    owed, overpaid = domain.adjustments(due=due, billed=billed, reference="INV-000001")
+    assert all(line.amount > 0 for line in owed)
+    assert all(line.amount < 0 for line in overpaid)
+    for key in {*billed, *(line.key for line in due)}:
+        before = billed[key].amount if key in billed else D(0)
+        changes = sum((line.amount for line in owed + overpaid if line.key == key), D(0))
+        assert before + changes == sum((line.amount for line in due if line.key == key), D(0))
+    assert domain.adjustments(due=due, billed={line.key: line for line in due}, reference="INV-000001") == ([], [])

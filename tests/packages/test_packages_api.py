@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.models import INFRA
 from shared.contracts.common import Tier
+from shared.contracts.packages import PackageChanged, PackageCreated
 from shared.contracts.providers import ContractState
 from shared.db import Database
-from tests.harness import Suite, eventually
+from shared.events.envelope import EventEnvelope
+from tests.harness import Backend, Suite, eventually, running_suite
 from tests.packages.conftest import (
     SEED_CARD,
     contracts_changed,
@@ -23,17 +30,103 @@ from tests.packages.conftest import (
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+_COUNTED: ContextVar[list[str] | None] = ContextVar("counted", default=None)
+
+
+@contextlib.asynccontextmanager
+async def _packages_db(suite: Suite) -> AsyncIterator[AsyncSession]:
+    """A session on the packages service's own database."""
+    database = Database(suite.backend.database_url_of("packages"), schema="packages")
+    try:
+        async with database.sessionmaker() as session:
+            yield session
+    finally:
+        await database.dispose()
 
 
 async def _packages_db_count(suite: Suite, table: str) -> int:
     """Rows in the packages service's own audit log or outbox."""
-    database = Database(suite.backend.database_url_of("packages"), schema="packages")
+    async with _packages_db(suite) as session:
+        target = INFRA.audit if table == "audit_log" else INFRA.events.outbox
+        return int(await session.scalar(select(func.count()).select_from(target)) or 0)
+
+
+async def _published_weekly_costs(suite: Suite) -> dict[tuple[str, str], str]:
+    """The weekly cost each package event in the outbox states, by (event type, package id)."""
+    outbox = INFRA.events.outbox
+    package_events = select(outbox.c.body).where(outbox.c.event_type.like("packages.package.%"))
+    async with _packages_db(suite) as session:
+        bodies = list(await session.scalars(package_events))
+    envelopes = [EventEnvelope.model_validate_json(body) for body in bodies]
+    return {(envelope.type, envelope.payload["package"]["package_id"]): envelope.payload["package"]["weekly_cost"]
+            for envelope in envelopes}
+
+
+@contextlib.contextmanager
+def _packages_statements(suite: Suite) -> Iterator[list[str]]:
+    """The SQL the packages service runs for the requests made inside the block. Its relay and consumers
+    use the same engine from tasks started before the block, outside its context, so they are not counted."""
+    engine = suite.database("packages").engine.sync_engine
+    statements: list[str] = []
+
+    def count(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if _COUNTED.get() is statements:
+            statements.append(statement)
+
+    token = _COUNTED.set(statements)
+    event.listen(engine, "before_cursor_execute", count)
     try:
-        async with database.sessionmaker() as session:
-            target = INFRA.audit if table == "audit_log" else INFRA.events.outbox
-            return int(await session.scalar(select(func.count()).select_from(target)) or 0)
+        yield statements
     finally:
-        await database.dispose()
+        event.remove(engine, "before_cursor_execute", count)
+        _COUNTED.reset(token)
+
+
+async def _place_thirty_differently_priced_packages(suite: Suite, broker: dict[str, str]) -> None:
+    """Card rates, an agreed rate, no rate at all; assessed and unassessed people; split funding."""
+    commissioner = await suite.staff("commissioner")
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)
+    for client in ("C-1", "C-2", "C-3"):
+        await suite.http.post("/api/v1/financial-assessments", headers=broker, json={
+            "client_ref": client, "assessed_weekly_contribution": "40.00", "effective_from": "2026-01-01"})
+    providers = [uuid.uuid4() for _ in range(3)]
+    contract = ContractState(area="OAK", tier=Tier.PRIMARY, hourly_rate="18.00", starts_on="2026-01-01")
+    await publish(suite, contracts_changed(providers[0], [contract], version=1))
+    for n in range(30):
+        await publish(suite, referral_placed(
+            provider_id=providers[n % 3], visits=weekly(30 + 15 * (n % 3)), start_on=past_monday(2),
+            area="NOWHERE" if n % 5 == 0 else "OAK", client_ref=f"C-{n % 6}", health_share_percent=10 * (n % 4)))
+
+    async def all_placed_and_priced() -> bool:
+        listed = (await suite.http.get("/api/v1/packages", params={"limit": 500}, headers=broker)).json()["items"]
+        return len(listed) == 30 and any(package["hourly_rate"] == "18.00" for package in listed)
+    await eventually(all_placed_and_priced, timeout=30)
+
+
+async def test_a_page_of_30_packages_takes_as_many_queries_as_a_page_of_3_and_shows_each_as_read(
+    suite: Suite,
+) -> None:
+    broker = await suite.staff("broker")
+    await _place_thirty_differently_priced_packages(suite, broker)
+    first = (await suite.http.get("/api/v1/packages", params={"limit": 2}, headers=broker)).json()["items"]
+    await suite.http.post(f"/api/v1/packages/{first[0]['id']}/suspend", headers=broker,
+                          json={"starts_on": str(past_monday(1))})
+    await suite.http.post(f"/api/v1/packages/{first[1]['id']}/changes", headers=broker,
+                          json={"effective_from": str(past_monday(1)), "visits": weekly(60)})
+
+    with _packages_statements(suite) as for_three:
+        three = await suite.http.get("/api/v1/packages", params={"limit": 3}, headers=broker)
+    with _packages_statements(suite) as for_thirty:
+        thirty = await suite.http.get("/api/v1/packages", params={"limit": 30}, headers=broker)
+
+    assert (len(three.json()["items"]), len(thirty.json()["items"])) == (3, 30)
+    assert len(for_three) == len(for_thirty), (for_three, for_thirty)
+    listed = thirty.json()["items"]
+    assert {package["hourly_rate"] for package in listed} == {"18.00", "15.75", None}
+    assert {package["client_contribution"] for package in listed} >= {"0.00", "40.00"}
+    assert [package["status"] for package in listed].count("suspended") == 1
+    for package in listed:
+        assert package == (await suite.http.get(f"/api/v1/packages/{package['id']}", headers=broker)).json()
 
 
 async def test_a_placed_referral_becomes_one_costed_package_however_often_it_is_published(suite: Suite) -> None:
@@ -144,3 +237,27 @@ async def test_a_change_to_visits_under_30_minutes_needs_the_nice_justification(
     accepted = await suite.http.post(f"/api/v1/packages/{package['id']}/changes", json=justified, headers=broker)
     assert accepted.status_code == 200
     assert accepted.json()["weekly_hours"] == "1.75"
+
+
+async def test_a_package_is_costed_and_published_with_the_councils_night_window_from_the_settings(
+    backend: Backend,
+) -> None:
+    async with running_suite(backend, PACKAGES_NIGHT_STARTS="20:00") as suite:
+        broker = await suite.staff("broker")
+        night_card = {**SEED_CARD, "night_uplift_percent": "20.00"}
+        await suite.http.post("/api/v1/rate-cards", json=night_card, headers=await suite.staff("commissioner"))
+        evening = await place(suite, broker, provider_id=uuid.uuid4(), start_on=past_monday(1),
+                              visits=weekly(60, days=WEEKDAYS, start="21:00"))
+        morning = await place(suite, broker, provider_id=uuid.uuid4(), start_on=past_monday(1), client_ref="C-2",
+                              visits=weekly(60, days=WEEKDAYS, start="09:00"))
+        # Five hours at 15.75: 78.75 by day; from 20:00 they are night hours, 20% dearer: 94.50 (15.75 more).
+        assert (evening["weekly_cost"], morning["weekly_cost"]) == ("94.50", "78.75")
+        shown = await suite.http.get(f"/api/v1/packages/{evening['id']}", headers=broker)
+        assert shown.json()["weekly_cost"] == "94.50"
+        moved = await suite.http.post(f"/api/v1/packages/{morning['id']}/changes", headers=broker, json={
+            "effective_from": str(past_monday(0)), "visits": weekly(60, days=WEEKDAYS, start="21:00")})
+        assert moved.json()["weekly_cost"] == "94.50"
+        published = await _published_weekly_costs(suite)
+        created, changed = PackageCreated.event_type, PackageChanged.event_type
+        assert (published[created, evening["id"]], published[created, morning["id"]],
+                published[changed, morning["id"]]) == ("94.50", "78.75", "94.50")

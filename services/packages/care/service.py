@@ -4,11 +4,12 @@ change re-costs the package from its effective date and is published."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.care import domain
@@ -16,8 +17,9 @@ from services.packages.care.domain import PackageStatus
 from services.packages.care.exceptions import PackageNotFound, ShortVisitRefused
 from services.packages.care.models import Package, PackageTerm, Suspension
 from services.packages.care.schemas import ChangeIn, EndIn, PackageOut, ResumeIn, SuspendIn
-from services.packages.costing.domain import weekly_usage
-from services.packages.costing.service import cost_schedule
+from services.packages.costing.domain import Calendar, weekly_usage
+from services.packages.costing.schemas import CostOut
+from services.packages.costing.service import CostingInputs, Placement
 from shared.audit import record_audit
 from shared.auth import Principal
 from shared.contracts.brokerage import ReferralPlaced, ScheduledVisit
@@ -43,34 +45,47 @@ class PackageRecord:
     def visits(self) -> list[ScheduledVisit]:
         return [ScheduledVisit.model_validate(visit) for visit in self.term.visits]
 
-
-async def _latest_term(session: AsyncSession, package_id: uuid.UUID) -> PackageTerm:
-    term = await session.scalar(select(PackageTerm).where(PackageTerm.package_id == package_id)
-                                .order_by(PackageTerm.effective_from.desc()).limit(1))
-    assert term is not None, "every package has a term"
-    return term
+    @property
+    def placement(self) -> Placement:
+        return Placement(self.package.area, self.package.provider_id, self.package.client_ref)
 
 
-async def _open_suspension(session: AsyncSession, package_id: uuid.UUID) -> Suspension | None:
-    suspension: Suspension | None = await session.scalar(
-        select(Suspension).where(Suspension.package_id == package_id, Suspension.ends_on.is_(None)))
-    return suspension
+def _latest_terms(package_ids: Sequence[uuid.UUID]) -> Select[PackageTerm]:
+    """Each package's term with the latest effective date."""
+    latest = (select(PackageTerm.package_id, func.max(PackageTerm.effective_from).label("effective_from"))
+              .where(PackageTerm.package_id.in_(package_ids)).group_by(PackageTerm.package_id).subquery())
+    return select(PackageTerm).join(latest, (PackageTerm.package_id == latest.c.package_id)
+                                    & (PackageTerm.effective_from == latest.c.effective_from))
+
+
+async def load_many(session: AsyncSession, *, packages: Sequence[Package]) -> list[PackageRecord]:
+    """The packages' records, in their order, with two queries however many packages there are."""
+    ids = [package.id for package in packages]
+    terms = {term.package_id: term for term in await session.scalars(_latest_terms(ids))}
+    open_suspensions = {suspension.package_id: suspension for suspension in await session.scalars(
+        select(Suspension).where(Suspension.package_id.in_(ids), Suspension.ends_on.is_(None)))}
+    return [PackageRecord(package, terms[package.id], open_suspensions.get(package.id)) for package in packages]
 
 
 async def load(session: AsyncSession, *, package_id: uuid.UUID, for_update: bool = False) -> PackageRecord:
     package = await session.get(Package, package_id, with_for_update=for_update)
     if package is None:
         raise PackageNotFound()
-    return PackageRecord(package, await _latest_term(session, package_id), await _open_suspension(session, package_id))
+    [record] = await load_many(session, packages=[package])
+    return record
 
 
-async def view(session: AsyncSession, record: PackageRecord, *, today: date) -> PackageOut:
+def _cost(record: PackageRecord, *, costing: CostingInputs, today: date) -> CostOut | None:
+    """The weekly cost at the rates in force when the current terms took effect, split under the
+    assessment in force today (or when the terms take effect, if later); None when no rate applies."""
+    term = record.term
+    return costing.cost(record.placement, visits=record.visits, health_share_percent=term.health_share_percent,
+                        rates_on=term.effective_from, assessed_on=max(today, term.effective_from))
+
+
+def _view(record: PackageRecord, *, costing: CostingInputs, today: date) -> PackageOut:
     package, term = record.package, record.term
-    cost = await cost_schedule(
-        session, area=package.area, rates_on=term.effective_from, assessed_on=max(today, term.effective_from),
-        provider_id=package.provider_id, visits=record.visits, health_share_percent=term.health_share_percent,
-        client_ref=package.client_ref,
-    )
+    cost = _cost(record, costing=costing, today=today)
     costs = cost.model_dump(exclude={"weekly_hours"}) if cost is not None else dict.fromkeys(
         ("weekly_cost", "council_share", "health_share", "client_contribution", "hourly_rate"))
     return PackageOut(
@@ -79,12 +94,31 @@ async def view(session: AsyncSession, record: PackageRecord, *, today: date) -> 
         start_on=package.start_on, end_on=package.end_on,
         suspended_from=record.suspension.starts_on if record.suspension else None, visits=record.visits,
         health_share_percent=term.health_share_percent, terms_from=term.effective_from,
-        weekly_hours=weekly_usage(record.visits).hours, **costs,
+        weekly_hours=weekly_usage(record.visits, costing.calendar).hours, **costs,
     )
 
 
-async def _facts(session: AsyncSession, record: PackageRecord, *, effective_from: date) -> PackageFacts:
-    shown = await view(session, record, today=effective_from)
+async def views(
+    session: AsyncSession, records: Sequence[PackageRecord], *, today: date, calendar: Calendar
+) -> list[PackageOut]:
+    """The packages as shown, costed with three queries however many there are, so a list page of 500
+    costs what one package does; visits in the calendar's night window are priced as night visits."""
+    if not records:
+        return []
+    costing = await CostingInputs.load(session, placements={record.placement for record in records},
+                                       calendar=calendar)
+    return [_view(record, costing=costing, today=today) for record in records]
+
+
+async def view(session: AsyncSession, record: PackageRecord, *, today: date, calendar: Calendar) -> PackageOut:
+    [shown] = await views(session, [record], today=today, calendar=calendar)
+    return shown
+
+
+async def _facts(
+    session: AsyncSession, record: PackageRecord, *, effective_from: date, calendar: Calendar
+) -> PackageFacts:
+    shown = await view(session, record, today=effective_from, calendar=calendar)
     return PackageFacts(
         package_id=shown.id, referral_id=shown.referral_id, client_ref=shown.client_ref,
         provider_id=shown.provider_id, area=shown.area, status=shown.status, weekly_hours=shown.weekly_hours,
@@ -99,7 +133,9 @@ def _audit_view(record: PackageRecord) -> dict[str, object]:
             "suspended_from": record.suspension.starts_on if record.suspension else None}
 
 
-async def create_from_referral(session: AsyncSession, *, placed: ReferralPlaced) -> Package | None:
+async def create_from_referral(
+    session: AsyncSession, *, placed: ReferralPlaced, calendar: Calendar
+) -> Package | None:
     """One package per referral (a unique referral_id): a redelivered or repeated placement adds nothing."""
     referral = placed.referral
     if await session.scalar(select(Package.id).where(Package.referral_id == referral.referral_id)):
@@ -118,20 +154,23 @@ async def create_from_referral(session: AsyncSession, *, placed: ReferralPlaced)
     record = PackageRecord(package, term, None)
     await record_audit(session, actor=None, action="package.created", entity_type="package",
                        entity_id=package.id, after=_audit_view(record))
-    await record_event(session, PackageCreated(package=await _facts(session, record, effective_from=placed.start_on)))
+    facts = await _facts(session, record, effective_from=placed.start_on, calendar=calendar)
+    await record_event(session, PackageCreated(package=facts))
     return package
 
 
-async def read(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, today: date) -> PackageOut:
+async def read(
+    session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, today: date, calendar: Calendar
+) -> PackageOut:
     """A person's record: every read is audited."""
     record = await load(session, package_id=package_id)
     await record_audit(session, actor=actor, action="package.read", entity_type="package", entity_id=package_id)
-    return await view(session, record, today=today)
+    return await view(session, record, today=today, calendar=calendar)
 
 
 async def list_packages(
     session: AsyncSession, *, actor: Principal, page: PageRequest, status: PackageStatus | None,
-    provider_id: uuid.UUID | None, today: date,
+    provider_id: uuid.UUID | None, today: date, calendar: Calendar,
 ) -> tuple[list[PackageOut], list[Package]]:
     """Ordered by id, so a client paging through never sees one twice or misses one that existed when
     it started; the read of the page is audited with its ids."""
@@ -143,13 +182,16 @@ async def list_packages(
     if page.cursor:
         query = query.where(Package.id > uuid.UUID(str(page.cursor[0])))
     rows = list(await session.scalars(query))
-    shown = [await view(session, await load(session, package_id=row.id), today=today) for row in rows[: page.limit]]
+    records = await load_many(session, packages=rows[: page.limit])
+    shown = await views(session, records, today=today, calendar=calendar)
     await record_audit(session, actor=actor, action="package.listed", entity_type="package", entity_id="list",
                        after=[str(item.id) for item in shown])
     return shown, rows
 
 
-async def change(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: ChangeIn) -> PackageRecord:
+async def change(
+    session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: ChangeIn, calendar: Calendar
+) -> PackageRecord:
     if data.visits is not None:
         justification = data.short_visit_justification
         refusal = domain.short_visit_refusal(shortest_minutes=min(v.minutes for v in data.visits),
@@ -174,12 +216,14 @@ async def change(session: AsyncSession, *, actor: Principal, package_id: uuid.UU
     changed = PackageRecord(record.package, term, record.suspension)
     await record_audit(session, actor=actor, action="package.changed", entity_type="package", entity_id=package_id,
                        before=before, after=_audit_view(changed))
-    facts = await _facts(session, changed, effective_from=data.effective_from)
+    facts = await _facts(session, changed, effective_from=data.effective_from, calendar=calendar)
     await record_event(session, PackageChanged(package=facts))
     return changed
 
 
-async def suspend(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: SuspendIn) -> PackageRecord:
+async def suspend(
+    session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: SuspendIn, calendar: Calendar
+) -> PackageRecord:
     record = await load(session, package_id=package_id, for_update=True)
     domain.check_suspend(status=PackageStatus(record.package.status), starts_on=data.starts_on,
                          start_on=record.package.start_on)
@@ -191,12 +235,14 @@ async def suspend(session: AsyncSession, *, actor: Principal, package_id: uuid.U
     suspended = PackageRecord(record.package, record.term, suspension)
     await record_audit(session, actor=actor, action="package.suspended", entity_type="package",
                        entity_id=package_id, before=before, after=_audit_view(suspended))
-    facts = await _facts(session, suspended, effective_from=data.starts_on)
+    facts = await _facts(session, suspended, effective_from=data.starts_on, calendar=calendar)
     await record_event(session, PackageSuspended(package=facts, reason=data.reason))
     return suspended
 
 
-async def resume(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: ResumeIn) -> PackageRecord:
+async def resume(
+    session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: ResumeIn, calendar: Calendar
+) -> PackageRecord:
     record = await load(session, package_id=package_id, for_update=True)
     suspension = record.suspension
     domain.check_resume(status=PackageStatus(record.package.status), on=data.on,
@@ -209,11 +255,14 @@ async def resume(session: AsyncSession, *, actor: Principal, package_id: uuid.UU
     resumed = PackageRecord(record.package, record.term, None)
     await record_audit(session, actor=actor, action="package.resumed", entity_type="package",
                        entity_id=package_id, before=before, after=_audit_view(resumed))
-    await record_event(session, PackageResumed(package=await _facts(session, resumed, effective_from=data.on)))
+    facts = await _facts(session, resumed, effective_from=data.on, calendar=calendar)
+    await record_event(session, PackageResumed(package=facts))
     return resumed
 
 
-async def end(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: EndIn) -> PackageRecord:
+async def end(
+    session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: EndIn, calendar: Calendar
+) -> PackageRecord:
     record = await load(session, package_id=package_id, for_update=True)
     suspension = record.suspension
     domain.check_end(status=PackageStatus(record.package.status), on=data.on, start_on=record.package.start_on,
@@ -226,6 +275,6 @@ async def end(session: AsyncSession, *, actor: Principal, package_id: uuid.UUID,
     ended = PackageRecord(record.package, record.term, None)
     await record_audit(session, actor=actor, action="package.ended", entity_type="package",
                        entity_id=package_id, before=before, after=_audit_view(ended))
-    await record_event(session, PackageEnded(package=await _facts(session, ended, effective_from=data.on),
-                                             reason=data.reason))
+    facts = await _facts(session, ended, effective_from=data.on, calendar=calendar)
+    await record_event(session, PackageEnded(package=facts, reason=data.reason))
     return ended

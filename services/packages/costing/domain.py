@@ -6,8 +6,13 @@ worker's pay for contact time with its on-costs, training and supervision, overh
 `per_visit` is the paid travel time and the mileage of one visit with the same additions. So a
 30-minute visit carries relatively more travel than a 60-minute one. The rate card's `hourly_rate` is
 the price of the reference visit of 60 minutes (`contact_hourly + per_visit`), and its breakdown names
-every component of that price. Weekend visits carry the card's weekend uplift on their whole price,
-visits on a bank holiday the bank-holiday uplift instead.
+every component of that price.
+
+Uplifts: a visit's band is the kind of its day (weekday, weekend, bank holiday) and whether it is a night
+visit (it starts in the council's night window, 22:00 to 07:00 by default). ONE uplift applies to the
+visit's whole price: the higher of its day's (the card's weekend or bank-holiday uplift; none on a
+weekday) and, for a night visit, the card's night uplift. Uplifts are never compounded: a Saturday
+night visit with a 10% weekend and a 20% night uplift costs 20% more, not 32%.
 
 Rounding (shared/money.py): amounts are summed unrounded and rounded once to the penny, half up; where
 a total is split, every part but one is rounded and that one takes the remainder, so parts add up.
@@ -15,11 +20,14 @@ a total is split, every part but one is rounded and that one takes the remainder
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import astuple, dataclass
-from datetime import date
+import functools
+import operator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
+from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar, NamedTuple
 
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.common import WEEKEND
@@ -47,6 +55,7 @@ class CostModel:
     weekend_uplift_percent: Decimal = ZERO
     travel_hourly_pay: Decimal | None = None
     bank_holiday_uplift_percent: Decimal = ZERO
+    night_uplift_percent: Decimal = ZERO
 
     @property
     def travel_pay_rate(self) -> Decimal:
@@ -62,15 +71,45 @@ class DayKind(StrEnum):
     BANK_HOLIDAY = "bank_holiday"
 
 
-def day_kind(day: date, bank_holidays: frozenset[date]) -> DayKind:
-    if day in bank_holidays:
-        return DayKind.BANK_HOLIDAY
-    return DayKind.WEEKEND if day.weekday() >= SATURDAY else DayKind.WEEKDAY
+@dataclass(frozen=True)
+class Calendar:
+    """The council's days and hours for pricing: its bank holidays and its night window."""
+
+    bank_holidays: frozenset[date] = frozenset()
+    night_starts: time = time(22, 0)
+    night_ends: time = time(7, 0)
+
+    def day_kind(self, day: date) -> DayKind:
+        if day in self.bank_holidays:
+            return DayKind.BANK_HOLIDAY
+        return DayKind.WEEKEND if day.weekday() >= SATURDAY else DayKind.WEEKDAY
+
+    def is_night(self, start: time) -> bool:
+        """A visit planned to start at or after `night_starts` and before `night_ends` is a night visit;
+        the window may run past midnight, and equal ends mean no night at all. A planned start is a local
+        wall-clock time, so an offset given with it is ignored."""
+        start = start.replace(tzinfo=None)
+        if self.night_starts <= self.night_ends:
+            return self.night_starts <= start < self.night_ends
+        return start >= self.night_starts or start < self.night_ends
+
+
+class Band(NamedTuple):
+    """What a visit is priced as: the kind of its day and whether it is a night visit."""
+
+    kind: DayKind
+    night: bool
 
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Care counted for costing: carer-minutes and carer-visits on weekdays, weekends, bank holidays."""
+    """Care counted for costing: carer-minutes and carer-visits per band.
+
+    The fields are (minutes, visits) for each band in `BANDS` order: the day bands first, then the night
+    bands. That order is a contract with the invoice run's SQL aggregate, which builds its SUM columns
+    per band in the same order and passes them positionally (`Usage(*counts)`)."""
+
+    BANDS: ClassVar[tuple[Band, ...]] = tuple(Band(kind, night) for night in (False, True) for kind in DayKind)
 
     weekday_minutes: int = 0
     weekday_visits: int = 0
@@ -78,23 +117,39 @@ class Usage:
     weekend_visits: int = 0
     holiday_minutes: int = 0
     holiday_visits: int = 0
+    weekday_night_minutes: int = 0
+    weekday_night_visits: int = 0
+    weekend_night_minutes: int = 0
+    weekend_night_visits: int = 0
+    holiday_night_minutes: int = 0
+    holiday_night_visits: int = 0
+
+    def counts(self) -> tuple[int, ...]:
+        """Every field in order (an invoice run calls this per package: `astuple` would deep-copy)."""
+        return _USAGE_COUNTS(self)
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
+        return Usage(*map(operator.add, self.counts(), other.counts()))
+
+    def per_band(self) -> Iterator[tuple[Band, int, int]]:
+        """(band, carer-minutes, carer-visits) for every band, in `BANDS` order."""
+        counts = self.counts()
+        return zip(self.BANDS, counts[::2], counts[1::2], strict=True)
 
     @property
     def hours(self) -> Decimal:
-        return Decimal(self.weekday_minutes + self.weekend_minutes + self.holiday_minutes) / MINUTES_PER_HOUR
+        return Decimal(sum(self.counts()[::2])) / MINUTES_PER_HOUR
 
     @classmethod
-    def of_visit(cls, *, minutes: int, carers: int, kind: DayKind, times: int = 1) -> Usage:
-        """`times` visits of `minutes` by `carers` carers each, on days of one kind."""
-        carer_minutes, carer_visits = minutes * carers * times, carers * times
-        if kind is DayKind.BANK_HOLIDAY:
-            return cls(holiday_minutes=carer_minutes, holiday_visits=carer_visits)
-        if kind is DayKind.WEEKEND:
-            return cls(weekend_minutes=carer_minutes, weekend_visits=carer_visits)
-        return cls(weekday_minutes=carer_minutes, weekday_visits=carer_visits)
+    def of_visit(cls, *, minutes: int, carers: int, kind: DayKind, night: bool = False, times: int = 1) -> Usage:
+        """`times` visits of `minutes` by `carers` carers each, in one band."""
+        counts = [0] * (2 * len(cls.BANDS))
+        at = 2 * cls.BANDS.index(Band(kind, night))
+        counts[at:at + 2] = minutes * carers * times, carers * times
+        return cls(*counts)
+
+
+_USAGE_COUNTS = operator.attrgetter(*(field.name for field in fields(Usage)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +160,7 @@ class Pricing:
     per_visit: Decimal
     weekend_uplift_percent: Decimal = ZERO
     bank_holiday_uplift_percent: Decimal = ZERO
+    night_uplift_percent: Decimal = ZERO
 
     @property
     def hourly_rate(self) -> Decimal:
@@ -114,19 +170,46 @@ class Pricing:
     def _base(self, minutes: int, visits: int) -> Decimal:
         return self.contact_hourly * minutes / MINUTES_PER_HOUR + self.per_visit * visits
 
+    def _day_uplift_percent(self, kind: DayKind) -> Decimal:
+        if kind is DayKind.BANK_HOLIDAY:
+            return self.bank_holiday_uplift_percent
+        return self.weekend_uplift_percent if kind is DayKind.WEEKEND else ZERO
+
+    def uplift_percent(self, band: Band) -> Decimal:
+        """The one uplift of a band: the higher of its day's and, at night, the night's (module docstring)."""
+        day = self._day_uplift_percent(band.kind)
+        return max(day, self.night_uplift_percent) if band.night else day
+
+    def priced_as(self, band: Band) -> Band:
+        """Night care is priced as its day's care unless the night uplift is the higher."""
+        return Band(band.kind, band.night and self.night_uplift_percent > self._day_uplift_percent(band.kind))
+
     def cost(self, usage: Usage) -> Decimal:
-        """Unrounded cost of `usage`; the caller rounds once."""
-        return (self._base(usage.weekday_minutes, usage.weekday_visits)
-                + self._base(usage.weekend_minutes, usage.weekend_visits) * (1 + self.weekend_uplift_percent / HUNDRED)
-                + self._base(usage.holiday_minutes, usage.holiday_visits)
-                * (1 + self.bank_holiday_uplift_percent / HUNDRED))
+        """Unrounded cost of `usage`; the caller rounds once. Care is summed per band it is priced as before
+        it is priced: Decimal division rounds at 28 digits, so pricing parts apart could move the last digit,
+        and night care without an uplift of its own must cost exactly what day care does."""
+        counts, plan = usage.counts(), _price_plan(self)
+        minutes, visits = [0] * len(plan), [0] * len(plan)
+        for band, (priced_as, _) in enumerate(plan):
+            minutes[priced_as] += counts[2 * band]
+            visits[priced_as] += counts[2 * band + 1]
+        return sum((self._base(minutes[band], visits[band]) * factor
+                    for band, (_, factor) in enumerate(plan) if minutes[band] or visits[band]), ZERO)
 
     @classmethod
     def agreed(cls, hourly_rate: Decimal, *, weekend_uplift_percent: Decimal = ZERO,
-               bank_holiday_uplift_percent: Decimal = ZERO) -> Pricing:
+               bank_holiday_uplift_percent: Decimal = ZERO, night_uplift_percent: Decimal = ZERO) -> Pricing:
         """A contract's agreed rate is an all-in price per hour of care: no separate per-visit part."""
         return cls(contact_hourly=hourly_rate, per_visit=ZERO, weekend_uplift_percent=weekend_uplift_percent,
-                   bank_holiday_uplift_percent=bank_holiday_uplift_percent)
+                   bank_holiday_uplift_percent=bank_holiday_uplift_percent, night_uplift_percent=night_uplift_percent)
+
+
+@functools.lru_cache(maxsize=4096)
+def _price_plan(pricing: Pricing) -> tuple[tuple[int, Decimal], ...]:
+    """Per band of `Usage.BANDS`: the band its care is priced as, and the band's price factor (1 + its
+    uplift). Worked out once per pricing: an invoice run prices 100,000s of packages at a few prices."""
+    return tuple((Usage.BANDS.index(pricing.priced_as(band)), 1 + pricing.uplift_percent(band) / HUNDRED)
+                 for band in Usage.BANDS)
 
 
 def _labour_factor(model: CostModel) -> Decimal:
@@ -146,6 +229,7 @@ def pricing_of(model: CostModel) -> Pricing:
         per_visit=(travel_pay * labour + mileage) * markup,
         weekend_uplift_percent=model.weekend_uplift_percent,
         bank_holiday_uplift_percent=model.bank_holiday_uplift_percent,
+        night_uplift_percent=model.night_uplift_percent,
     )
 
 
@@ -198,12 +282,14 @@ def pays_at_least_minimum_wage(model: CostModel, minimum_wage: Decimal) -> bool:
     return effective_hourly_pay(model) >= minimum_wage
 
 
-def weekly_usage(visits: Iterable[ScheduledVisit]) -> Usage:
-    """A usual week's usage (visits on Saturday and Sunday are weekend visits; no bank holidays)."""
+def weekly_usage(visits: Iterable[ScheduledVisit], calendar: Calendar = Calendar()) -> Usage:
+    """A usual week's usage (visits on Saturday and Sunday are weekend visits; no bank holidays), with the
+    visits starting in the calendar's night window counted as night visits."""
     total = Usage()
     for visit in visits:
         kind = DayKind.WEEKEND if visit.day in WEEKEND else DayKind.WEEKDAY
-        total += Usage.of_visit(minutes=visit.minutes, carers=visit.carers, kind=kind)
+        total += Usage.of_visit(minutes=visit.minutes, carers=visit.carers, kind=kind,
+                                night=calendar.is_night(visit.start))
     return total
 
 
@@ -246,10 +332,11 @@ def weekly_cost(
     health_share_percent: int,
     assessed_contribution: Decimal | None,
     caps: ChargeCaps | None,
+    calendar: Calendar = Calendar(),
 ) -> WeeklyCost:
     """Weekly cost and its split: health (the CHC share) first, then the person's contribution on the
     rest (the hours it covers are the hours not funded by health), the council the remainder."""
-    usage = weekly_usage(visits)
+    usage = weekly_usage(visits, calendar)
     total = round_money(pricing.cost(usage))
     health = round_money(total * health_share_percent / HUNDRED)
     non_health = total - health

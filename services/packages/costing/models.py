@@ -32,6 +32,7 @@ class RateCard(Base):
     surplus_percent: Mapped[Decimal] = mapped_column(PERCENT)
     weekend_uplift_percent: Mapped[Decimal] = mapped_column(PERCENT)
     bank_holiday_uplift_percent: Mapped[Decimal] = mapped_column(PERCENT, server_default="0")
+    night_uplift_percent: Mapped[Decimal] = mapped_column(PERCENT, server_default="0")
     client_hourly_charge_cap: Mapped[Decimal] = mapped_column(MONEY)
     client_weekly_charge_cap: Mapped[Decimal] = mapped_column(MONEY)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

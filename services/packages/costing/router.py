@@ -44,8 +44,8 @@ async def get_rate_card(card_id: uuid.UUID, session: SessionDep, _staff: StaffPr
 
 
 @router.post("/quotes", response_model=CostOut, responses=problem_responses(NoRateCard))
-async def quote(data: QuoteIn, session: SessionDep, actor: StaffPrincipal) -> CostOut:
-    return await service.quote(session, actor=actor, data=data, today=today())
+async def quote(data: QuoteIn, session: SessionDep, actor: StaffPrincipal, settings: SettingsDep) -> CostOut:
+    return await service.quote(session, actor=actor, data=data, today=today(), calendar=settings.calendar)
 
 
 @router.post("/financial-assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentOut,

@@ -34,6 +34,8 @@ class RateCardIn(BaseModel):
     surplus_percent: Percent
     weekend_uplift_percent: Percent = Decimal(0)
     bank_holiday_uplift_percent: Percent = Decimal(0)
+    night_uplift_percent: Annotated[Percent, Field(le=100)] = Field(
+        default=Decimal(0), description="On visits planned to start in the council's night window")
     client_hourly_charge_cap: Amount = Field(examples=["13.00"])
     client_weekly_charge_cap: Amount = Field(examples=["422.00"])
 
@@ -53,6 +55,7 @@ class RateCardOut(BaseModel):
     surplus_percent: Money
     weekend_uplift_percent: Money
     bank_holiday_uplift_percent: Money
+    night_uplift_percent: Money
     client_hourly_charge_cap: Money
     client_weekly_charge_cap: Money
     hourly_rate: Money = Field(description="The price of a 60-minute visit by one carer")

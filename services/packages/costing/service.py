@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +33,8 @@ from shared.contracts.providers import ContractState
 from shared.money import round_money
 from shared.pagination import PageRequest
 
+T = TypeVar("T")
+
 
 def cost_model(card: RateCard | RateCardIn) -> domain.CostModel:
     return domain.CostModel(
@@ -45,6 +49,7 @@ def cost_model(card: RateCard | RateCardIn) -> domain.CostModel:
         surplus_percent=card.surplus_percent,
         weekend_uplift_percent=card.weekend_uplift_percent,
         bank_holiday_uplift_percent=card.bank_holiday_uplift_percent,
+        night_uplift_percent=card.night_uplift_percent,
     )
 
 
@@ -122,15 +127,6 @@ async def read_assessment(session: AsyncSession, *, actor: Principal, assessment
     return AssessmentOut.model_validate(assessment, from_attributes=True)
 
 
-async def assessed_contribution(session: AsyncSession, *, client_ref: str, on: date) -> Decimal | None:
-    amount: Decimal | None = await session.scalar(
-        select(FinancialAssessment.assessed_weekly_contribution)
-        .where(FinancialAssessment.client_ref == client_ref, FinancialAssessment.effective_from <= on)
-        .order_by(FinancialAssessment.effective_from.desc()).limit(1)
-    )
-    return amount
-
-
 @dataclass(frozen=True)
 class PriceList:
     """How care in an area, by a provider, on a date is priced, and what the person may be charged."""
@@ -189,7 +185,8 @@ class PriceBook:
         caps = domain.ChargeCaps(card.client_hourly_charge_cap, card.client_weekly_charge_cap)
         if agreed is not None:
             return PriceList(domain.Pricing.agreed(agreed, weekend_uplift_percent=card.weekend_uplift_percent,
-                                                   bank_holiday_uplift_percent=card.bank_holiday_uplift_percent), caps)
+                                                   bank_holiday_uplift_percent=card.bank_holiday_uplift_percent,
+                                                   night_uplift_percent=card.night_uplift_percent), caps)
         return PriceList(domain.pricing_of(cost_model(card)), caps)
 
     def hourly_rate(self, *, area: str, on: date, provider_id: uuid.UUID | None) -> Decimal | None:
@@ -197,32 +194,85 @@ class PriceBook:
         return None if prices is None else round_money(prices.pricing.hourly_rate)
 
 
-async def cost_schedule(
-    session: AsyncSession, *, area: str, rates_on: date, assessed_on: date, provider_id: uuid.UUID | None,
-    visits: list[ScheduledVisit], health_share_percent: int, client_ref: str | None,
-) -> CostOut | None:
-    """The weekly cost of a schedule at the rates of `rates_on` and its split under the person's
-    assessment in force on `assessed_on`, or None when no rate applies."""
-    book = await PriceBook.load(session, area=area, provider_id=provider_id)
-    prices = book.price_list(area=area, on=rates_on, provider_id=provider_id)
-    if prices is None:
-        return None
-    assessed = None if client_ref is None else await assessed_contribution(
-        session, client_ref=client_ref, on=assessed_on)
-    cost = domain.weekly_cost(visits=visits, pricing=prices.pricing, health_share_percent=health_share_percent,
-                              assessed_contribution=assessed, caps=prices.caps)
-    return CostOut.model_validate(cost, from_attributes=True)
+class Placement(NamedTuple):
+    """Where and for whom care is priced: the area (its rate card), the provider (its agreed rate, if any)
+    and the person (their financial assessment, if named)."""
+
+    area: str
+    provider_id: uuid.UUID | None
+    client_ref: str | None
 
 
-async def quote(session: AsyncSession, *, actor: Principal, data: QuoteIn, today: date) -> CostOut:
+def _shared_value(values: set[T]) -> T | None:
+    """The value when there is only one, else None: `PriceBook.load` then loads one area's cards or one
+    provider's contracts, as for a single placement, and every area's or provider's for a mixed set."""
+    return next(iter(values)) if len(values) == 1 else None
+
+
+async def _assessments_newest_first(
+    session: AsyncSession, *, client_refs: set[str]
+) -> dict[str, list[FinancialAssessment]]:
+    if not client_refs:
+        return {}
+    assessments: dict[str, list[FinancialAssessment]] = {}
+    for assessment in await session.scalars(
+            select(FinancialAssessment).where(FinancialAssessment.client_ref.in_(client_refs))
+            .order_by(FinancialAssessment.effective_from.desc())):
+        assessments.setdefault(assessment.client_ref, []).append(assessment)
+    return assessments
+
+
+@dataclass(frozen=True)
+class CostingInputs:
+    """What costing schedules needs, loaded once for a set of placements (a quote is a set of one, a page
+    of packages a set of many): the rate cards and agreed rates that may apply, the people's financial
+    assessments (newest first), and the council's calendar (its bank holidays and night window)."""
+
+    book: PriceBook
+    assessments: dict[str, list[FinancialAssessment]]
+    calendar: domain.Calendar
+
+    @classmethod
+    async def load(cls, session: AsyncSession, *, placements: Collection[Placement],
+                   calendar: domain.Calendar) -> CostingInputs:
+        """Three queries at most, however many placements there are."""
+        book = await PriceBook.load(session, area=_shared_value({placement.area for placement in placements}),
+                                    provider_id=_shared_value({placement.provider_id for placement in placements}))
+        client_refs = {placement.client_ref for placement in placements if placement.client_ref is not None}
+        return cls(book, await _assessments_newest_first(session, client_refs=client_refs), calendar)
+
+    def contribution(self, client_ref: str | None, *, on: date) -> Decimal | None:
+        """The weekly contribution the person's assessment in force on `on` sets; None when no person is
+        named or they have no assessment in force yet."""
+        if client_ref is None:
+            return None
+        return next((assessment.assessed_weekly_contribution for assessment in self.assessments.get(client_ref, [])
+                     if assessment.effective_from <= on), None)
+
+    def cost(self, placement: Placement, *, visits: Sequence[ScheduledVisit], health_share_percent: int,
+             rates_on: date, assessed_on: date) -> CostOut | None:
+        """The weekly cost of a schedule at the rates in force on `rates_on` and its split under the person's
+        assessment in force on `assessed_on`, or None when no rate applies."""
+        prices = self.book.price_list(area=placement.area, on=rates_on, provider_id=placement.provider_id)
+        if prices is None:
+            return None
+        cost = domain.weekly_cost(visits=visits, pricing=prices.pricing, health_share_percent=health_share_percent,
+                                  assessed_contribution=self.contribution(placement.client_ref, on=assessed_on),
+                                  caps=prices.caps, calendar=self.calendar)
+        return CostOut.model_validate(cost, from_attributes=True)
+
+
+async def quote(session: AsyncSession, *, actor: Principal, data: QuoteIn, today: date,
+                calendar: domain.Calendar) -> CostOut:
     """Costs a schedule; naming a client applies (and so reads, audited) their financial assessment."""
     on = data.on or today
     if data.client_ref is not None:
         await record_audit(session, actor=actor, action="financial_assessment.read_for_quote",
                            entity_type="client", entity_id=data.client_ref)
-    cost = await cost_schedule(session, area=data.area, rates_on=on, assessed_on=on, provider_id=data.provider_id,
-                               visits=data.visits, health_share_percent=data.health_share_percent,
-                               client_ref=data.client_ref)
+    placement = Placement(data.area, data.provider_id, data.client_ref)
+    costing = await CostingInputs.load(session, placements={placement}, calendar=calendar)
+    cost = costing.cost(placement, visits=data.visits, health_share_percent=data.health_share_percent,
+                        rates_on=on, assessed_on=on)
     if cost is None:
         raise NoRateCard(f"Area {data.area} has no rate card in force on {on}.")
     return cost

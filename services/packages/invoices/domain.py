@@ -6,19 +6,23 @@ its delivered visits when the provider reported any in the period, else from its
 paid at least its guaranteed amount (block hours x rate per week, pro rata to the days it covers): a
 top-up line makes up the difference when the block area's packages came to less. Amounts are summed
 unrounded and rounded once; the health share is rounded and the council line takes the remainder.
+
+An issued invoice never changes. When a period is run again after its figures changed (visits reported
+late, a backdated suspension or change), the difference per line is issued as an adjustment: what is
+owed on a supplementary invoice, what was overpaid on a credit note.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from services.packages.costing.domain import HUNDRED, ZERO, Pricing, Usage, day_kind
+from services.packages.costing.domain import HUNDRED, ZERO, Calendar, Pricing, Usage
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.common import Day
 from shared.contracts.providers import ContractState
@@ -31,6 +35,12 @@ DAYS_PER_WEEK = 7
 class Funder(StrEnum):
     COUNCIL = "council"
     HEALTH = "health"
+
+
+class InvoiceKind(StrEnum):
+    INVOICE = "invoice"
+    SUPPLEMENTARY = "supplementary_invoice"
+    CREDIT_NOTE = "credit_note"
 
 
 @dataclass(frozen=True)
@@ -61,14 +71,15 @@ def care_days(period: Period, *, package: DateRange, term: DateRange, suspension
             if _within(day, package) and _within(day, term) and not any(_within(day, s) for s in suspended)]
 
 
-def planned_usage(visits: Sequence[ScheduledVisit], days: Iterable[date], bank_holidays: frozenset[date]) -> Usage:
+def planned_usage(visits: Sequence[ScheduledVisit], days: Iterable[date], calendar: Calendar) -> Usage:
     """The weekly pattern played over the given days (a bank holiday keeps its weekday's visits)."""
-    per_weekday = Counter((DAYS[day.weekday()], day_kind(day, bank_holidays)) for day in days)
+    per_weekday = Counter((DAYS[day.weekday()], calendar.day_kind(day)) for day in days)
     total = Usage()
     for (day, kind), times in per_weekday.items():
         for visit in visits:
             if visit.day is day:
-                total += Usage.of_visit(minutes=visit.minutes, carers=visit.carers, kind=kind, times=times)
+                total += Usage.of_visit(minutes=visit.minutes, carers=visit.carers, kind=kind,
+                                        night=calendar.is_night(visit.start), times=times)
     return total
 
 
@@ -79,6 +90,10 @@ class TermCharge:
     health_share_percent: int
 
 
+LineKey = tuple[uuid.UUID | None, Funder, str | None]
+"""What a line charges for: a package and funder, or a block contract's area."""
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     package_id: uuid.UUID | None
@@ -86,6 +101,15 @@ class Line:
     description: str
     hours: Decimal
     amount: Decimal
+    block_area: str | None = None
+
+    @property
+    def key(self) -> LineKey:
+        return self.package_id, self.funder, self.block_area
+
+    def plus(self, other: Line) -> Line:
+        return Line(self.package_id, self.funder, self.description, self.hours + other.hours,
+                    self.amount + other.amount, self.block_area)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +182,8 @@ class BlockGuarantee:
         return Line(None, Funder.COUNCIL,
                     f"Block contract {self.area}: {self.block_hours} h/week guaranteed at {self.hourly_rate}/h "
                     f"for {self.days_covered} days (top-up)",
-                    round_money(self.block_hours * self.days_covered / DAYS_PER_WEEK), self.guaranteed - charged)
+                    round_money(self.block_hours * self.days_covered / DAYS_PER_WEEK), self.guaranteed - charged,
+                    block_area=self.area)
 
 
 def invoice_lines(period: Period, charges: Sequence[PackageCharge], blocks: Sequence[BlockGuarantee]) -> list[Line]:
@@ -167,6 +192,36 @@ def invoice_lines(period: Period, charges: Sequence[PackageCharge], blocks: Sequ
     lines = [line for charge in charges for line in charge.lines(label)]
     lines += [line for block in blocks if (line := block.top_up(charges)) is not None]
     return [line for line in lines if line.amount or line.hours]
+
+
+NO_LONGER_DUE = "no longer due"
+
+
+def _net_due(lines: Iterable[Line]) -> dict[LineKey, Line]:
+    due: dict[LineKey, Line] = {}
+    for line in lines:
+        due[line.key] = line if line.key not in due else due[line.key].plus(line)
+    return due
+
+
+def adjustments(
+    *, due: Sequence[Line], billed: Mapping[LineKey, Line], reference: str
+) -> tuple[list[Line], list[Line]]:
+    """What the period's figures now come to, against what was billed: per line, the difference owed
+    (for a supplementary invoice) and the difference overpaid (negative, for a credit note)."""
+    now = _net_due(due)
+    owed: list[Line] = []
+    overpaid: list[Line] = []
+    for key in [*now, *(key for key in billed if key not in now)]:
+        current, before = now.get(key), billed.get(key)
+        amount = (current.amount if current else ZERO) - (before.amount if before else ZERO)
+        if not amount:
+            continue
+        hours = (current.hours if current else ZERO) - (before.hours if before else ZERO)
+        what = current.description if current else NO_LONGER_DUE
+        line = Line(key[0], key[1], f"Adjustment to {reference}: {what}", hours, amount, key[2])
+        (owed if amount > 0 else overpaid).append(line)
+    return owed, overpaid
 
 
 def invoice_number(number: int) -> str:

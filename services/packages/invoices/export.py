@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from services.packages.invoices.schemas import InvoiceOut, InvoiceSummary
 
 CSV_TYPE = "text/csv"
-SUMMARY_COLUMNS = ("number", "id", "provider_id", "period_start", "period_end", "status", "total", "issued_at")
+SUMMARY_COLUMNS = ("number", "id", "provider_id", "period_start", "period_end", "status", "total", "issued_at", "kind",
+                   "credits_invoice_id", "supplements_invoice_id")
 LINE_COLUMNS = ("package_id", "funder", "description", "hours", "amount")
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Uuid, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.packages.database import Base
@@ -26,12 +26,16 @@ class InvoiceCounter(Base):
 
 
 class Invoice(Base):
-    """An invoice, or a credit note correcting one (`kind`); both immutable once issued."""
+    """An invoice, a supplementary invoice or a credit note (`kind`), immutable once issued. A run that
+    finds a period's figures changed since it was invoiced (late visits, backdated changes) issues the
+    difference as an `adjustment`: a supplementary invoice for what is owed, a credit note for what was
+    overpaid."""
 
     __tablename__ = "invoices"
     __table_args__ = (
         Index("uq_invoices_provider_period", "provider_id", "period_start", "period_end", unique=True,
               postgresql_where=text("kind = 'invoice'"), sqlite_where=text("kind = 'invoice'")),
+        Index("ix_invoices_period", "period_start", "period_end"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -44,9 +48,11 @@ class Invoice(Base):
     total: Mapped[Decimal] = mapped_column(AMOUNT)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    kind: Mapped[str] = mapped_column(String(20), default="invoice", server_default="invoice")
+    kind: Mapped[str] = mapped_column(String(30), default="invoice", server_default="invoice")
     credits_invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    supplements_invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
+    adjustment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class InvoiceLine(Base):
@@ -60,3 +66,5 @@ class InvoiceLine(Base):
     description: Mapped[str] = mapped_column(String(300))
     hours: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    block_area: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """The area of a block contract's top-up line (null on package lines)."""

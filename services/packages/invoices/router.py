@@ -31,7 +31,7 @@ async def run_invoices(data: InvoiceRunIn, session: SessionDep, actor: InvoiceRu
                        settings: SettingsDep) -> InvoiceRunOut:
     """Issues one invoice per provider for the period; running it again issues only what is missing."""
     return await service.run_invoices(session, actor=actor, period=Period(data.period_start, data.period_end),
-                                      today=today(), bank_holidays=settings.bank_holidays)
+                                      today=today(), calendar=settings.calendar)
 
 
 @router.get("/invoices", response_model=Page[InvoiceSummary], responses=CSV_RESPONSE)

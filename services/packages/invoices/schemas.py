@@ -6,7 +6,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from services.packages.invoices.domain import Funder
+from services.packages.invoices.domain import Funder, InvoiceKind
 from shared.money import Hours, Money
 
 MAX_PERIOD_DAYS = 31
@@ -23,11 +23,6 @@ UtcDateTime = Annotated[datetime, AfterValidator(_in_utc)]
 class InvoiceStatus(StrEnum):
     ISSUED = "issued"
     ACKNOWLEDGED = "acknowledged"
-
-
-class InvoiceKind(StrEnum):
-    INVOICE = "invoice"
-    CREDIT_NOTE = "credit_note"
 
 
 class InvoiceRunIn(BaseModel):
@@ -65,8 +60,14 @@ class InvoiceSummary(BaseModel):
     total: Money
     issued_at: UtcDateTime
     acknowledged_at: UtcDateTime | None
-    kind: InvoiceKind = Field(description="A credit note corrects an issued invoice; its amounts are negative")
+    kind: InvoiceKind = Field(description="A supplementary invoice bills what a period's invoice lacked (visits "
+                              "reported late, backdated changes); a credit note corrects an issued invoice, and "
+                              "its amounts are negative")
     credits_invoice_id: uuid.UUID | None = Field(description="The invoice a credit note corrects")
+    supplements_invoice_id: uuid.UUID | None = Field(
+        default=None, description="The period's invoice a supplementary invoice adds to")
+    adjustment: bool = Field(default=False, description="Issued by an invoice run because the period's figures "
+                                                        "changed after it was invoiced")
     reason: str | None = Field(description="Why a credit note was issued")
 
 
@@ -77,8 +78,11 @@ class InvoiceOut(InvoiceSummary):
 class InvoiceRunOut(BaseModel):
     period_start: date
     period_end: date
-    issued: list[InvoiceSummary] = Field(description="Invoices this run issued")
-    already_issued: int = Field(description="Providers already invoiced for the period (left unchanged)")
+    issued: list[InvoiceSummary] = Field(
+        description="What this run issued: invoices, and for providers invoiced already any adjustments "
+                    "(supplementary invoices and credit notes) where the period's figures changed")
+    already_issued: int = Field(description="Providers already invoiced for the period (their invoices never "
+                                            "change; only adjustments are issued)")
     unpriced_packages: list[uuid.UUID] = Field(description="Packages left out: no rate card or agreed rate")
 
 

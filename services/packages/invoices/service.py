@@ -1,209 +1,194 @@
-"""Invoice runs and the finance pull.
+"""Invoice runs, their adjustments, credit notes and the finance pull.
 
-A run prices every package with set-based SQL aggregates (delivered carer-minutes and carer-visits per
-term, weekday and weekend: integers, so exact on every database) and Decimal arithmetic on those few
-figures per package. Issuing first locks the numbering counter row, so concurrent runs queue: numbers
-have no gaps, a provider gets one invoice per period (also a unique constraint), and invoices become
-visible in sequence order, which the finance pull follows.
+A run prices every package from set-based SQL aggregates (repository.py) and Decimal arithmetic on a
+few figures per package (domain.py). Issuing first locks the numbering counters, so concurrent runs and
+credit notes queue: numbers have no gaps, a provider gets one invoice per period (also a unique
+constraint) and documents become visible in sequence order, which the finance pull follows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Table, and_, case, exists, false, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql import ColumnElement
 
-from services.packages.care.models import Package, PackageTerm, Suspension
 from services.packages.contracts.service import block_contracts
-from services.packages.costing.domain import Usage
+from services.packages.costing.domain import Calendar, Usage
 from services.packages.costing.service import PriceBook
-from services.packages.invoices import domain
-from services.packages.invoices.domain import BlockGuarantee, DateRange, Funder, PackageCharge, Period, TermCharge
+from services.packages.invoices import domain, repository
+from services.packages.invoices.domain import (
+    BlockGuarantee,
+    DateRange,
+    InvoiceKind,
+    Line,
+    PackageCharge,
+    Period,
+    TermCharge,
+)
 from services.packages.invoices.exceptions import CreditNotAllowed, InvalidPeriod, InvoiceNotFound
-from services.packages.invoices.models import Invoice, InvoiceCounter, InvoiceLine
+from services.packages.invoices.models import Invoice, InvoiceLine
+from services.packages.invoices.repository import Billed, TermRow
 from services.packages.invoices.schemas import (
     CreditNoteIn,
-    InvoiceKind,
     InvoiceLineOut,
     InvoiceOut,
     InvoiceRunOut,
     InvoiceStatus,
     InvoiceSummary,
 )
-from services.packages.visits.models import Visit
-from shared.audit import record_audit
+from shared.audit import AuditEntry, record_audit, record_audits
 from shared.auth import Principal, Role, ensure_provider_scope
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.packages import CreditNoteIssued, InvoiceIssued
-from shared.events.outbox import record_event
+from shared.events.envelope import Event
+from shared.events.outbox import record_events
 from shared.pagination import PageRequest
 
-DOCUMENTS, INVOICES, CREDIT_NOTES = "documents", "invoices", "credit_notes"
-CHUNK = 5000
-LINES = Table(InvoiceLine.__tablename__, InvoiceLine.metadata)
-LINE_COLUMNS = ("invoice_id", "position", "package_id", "funder", "description", "hours", "amount")
+SERIES = ("documents", "invoices", "credit_notes")
+"""The numbering counters: `documents` orders the pull, the others number invoices and credit notes."""
 Progress = Callable[[int, int], None]
 """Called with (providers done, providers in the run)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TermRow:
-    term_id: uuid.UUID
-    package_id: uuid.UUID
-    provider_id: uuid.UUID
-    area: str
-    package: DateRange
-    term: DateRange
-    term_from: date
-    health_share_percent: int
-
-
-async def _take_counter(session: AsyncSession, series: str) -> int:
-    """Locks a counter row until commit (a write first on SQLite, FOR UPDATE on PostgreSQL); its value.
-    Every issuer takes `documents` first, so they queue in one order and never deadlock."""
-    is_postgres = session.get_bind().dialect.name == "postgresql"
-    upsert = pg_insert if is_postgres else sqlite_insert
-    await session.execute(upsert(InvoiceCounter).values(name=series, last_value=0)
-                          .on_conflict_do_nothing(index_elements=["name"]))
-    last = await session.scalar(select(InvoiceCounter.last_value).where(InvoiceCounter.name == series)
-                                .with_for_update())
-    return int(last or 0)
-
-
-async def _advance_counter(session: AsyncSession, series: str, *, by: int) -> None:
-    await session.execute(update(InvoiceCounter).where(InvoiceCounter.name == series)
-                          .values(last_value=InvoiceCounter.last_value + by))
-
-
-def _overlaps(
-    start: InstrumentedAttribute[date], end: InstrumentedAttribute[date | None], period: Period, *,
-    end_exclusive: bool = False,
-) -> ColumnElement[bool]:
-    """Rows whose dates overlap the period (`end` inclusive unless `end_exclusive`)."""
-    ends_after = end > period.start if end_exclusive else end >= period.start
-    return and_(start <= period.end, or_(end.is_(None), ends_after))
-
-
-async def _terms(session: AsyncSession, period: Period) -> list[TermRow]:
-    rows = await session.execute(
-        select(PackageTerm.id, Package.id, Package.provider_id, Package.area, Package.start_on, Package.end_on,
-               PackageTerm.effective_from, PackageTerm.effective_to, PackageTerm.health_share_percent)
-        .join(Package, Package.id == PackageTerm.package_id)
-        .where(_overlaps(Package.start_on, Package.end_on, period),
-               _overlaps(PackageTerm.effective_from, PackageTerm.effective_to, period, end_exclusive=True)))
-    return [
-        TermRow(term_id, package_id, provider_id, area, (start_on, end_on),
-                (term_from, None if term_to is None else term_to - timedelta(days=1)), term_from, health)
-        for term_id, package_id, provider_id, area, start_on, end_on, term_from, term_to, health in rows
-    ]
-
-
-async def _suspensions(session: AsyncSession, period: Period) -> dict[uuid.UUID, list[DateRange]]:
-    found: dict[uuid.UUID, list[DateRange]] = defaultdict(list)
-    for package_id, starts_on, ends_on in await session.execute(
-            select(Suspension.package_id, Suspension.starts_on, Suspension.ends_on)
-            .where(_overlaps(Suspension.starts_on, Suspension.ends_on, period))):
-        found[package_id].append((starts_on, ends_on))
-    return found
-
-
-def _not_suspended_nor_ended() -> ColumnElement[bool]:
-    """Visits on days the package was suspended or after it ended do not count."""
-    suspended = exists().where(Suspension.package_id == Visit.package_id, Suspension.starts_on <= Visit.date,
-                               or_(Suspension.ends_on.is_(None), Suspension.ends_on >= Visit.date))
-    ended = exists().where(Package.id == Visit.package_id, Package.end_on < Visit.date)
-    return and_(~suspended, ~ended)
-
-
-def _usage_columns(bank_holidays: frozenset[date]) -> list[ColumnElement[Any]]:
-    """Carer-minutes and carer-visits on weekdays, weekends and bank holidays, in `Usage`'s order
-    (missed visits are reported but cost nothing)."""
-    minutes = case((Visit.missed, 0), else_=Visit.actual_minutes * Visit.carers)
-    visits = case((Visit.missed, 0), else_=Visit.carers)
-    holiday = Visit.date.in_(sorted(bank_holidays)) if bank_holidays else false()
-    weekend = and_(Visit.weekend, ~holiday)
-    weekday = and_(~Visit.weekend, ~holiday)
-    return [func.sum(case((condition, amount), else_=0))
-            for condition in (weekday, weekend, holiday) for amount in (minutes, visits)]
-
-
-def _usage(row: Sequence[Any]) -> Usage:
-    return Usage(*(int(value or 0) for value in row))
-
-
-async def _delivered(session: AsyncSession, period: Period, bank_holidays: frozenset[date]
-                     ) -> dict[uuid.UUID, Usage]:
-    """Delivered usage per package over the period, in one aggregate over the period's visits."""
-    query = (select(Visit.package_id, *_usage_columns(bank_holidays))
-             .where(Visit.date >= period.start, Visit.date <= period.end, _not_suspended_nor_ended())
-             .group_by(Visit.package_id))
-    return {row[0]: _usage(row[1:]) for row in await session.execute(query)}
-
-
-async def _delivered_by_term(session: AsyncSession, period: Period, package_ids: list[uuid.UUID],
-                             bank_holidays: frozenset[date]) -> dict[uuid.UUID, Usage]:
-    """The same per term, for the few packages whose schedule or funding changed within the period."""
-    usage: dict[uuid.UUID, Usage] = {}
-    for start in range(0, len(package_ids), CHUNK):
-        query = (
-            select(PackageTerm.id, *_usage_columns(bank_holidays))
-            .join(PackageTerm, and_(PackageTerm.package_id == Visit.package_id,
-                                    PackageTerm.effective_from <= Visit.date,
-                                    or_(PackageTerm.effective_to.is_(None), PackageTerm.effective_to > Visit.date)))
-            .where(Visit.package_id.in_(package_ids[start:start + CHUNK]), Visit.date >= period.start,
-                   Visit.date <= period.end, _not_suspended_nor_ended())
-            .group_by(PackageTerm.id))
-        usage.update({row[0]: _usage(row[1:]) for row in await session.execute(query)})
-    return usage
-
-
-async def _schedules(session: AsyncSession, term_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ScheduledVisit]]:
-    schedules: dict[uuid.UUID, list[ScheduledVisit]] = {}
-    for start in range(0, len(term_ids), CHUNK):
-        for term_id, visits in await session.execute(
-                select(PackageTerm.id, PackageTerm.visits).where(PackageTerm.id.in_(term_ids[start:start + CHUNK]))):
-            schedules[term_id] = [ScheduledVisit.model_validate(visit) for visit in visits]
-    return schedules
+PackageTerms = dict[uuid.UUID, list[TermRow]]
 
 
 @dataclass
-class RunContext:
+class Numbering:
+    """The last numbers used, read under the counters' locks and written back when issuing is done."""
+
+    sequence: int
+    invoices: int
+    credit_notes: int
+
+    @classmethod
+    async def take(cls, session: AsyncSession) -> Numbering:
+        """Locks every counter until commit, always in `SERIES` order, so issuers queue and never deadlock."""
+        return cls(*[await repository.take_counter(session, series) for series in SERIES])
+
+    def next(self, kind: InvoiceKind) -> tuple[int, str]:
+        self.sequence += 1
+        if kind is InvoiceKind.CREDIT_NOTE:
+            self.credit_notes += 1
+            return self.sequence, domain.credit_note_number(self.credit_notes)
+        self.invoices += 1
+        return self.sequence, domain.invoice_number(self.invoices)
+
+    async def save(self, session: AsyncSession) -> None:
+        for series, value in zip(SERIES, (self.sequence, self.invoices, self.credit_notes), strict=True):
+            await repository.set_counter(session, series, to=value)
+
+
+@dataclass(frozen=True)
+class Document:
+    """An invoice, supplementary invoice or credit note about to be issued; `corrects` is the period's
+    invoice a supplementary invoice adds to or a credit note corrects."""
+
+    kind: InvoiceKind
+    provider_id: uuid.UUID
+    period: Period
+    lines: list[Line]
+    corrects: uuid.UUID | None = None
+    reason: str | None = None
+    adjustment: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+    def issue(self, sequence: int, number: str, *, at: datetime) -> Invoice:
+        return Invoice(
+            id=uuid.uuid4(), sequence=sequence, number=number, provider_id=self.provider_id, kind=self.kind,
+            period_start=self.period.start, period_end=self.period.end, status=InvoiceStatus.ISSUED,
+            total=self.total, issued_at=at, reason=self.reason, adjustment=self.adjustment,
+            credits_invoice_id=self.corrects if self.kind is InvoiceKind.CREDIT_NOTE else None,
+            supplements_invoice_id=self.corrects if self.kind is InvoiceKind.SUPPLEMENTARY else None)
+
+
+def _event(invoice: Invoice) -> Event:
+    if invoice.credits_invoice_id is not None:
+        return CreditNoteIssued(
+            credit_note_id=invoice.id, number=invoice.number, invoice_id=invoice.credits_invoice_id,
+            provider_id=invoice.provider_id, total=invoice.total, reason=invoice.reason or "",
+            issued_at=invoice.issued_at, adjustment=invoice.adjustment)
+    return InvoiceIssued(
+        invoice_id=invoice.id, number=invoice.number, provider_id=invoice.provider_id,
+        period_start=invoice.period_start, period_end=invoice.period_end, total=invoice.total,
+        issued_at=invoice.issued_at, kind=InvoiceKind(invoice.kind),
+        supplements_invoice_id=invoice.supplements_invoice_id)
+
+
+def _audit(invoice: Invoice, lines: int) -> AuditEntry:
+    after = {"number": invoice.number, "kind": invoice.kind, "total": str(invoice.total), "lines": lines,
+             "corrects": str(invoice.credits_invoice_id or invoice.supplements_invoice_id or "") or None}
+    return AuditEntry(action=f"{invoice.kind}.issued", entity_type="invoice", entity_id=invoice.id, after=after)
+
+
+async def _issue(session: AsyncSession, *, actor: Principal | None, documents: list[Document],
+                 numbering: Numbering) -> list[Invoice]:
+    """Issues the documents in order with their lines, audit entries and events, in the caller's transaction."""
+    at = datetime.now(UTC)
+    invoices = [document.issue(*numbering.next(document.kind), at=at) for document in documents]
+    session.add_all(invoices)
+    await session.flush()
+    await repository.write_lines(session, [row for invoice, document in zip(invoices, documents, strict=True)
+                                           for row in repository.line_rows(invoice.id, document.lines)])
+    await record_audits(session, actor=actor, entries=[
+        _audit(invoice, len(document.lines)) for invoice, document in zip(invoices, documents, strict=True)])
+    await record_events(session, [_event(invoice) for invoice in invoices])
+    await numbering.save(session)
+    return invoices
+
+
+@dataclass
+class PeriodPricing:
+    """What every provider is due for a period: package charges and block contract guarantees."""
+
+    charges: dict[uuid.UUID, list[PackageCharge]] = field(default_factory=lambda: defaultdict(list))
+    guarantees: dict[uuid.UUID, list[BlockGuarantee]] = field(default_factory=dict)
+    unpriced: set[uuid.UUID] = field(default_factory=set)
+
+    def due(self, period: Period, provider_id: uuid.UUID) -> list[Line]:
+        return domain.invoice_lines(period, self.charges.get(provider_id, []), self.guarantees.get(provider_id, []))
+
+
+@dataclass
+class Pricer:
     period: Period
     book: PriceBook
     suspensions: dict[uuid.UUID, list[DateRange]]
     delivered: dict[uuid.UUID, Usage]
     schedules: dict[uuid.UUID, list[ScheduledVisit]]
-    bank_holidays: frozenset[date]
+    calendar: Calendar
+
+    def _usage(self, term: TermRow, reported: bool) -> Usage:
+        if reported:
+            return self.delivered.get(term.term_id, Usage())
+        days = domain.care_days(self.period, package=term.package, term=term.term,
+                                suspensions=self.suspensions.get(term.package_id, ()))
+        return domain.planned_usage(self.schedules[term.term_id], days, self.calendar)
 
     def charge(self, terms: list[TermRow]) -> PackageCharge | None:
-        """One package's charge over its terms, or None when no rate applies to one of them."""
+        """One package's charge over its terms: from delivered visits when any were reported, else from
+        the schedule; None when no rate applies to one of its terms."""
         first = terms[0]
         reported = any(term.term_id in self.delivered for term in terms)
         charges: list[TermCharge] = []
         for term in terms:
-            prices = self.book.price_list(area=term.area, on=term.term_from, provider_id=term.provider_id)
+            prices = self.book.price_list(area=term.area, on=term.term[0], provider_id=term.provider_id)
             if prices is None:
                 return None
-            usage = self.delivered.get(term.term_id, Usage()) if reported else domain.planned_usage(
-                self.schedules[term.term_id], domain.care_days(
-                    self.period, package=term.package, term=term.term,
-                    suspensions=self.suspensions.get(term.package_id, ())), self.bank_holidays)
-            charges.append(TermCharge(usage, prices.pricing, term.health_share_percent))
+            charges.append(TermCharge(self._usage(term, reported), prices.pricing, term.health_share_percent))
         return domain.charge_package(package_id=first.package_id, area=first.area, delivered=reported, terms=charges)
 
-    def guarantees(self, provider_id: uuid.UUID, contracts: list[domain.BlockContract]) -> list[BlockGuarantee]:
+    def guarantees(self, provider_id: uuid.UUID, contracts: Iterable[domain.BlockContract]) -> list[BlockGuarantee]:
         guarantees = []
         for contract in contracts:
             days = [day for day in self.period.days() if contract.covers(day)]
@@ -213,121 +198,128 @@ class RunContext:
         return guarantees
 
 
-async def _delivered_beside(session: AsyncSession, period: Period, bank_holidays: frozenset[date]
+async def _delivered_beside(session: AsyncSession, period: Period, calendar: Calendar
                             ) -> dict[uuid.UUID, Usage]:
     """The big aggregate on a connection of its own, so the database runs it while the run reads terms."""
     async with AsyncSession(session.bind, info=session.info) as apart:
-        return await _delivered(apart, period, bank_holidays)
+        return await repository.delivered_by_package(apart, period, calendar)
 
 
-async def _delivered_per_term(
-    session: AsyncSession, period: Period, by_provider: dict[uuid.UUID, dict[uuid.UUID, list[TermRow]]],
-    per_package: dict[uuid.UUID, Usage], bank_holidays: frozenset[date],
+def _by_provider(rows: Iterable[TermRow]) -> dict[uuid.UUID, PackageTerms]:
+    found: dict[uuid.UUID, PackageTerms] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        found[row.provider_id][row.package_id].append(row)
+    return found
+
+
+def _counted_per_term(terms: list[TermRow], suspended: dict[uuid.UUID, list[DateRange]], period: Period) -> bool:
+    """Packages whose visits the plain per-package aggregate cannot count: more than one term in the
+    period, or days out of care in it (suspended, or ended before the period did)."""
+    ends_on = terms[0].package[1]
+    return len(terms) > 1 or terms[0].package_id in suspended or (ends_on is not None and ends_on < period.end)
+
+
+async def _delivered(
+    session: AsyncSession, period: Period, by_provider: dict[uuid.UUID, PackageTerms],
+    per_package: dict[uuid.UUID, Usage], suspended: dict[uuid.UUID, list[DateRange]], calendar: Calendar,
 ) -> dict[uuid.UUID, Usage]:
-    """Delivered usage per term: a package with one term in the period has all of its package's usage."""
-    changed = [package_id for packages in by_provider.values() for package_id, terms in packages.items()
-               if len(terms) > 1 and package_id in per_package]
-    per_term = await _delivered_by_term(session, period, changed, bank_holidays)
-    for packages in by_provider.values():
-        for package_id, terms in packages.items():
-            if len(terms) == 1 and package_id in per_package:
-                per_term[terms[0].term_id] = per_package[package_id]
+    """Delivered usage per term: a package in care all period under one term has all its package's usage."""
+    packages = [terms for package_terms in by_provider.values() for terms in package_terms.values()]
+    apart = [terms[0].package_id for terms in packages if _counted_per_term(terms, suspended, period)]
+    per_term = await repository.delivered_by_term(session, period, apart, calendar)
+    counted_apart = set(apart)
+    for terms in packages:
+        package_id = terms[0].package_id
+        if package_id not in counted_apart and package_id in per_package:
+            per_term[terms[0].term_id] = per_package[package_id]
     return per_term
 
 
-async def _already_invoiced(session: AsyncSession, period: Period) -> set[uuid.UUID]:
-    return set(await session.scalars(select(Invoice.provider_id).where(
-        Invoice.period_start == period.start, Invoice.period_end == period.end)))
+async def _price_period(session: AsyncSession, period: Period, calendar: Calendar,
+                        progress: Progress | None) -> PeriodPricing:
+    aggregate = asyncio.create_task(_delivered_beside(session, period, calendar))
+    try:
+        by_provider = _by_provider(await repository.terms(session, period))
+        suspended = await repository.suspensions(session, period)
+        blocks = await block_contracts(session, start=period.start, end=period.end)
+        book = await PriceBook.load(session)
+        per_package = await aggregate
+    finally:
+        aggregate.cancel()
+    delivered = await _delivered(session, period, by_provider, per_package, suspended, calendar)
+    planned = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
+               if not any(term.term_id in delivered for term in terms) for term in terms]
+    pricer = Pricer(period, book, suspended, delivered, await repository.schedules(session, planned), calendar)
+    pricing = PeriodPricing()
+    providers = sorted(set(by_provider) | set(blocks))
+    for done, provider_id in enumerate(providers, start=1):
+        for terms in by_provider.get(provider_id, {}).values():
+            charge = pricer.charge(terms)
+            if charge is None:
+                pricing.unpriced.add(terms[0].package_id)
+            else:
+                pricing.charges[provider_id].append(charge)
+        pricing.guarantees[provider_id] = pricer.guarantees(
+            provider_id, [domain.BlockContract.of(contract) for contract in blocks.get(provider_id, [])])
+        if progress is not None:
+            progress(done, len(providers))
+    return pricing
 
 
-async def _write_lines(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
-    """COPY on PostgreSQL (a run writes 100,000s of lines, in the run's transaction); executemany elsewhere."""
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            InvoiceLine.__tablename__, records=rows, columns=LINE_COLUMNS)
-    elif rows:
-        await session.execute(insert(LINES), [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows])
+def _documents(provider_id: uuid.UUID, period: Period, due: list[Line], billed: Billed | None,
+               unpriced: set[uuid.UUID]) -> list[Document]:
+    """The period's invoice, or for a provider invoiced already what the figures changed since (lines of
+    packages that cannot be priced now are left as they were billed)."""
+    if billed is None:
+        return [Document(InvoiceKind.INVOICE, provider_id, period, due)] if due else []
+    kept = {key: line for key, line in billed.lines.items() if key[0] not in unpriced}
+    owed, overpaid = domain.adjustments(due=due, billed=kept, reference=billed.number)
+    documents = []
+    if owed:
+        documents.append(Document(InvoiceKind.SUPPLEMENTARY, provider_id, period, owed, corrects=billed.invoice_id,
+                                  adjustment=True))
+    if overpaid:
+        documents.append(Document(
+            InvoiceKind.CREDIT_NOTE, provider_id, period, overpaid, corrects=billed.invoice_id, adjustment=True,
+            reason=f"Adjustment: the figures for {period.label} went down after {billed.number} was issued"))
+    return documents
 
 
-def _line_rows(invoice_id: uuid.UUID, lines: list[domain.Line]) -> list[tuple[Any, ...]]:
-    return [(invoice_id, position, line.package_id, str(line.funder), line.description, line.hours, line.amount)
-            for position, line in enumerate(lines, start=1)]
-
-
-async def _issue(
-    session: AsyncSession, *, actor: Principal | None, provider_id: uuid.UUID, period: Period,
-    lines: list[domain.Line], sequence: int, number: int,
-) -> Invoice:
-    """The invoice itself, its audit entry and its event; the caller writes its lines."""
-    invoice = Invoice(
-        sequence=sequence, number=domain.invoice_number(number), provider_id=provider_id, kind=InvoiceKind.INVOICE,
-        period_start=period.start, period_end=period.end, status=InvoiceStatus.ISSUED,
-        total=sum((line.amount for line in lines), Decimal(0)), issued_at=datetime.now(UTC),
-    )
-    session.add(invoice)
-    await session.flush()
-    await record_audit(session, actor=actor, action="invoice.issued", entity_type="invoice", entity_id=invoice.id,
-                       after={"number": invoice.number, "total": str(invoice.total), "lines": len(lines)})
-    await record_event(session, InvoiceIssued(
-        invoice_id=invoice.id, number=invoice.number, provider_id=provider_id, period_start=period.start,
-        period_end=period.end, total=invoice.total, issued_at=invoice.issued_at))
-    return invoice
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pauses Python's cyclic garbage collector for a run: it builds 100,000s of objects that all stay
+    alive until it ends, and every collection would walk them for nothing (a fifth of the run at 100,000
+    packages). Reference counting frees memory as usual; the collector resumes when the run is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 async def run_invoices(
     session: AsyncSession, *, actor: Principal | None, period: Period, today: date,
-    bank_holidays: frozenset[date] = frozenset(), progress: Progress | None = None,
+    calendar: Calendar = Calendar(), progress: Progress | None = None,
 ) -> InvoiceRunOut:
-    """Issues the period's missing invoices, one per provider; a provider invoiced already is left as it is."""
+    """Issues the period's invoices, one per provider. A provider invoiced already keeps its invoice as it
+    is: where the figures changed since (visits reported late, backdated suspensions or changes) the
+    difference is issued as a supplementary invoice or a credit note, so running a period again is safe."""
     if period.end >= today:
         raise InvalidPeriod(f"A period is invoiced once it is over: {period.end} is not before {today}.")
-    last_sequence = await _take_counter(session, DOCUMENTS)
-    last_number = await _take_counter(session, INVOICES)
-    done = await _already_invoiced(session, period)
-    aggregate = asyncio.create_task(_delivered_beside(session, period, bank_holidays))
-    by_provider: dict[uuid.UUID, dict[uuid.UUID, list[TermRow]]] = defaultdict(lambda: defaultdict(list))
-    try:
-        for row in await _terms(session, period):
-            if row.provider_id not in done:
-                by_provider[row.provider_id][row.package_id].append(row)
-        per_package = await aggregate
-    finally:
-        aggregate.cancel()
-    blocks = {provider: [domain.BlockContract.of(c) for c in contracts]
-              for provider, contracts in (await block_contracts(session, start=period.start, end=period.end)).items()
-              if provider not in done}
-    delivered = await _delivered_per_term(session, period, by_provider, per_package, bank_holidays)
-    planned = [t.term_id for packages in by_provider.values() for terms in packages.values()
-               if not any(term.term_id in delivered for term in terms) for t in terms]
-    context = RunContext(period, await PriceBook.load(session), await _suspensions(session, period), delivered,
-                         await _schedules(session, planned), bank_holidays)
-    issued: list[InvoiceSummary] = []
-    unpriced: list[uuid.UUID] = []
-    line_rows: list[tuple[Any, ...]] = []
-    providers = sorted(set(by_provider) | set(blocks))
-    for done_count, provider_id in enumerate(providers, start=1):
-        charges = []
-        for package_id, terms in by_provider.get(provider_id, {}).items():
-            charge = context.charge(terms)
-            if charge is None:
-                unpriced.append(package_id)
-            else:
-                charges.append(charge)
-        lines = domain.invoice_lines(period, charges, context.guarantees(provider_id, blocks.get(provider_id, [])))
-        if lines:
-            invoice = await _issue(session, actor=actor, provider_id=provider_id, period=period, lines=lines,
-                                   sequence=last_sequence + len(issued) + 1, number=last_number + len(issued) + 1)
-            line_rows += _line_rows(invoice.id, lines)
-            issued.append(InvoiceSummary.model_validate(invoice, from_attributes=True))
-        if progress is not None:
-            progress(done_count, len(providers))
-    await _write_lines(session, line_rows)
-    await _advance_counter(session, DOCUMENTS, by=len(issued))
-    await _advance_counter(session, INVOICES, by=len(issued))
-    return InvoiceRunOut(period_start=period.start, period_end=period.end, issued=issued, already_issued=len(done),
-                         unpriced_packages=sorted(unpriced))
+    with _collector_paused():
+        numbering = await Numbering.take(session)
+        billed = await repository.billed(session, period)
+        pricing = await _price_period(session, period, calendar, progress)
+        documents = [
+            document for provider_id in sorted(set(pricing.guarantees) | set(billed))
+            for document in _documents(provider_id, period, pricing.due(period, provider_id),
+                                       billed.get(provider_id), pricing.unpriced)]
+        issued = await _issue(session, actor=actor, documents=documents, numbering=numbering)
+    return InvoiceRunOut(period_start=period.start, period_end=period.end,
+                         issued=[InvoiceSummary.model_validate(invoice, from_attributes=True) for invoice in issued],
+                         already_issued=len(billed), unpriced_packages=sorted(pricing.unpriced))
 
 
 def _visible_to(actor: Principal) -> uuid.UUID | None:
@@ -382,50 +374,23 @@ async def acknowledge(session: AsyncSession, *, actor: Principal, invoice_id: uu
     return InvoiceSummary.model_validate(invoice, from_attributes=True)
 
 
-async def _amounts_by_line(
-    session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
-) -> dict[tuple[uuid.UUID, Funder], Decimal]:
-    """What the documents hold per package and funder (credit notes' negative amounts as positive)."""
-    totals: dict[tuple[uuid.UUID, Funder], Decimal] = defaultdict(Decimal)
-    for package_id, funder, amount in await session.execute(
-            select(InvoiceLine.package_id, InvoiceLine.funder, InvoiceLine.amount)
-            .where(InvoiceLine.invoice_id.in_(invoice_ids), InvoiceLine.package_id.is_not(None))):
-        if package_id is not None:
-            totals[(package_id, Funder(funder))] += abs(amount)
-    return totals
-
-
 async def issue_credit_note(
     session: AsyncSession, *, actor: Principal, invoice_id: uuid.UUID, data: CreditNoteIn
 ) -> InvoiceOut:
     """Corrects an issued invoice with a credit note of its own number (CN-...), in the pull's order."""
-    last_sequence = await _take_counter(session, DOCUMENTS)
-    last_number = await _take_counter(session, CREDIT_NOTES)
+    numbering = await Numbering.take(session)
     invoice = await _invoice(session, actor=actor, invoice_id=invoice_id)
-    if invoice.kind != InvoiceKind.INVOICE:
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
         raise CreditNotAllowed("A credit note corrects an invoice, not another credit note.")
     earlier = list(await session.scalars(select(Invoice.id).where(Invoice.credits_invoice_id == invoice.id)))
     try:
         lines = domain.credit_lines(
-            invoiced=await _amounts_by_line(session, [invoice.id]),
-            credited=await _amounts_by_line(session, earlier), reason=data.reason,
+            invoiced=await repository.amounts_by_line(session, [invoice.id]),
+            credited=await repository.amounts_by_line(session, earlier), reason=data.reason,
             requested=[(line.package_id, line.funder, line.amount, line.hours) for line in data.lines])
     except domain.CreditRefused as refused:
         raise CreditNotAllowed(str(refused)) from None
-    note = Invoice(
-        sequence=last_sequence + 1, number=domain.credit_note_number(last_number + 1),
-        provider_id=invoice.provider_id, period_start=invoice.period_start, period_end=invoice.period_end,
-        status=InvoiceStatus.ISSUED, total=sum((line.amount for line in lines), Decimal(0)),
-        issued_at=datetime.now(UTC), kind=InvoiceKind.CREDIT_NOTE, credits_invoice_id=invoice.id,
-        reason=data.reason)
-    session.add(note)
-    await session.flush()
-    await _write_lines(session, _line_rows(note.id, lines))
-    await _advance_counter(session, DOCUMENTS, by=1)
-    await _advance_counter(session, CREDIT_NOTES, by=1)
-    await record_audit(session, actor=actor, action="credit_note.issued", entity_type="invoice", entity_id=note.id,
-                       after={"number": note.number, "credits": str(invoice.id), "total": str(note.total)})
-    await record_event(session, CreditNoteIssued(
-        credit_note_id=note.id, number=note.number, invoice_id=invoice.id, provider_id=note.provider_id,
-        total=note.total, reason=data.reason, issued_at=note.issued_at))
+    period = Period(invoice.period_start, invoice.period_end)
+    [note] = await _issue(session, actor=actor, numbering=numbering, documents=[Document(
+        InvoiceKind.CREDIT_NOTE, invoice.provider_id, period, lines, corrects=invoice.id, reason=data.reason)])
     return await get_invoice(session, actor=actor, invoice_id=note.id)
