@@ -68,7 +68,13 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh page; a script error or a Content-Security-Policy violation on it fails the test."""
     context = await browser.new_context()
     opened = await context.new_page()
+    faults: list[str] = []
+    opened.on("pageerror", lambda error: faults.append(f"script error: {error}"))
+    opened.on("console", lambda message: faults.append(message.text)
+              if "Content Security Policy" in message.text else None)
     yield opened
     await context.close()
+    assert faults == []

@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.harness import ADMIN_PASSWORD
-
-
-def _staff(base: str, role: str) -> tuple[str, str, dict[str, str]]:
-    admin = httpx.post(base + "/api/v1/auth/token", data={
-        "grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD}).json()["access_token"]
-    username, password = f"{role}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
-    httpx.post(base + "/api/v1/admin/users", headers={"Authorization": f"Bearer {admin}"},
-               json={"username": username, "password": password, "roles": [role]}).raise_for_status()
-    token = httpx.post(base + "/api/v1/auth/token", data={
-        "grant_type": "password", "username": username, "password": password}).json()["access_token"]
-    return username, password, {"Authorization": f"Bearer {token}"}
+from tests.webclient.staff import new_area, primary_provider, sign_in, staff
 
 
 def _registry_with_one_primary_provider(base: str) -> tuple[str, str]:
-    _, _, commissioner = _staff(base, "commissioner")
-    code = "W" + uuid.uuid4().hex[:4].upper()
-    name = f"Web Care {code}"
+    _, _, commissioner = staff(base, "commissioner")
     with httpx.Client(base_url=base + "/api/v1", headers=commissioner) as api:
-        api.post("/areas", json={"code": code, "name": "Webtown", "rural": False,
-                                 "framework_offer_mode": "ranked"}).raise_for_status()
-        provider = api.post("/providers", json={"name": name, "skills": ["dementia"],
-                                                "client_groups": ["older_people"], "cqc_location_id": None}).json()
-        api.put(f"/providers/{provider['id']}/contracts", json={"contracts": [{
-            "area": code, "tier": "primary", "weekly_hours_cap": "100.00", "block_hours": None,
-            "starts_on": str(date.today() - timedelta(days=30)), "ends_on": None}]}).raise_for_status()
-        api.put(f"/providers/{provider['id']}/capacity", json={
-            "areas": [{"area": code, "weekly_hours": "40.00"}]}).raise_for_status()
-    return code, name
+        code = new_area(api)
+        return code, primary_provider(api, code)["name"]
 
 
 def _unsourceable_referral(base: str, broker: dict[str, str], area: str) -> dict[str, object]:
@@ -49,23 +27,16 @@ def _unsourceable_referral(base: str, broker: dict[str, str], area: str) -> dict
     return created
 
 
-async def _sign_in(page: Page, base: str, username: str, password: str) -> None:
-    await page.goto(base + "/")
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("#login button[type=submit]")
-
-
 async def test_a_wrong_password_is_refused_on_the_sign_in_page(served_suite: str, page: Page) -> None:
-    await _sign_in(page, served_suite, "admin", "not the password")
+    await sign_in(page, served_suite, "admin", "not the password")
     await expect(page.get_by_role("alert")).to_contain_text("credentials are not valid")
     await expect(page.locator("#nav")).to_be_hidden()
 
 
 async def test_a_broker_raises_a_referral_and_follows_its_cascade(served_suite: str, page: Page) -> None:
     area, provider = _registry_with_one_primary_provider(served_suite)
-    username, password, _ = _staff(served_suite, "broker")
-    await _sign_in(page, served_suite, username, password)
+    username, password, _ = staff(served_suite, "broker")
+    await sign_in(page, served_suite, username, password)
     await expect(page.locator("h1")).to_have_text("Being sourced")
 
     await page.click("text=New referral")
@@ -90,9 +61,9 @@ async def test_a_broker_raises_a_referral_and_follows_its_cascade(served_suite: 
 
 async def test_a_broker_awards_a_waiting_referral_directly_with_a_reason(served_suite: str, page: Page) -> None:
     area, provider = _registry_with_one_primary_provider(served_suite)
-    username, password, broker = _staff(served_suite, "broker")
+    username, password, broker = staff(served_suite, "broker")
     assert _unsourceable_referral(served_suite, broker, area)["status"] == "unsourced"
-    await _sign_in(page, served_suite, username, password)
+    await sign_in(page, served_suite, username, password)
     await page.click("text=Waiting list")
     await page.click("#queue >> text=WEB-002")
     await expect(page.locator("#award option", has_text=provider)).to_be_attached()

@@ -1,4 +1,5 @@
-"""The broker web client: static pages served by the gateway, talking to the same public API.
+"""The web client of brokers, commissioners and quality officers: static pages served by the gateway, talking
+to the same public API (app.js routes to broker.js, commissioner.js and quality.js; core.js is what they share).
 
 No build step and no third-party script: plain HTML, CSS and JavaScript modules, with a strict
 Content-Security-Policy (scripts only from this origin, no inline script, no framing).
