@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.packages.settings import PackagesSettings
-from shared.auth import Principal, Role, require_roles
+from shared.auth import STAFF_ROLES, Principal, Role, require_roles
 
 
 def _settings(request: Request) -> PackagesSettings:
@@ -24,5 +24,6 @@ CareWriter = Annotated[Principal, Depends(require_roles(Role.BROKER, Role.COMMIS
 InvoiceRunner = Annotated[Principal, Depends(require_roles(Role.FINANCE, Role.COMMISSIONER))]
 Finance = Annotated[Principal, Depends(require_roles(Role.FINANCE))]
 InvoiceReader = Annotated[Principal, Depends(require_roles(Role.FINANCE, Role.COMMISSIONER, Role.PROVIDER))]
+PackageReader = Annotated[Principal, Depends(require_roles(*STAFF_ROLES, Role.PROVIDER))]
 ProviderClient = Annotated[Principal, Depends(require_roles(Role.PROVIDER))]
 AssessmentReader = Annotated[Principal, Depends(require_roles(Role.BROKER, Role.COMMISSIONER, Role.FINANCE))]

@@ -22,3 +22,5 @@ class QualitySettings(ServiceSettings):
     requires_improvement_points: Decimal = Field(default=Decimal(8), ge=0)
     overdue_action_points: Decimal = Field(default=Decimal(5), ge=0)
     late_visit_minutes: int = Field(default=15, gt=0, description="A visit this late or later counts as late")
+    rescore_seconds: float = Field(default=3600, gt=0, description="Every provider is rescored this often, as "
+                                                                   "evidence ages and actions fall overdue")

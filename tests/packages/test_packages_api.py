@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.models import INFRA
+from services.packages.visits.models import Visit
 from shared.contracts.common import Tier
 from shared.contracts.packages import PackageChanged, PackageCreated
 from shared.contracts.providers import ContractState
@@ -21,11 +22,13 @@ from shared.events.envelope import EventEnvelope
 from tests.harness import Backend, Suite, eventually, running_suite
 from tests.packages.conftest import (
     SEED_CARD,
+    START,
     contracts_changed,
     past_monday,
     place,
     publish,
     referral_placed,
+    visit,
     weekly,
 )
 
@@ -217,12 +220,78 @@ async def test_package_writes_need_a_broker_or_commissioner_and_reads_are_audite
     assert (await suite.http.post(f"{url}/suspend", headers=finance,
                                   json={"starts_on": str(past_monday(0))})).status_code == 403
     provider = await suite.provider(package["provider_id"])
-    assert (await suite.http.get(url, headers=provider)).status_code == 403
+    assert (await suite.http.post(f"{url}/suspend", headers=provider,
+                                  json={"starts_on": str(past_monday(0))})).status_code == 403
     assert (await suite.http.get(url)).status_code == 401
     assert (await suite.http.get(f"/api/v1/packages/{uuid.uuid4()}", headers=broker)).status_code == 404
     bad = await suite.http.post(f"{url}/changes", headers=broker, json={"effective_from": "soon"})
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+async def _audited_actions(suite: Suite) -> list[tuple[str, str]]:
+    """(action, entity type) of every entry in the packages service's audit log, oldest first."""
+    audit = INFRA.audit
+    async with _packages_db(suite) as session:
+        rows = await session.execute(select(audit.c.action, audit.c.entity_type).order_by(audit.c.id))
+        return [(action, entity_type) for action, entity_type in rows]
+
+
+async def test_a_provider_finds_its_package_by_referral_reads_it_without_the_split_and_reports_visits(
+    suite: Suite,
+) -> None:
+    commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)
+    await suite.http.post("/api/v1/financial-assessments", headers=broker, json={
+        "client_ref": "C-1", "assessed_weekly_contribution": "40.00", "effective_from": "2026-01-01"})
+    ours, theirs, accepted = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    placed = await place(suite, broker, provider_id=ours, visits=weekly(60, days=WEEKDAYS), start_on=START,
+                         health_share_percent=50, referral_id=accepted)
+    also_ours = await place(suite, broker, provider_id=ours, visits=weekly(30), start_on=START, client_ref="C-2")
+    not_ours = await place(suite, broker, provider_id=theirs, visits=weekly(30), start_on=START, client_ref="C-3")
+    provider = await suite.provider(str(ours))
+
+    listed = await suite.http.get("/api/v1/packages", params={"limit": 500}, headers=provider)
+    assert listed.status_code == 200, listed.text
+    assert {p["id"] for p in listed.json()["items"]} == {placed["id"], also_ours["id"]}
+    asking_for_theirs = await suite.http.get("/api/v1/packages", params={"provider_id": str(theirs)},
+                                             headers=provider)
+    assert asking_for_theirs.json()["items"] == []
+    found = await suite.http.get("/api/v1/packages", params={"referral_id": str(accepted)}, headers=provider)
+    [package] = found.json()["items"]
+    assert package["id"] == placed["id"]
+    assert not {"client_contribution", "council_share", "health_share", "health_share_percent"} & package.keys()
+    assert placed["client_contribution"] == "32.50"  # staff see it: 2.5 hours not health-funded at the 13.00 cap
+    assert {key: package[key] for key in ("referral_id", "client_ref", "provider_id", "area", "status", "start_on",
+                                          "visits", "terms_from", "weekly_hours", "weekly_cost", "hourly_rate")} == {
+        key: placed[key] for key in ("referral_id", "client_ref", "provider_id", "area", "status", "start_on",
+                                     "visits", "terms_from", "weekly_hours", "weekly_cost", "hourly_rate")}
+
+    audited = len(await _audited_actions(suite))
+    read = await suite.http.get(f"/api/v1/packages/{package['id']}", headers=provider)
+    assert read.status_code == 200, read.text
+    assert read.json() == package
+    assert (await _audited_actions(suite))[audited:] == [("package.read", "package")]
+
+    hidden = await suite.http.get(f"/api/v1/packages/{not_ours['id']}", headers=provider)
+    missing = await suite.http.get(f"/api/v1/packages/{uuid.uuid4()}", headers=provider)
+    assert (hidden.status_code, hidden.json()) == (404, missing.json())
+    url = f"/api/v1/packages/{package['id']}"
+    for write, body in (("changes", {"effective_from": str(past_monday(0)), "visits": weekly(60)}),
+                        ("suspend", {"starts_on": str(past_monday(0))}), ("resume", {"on": str(past_monday(0))}),
+                        ("end", {"on": str(past_monday(0))})):
+        assert (await suite.http.post(f"{url}/{write}", headers=provider, json=body)).status_code == 403
+
+    report = await suite.http.post("/api/v1/visits", headers=provider,
+                                   json={"visits": [visit(package["id"], 0, "V-1")]})
+    assert report.status_code == 200, report.text
+    assert (report.json()["recorded"], report.json()["results"][0]["status"]) == (1, "recorded")
+    async with _packages_db(suite) as session:
+        recorded = list(await session.scalars(select(Visit.provider_visit_id).where(
+            Visit.package_id == uuid.UUID(package["id"]))))
+    assert recorded == ["V-1"]
+    shown_to_staff = await suite.http.get(url, headers=broker)
+    assert shown_to_staff.json() == placed
 
 
 async def test_a_change_to_visits_under_30_minutes_needs_the_nice_justification(suite: Suite) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from services.quality.risk.service import rescore_as_time_passes
+from services.quality.settings import QualitySettings
 from shared.contracts.providers import ProviderRated
 from shared.contracts.quality import EscalationCleared, ProviderEscalated, RiskChanged
 from tests.harness import Backend, Suite, eventually, running_suite
@@ -157,3 +159,38 @@ async def test_concerns_racing_for_one_provider_are_all_scored_and_escalate_once
         assert row is not None
         assert (row["score"], row["rag"], len(row["evidence"])) == ("42.00", "red", 6)
         assert len(await published(suite, ProviderEscalated.event_type)) == 1
+
+
+async def test_scores_fall_as_evidence_ages_without_anyone_acting(suite: Suite) -> None:
+    officer = await suite.staff("quality_officer")
+    provider_id = await known_provider(suite, officer, rating=cqc("good", 3))
+    for _ in range(3):
+        await concern(suite, officer, provider_id)
+    row = await risk_row(suite, officer, provider_id)
+    assert row is not None
+    assert (row["score"], row["rag"]) == ("21.00", "amber")
+
+    half_a_year_on = datetime.now(UTC) + timedelta(days=180)
+    rescored = await rescore_as_time_passes(suite.database("quality"), settings=QualitySettings(), now=half_a_year_on)
+    assert rescored >= 1
+    row = await risk_row(suite, officer, provider_id)
+    assert row is not None
+    assert (row["score"], row["rag"]) == ("5.25", "green")  # each 7.00 has halved twice in 180 days
+    changes = [each["rag"] for each in await published(suite, RiskChanged.event_type)
+               if each["provider_id"] == str(provider_id)]
+    assert changes[-1] == "green"
+
+
+async def test_the_service_rescores_everyone_in_the_background(backend: Backend) -> None:
+    async with running_suite(backend, QUALITY_RESCORE_SECONDS="0.2") as suite:
+        officer = await suite.staff("quality_officer")
+        provider_id = await known_provider(suite, officer)
+        first = await risk_row(suite, officer, provider_id)
+        assert first is not None
+
+        async def assessed_again() -> bool:
+            row = await risk_row(suite, officer, provider_id)
+            at = datetime.fromisoformat
+            return row is not None and at(row["assessed_at"]) > at(first["assessed_at"])
+
+        await eventually(assessed_again)

@@ -6,9 +6,8 @@ from fastapi import APIRouter, Query
 from services.packages.care import service
 from services.packages.care.domain import PackageStatus
 from services.packages.care.exceptions import InvalidDate, PackageNotFound, ShortVisitRefused, WrongStatus
-from services.packages.care.schemas import ChangeIn, EndIn, PackageOut, ResumeIn, SuspendIn
-from services.packages.deps import CareWriter, SettingsDep, today
-from shared.auth import StaffPrincipal
+from services.packages.care.schemas import ChangeIn, EndIn, PackageOut, PackageView, ResumeIn, SuspendIn
+from services.packages.deps import CareWriter, PackageReader, SettingsDep, today
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor
@@ -18,20 +17,28 @@ router = APIRouter(prefix="/api/v1/packages", tags=["packages"],
 CHANGE_PROBLEMS = problem_responses(PackageNotFound, WrongStatus, InvalidDate)
 
 
-@router.get("", response_model=Page[PackageOut])
+@router.get("", response_model=Page[PackageView], description=(
+    "Staff see every package with its split by funder (`PackageOut`); a provider client sees only its "
+    "own packages, without the split (`ProviderPackageOut`), whatever filters it passes."))
 async def list_packages(
-    session: SessionDep, actor: StaffPrincipal, page: PageDep, settings: SettingsDep,
+    session: SessionDep, actor: PackageReader, page: PageDep, settings: SettingsDep,
     status: Annotated[PackageStatus | None, Query()] = None,
     provider_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> Page[PackageOut]:
+    referral_id: Annotated[uuid.UUID | None, Query(
+        description="The package placed from this referral (a provider: the `referral_id` of the offer it accepted)"
+    )] = None,
+) -> Page[PackageView]:
     shown, rows = await service.list_packages(session, actor=actor, page=page, status=status,
-                                              provider_id=provider_id, today=today(), calendar=settings.calendar)
-    return Page(items=shown, next_cursor=next_cursor(rows, page.limit, lambda row: (str(row.id),)))
+                                              provider_id=provider_id, referral_id=referral_id, today=today(),
+                                              calendar=settings.calendar)
+    return Page(items=list(shown), next_cursor=next_cursor(rows, page.limit, lambda row: (str(row.id),)))
 
 
-@router.get("/{package_id}", response_model=PackageOut, responses=problem_responses(PackageNotFound))
-async def get_package(package_id: uuid.UUID, session: SessionDep, actor: StaffPrincipal,
-                      settings: SettingsDep) -> PackageOut:
+@router.get("/{package_id}", response_model=PackageView, responses=problem_responses(PackageNotFound),
+            description="Staff see `PackageOut`; a provider client its own package as `ProviderPackageOut` "
+                        "(another provider's answers 404).")
+async def get_package(package_id: uuid.UUID, session: SessionDep, actor: PackageReader,
+                      settings: SettingsDep) -> PackageView:
     return await service.read(session, actor=actor, package_id=package_id, today=today(), calendar=settings.calendar)
 
 

@@ -9,12 +9,13 @@ from shared.contracts.brokerage import ScheduledVisit
 from shared.money import Hours, Money
 
 
-class PackageOut(BaseModel):
-    """A commissioned package with its current schedule, weekly cost and its split by funder (the costs
-    are null while no rate card or agreed rate applies to its area)."""
+class ProviderPackageOut(BaseModel):
+    """A package as its provider sees it: what it needs to deliver, report and be paid for the care, and
+    no more personal data (the council's client reference, no name; not the funding split, which would
+    reveal the person's financial assessment). The costs are null while no rate applies to its area."""
 
     id: uuid.UUID
-    referral_id: uuid.UUID | None
+    referral_id: uuid.UUID | None = Field(description="The referral (and so the accepted offer) it came from")
     client_ref: str
     provider_id: uuid.UUID
     area: str
@@ -24,14 +25,24 @@ class PackageOut(BaseModel):
     end_on: date | None
     suspended_from: date | None
     visits: list[ScheduledVisit]
-    health_share_percent: int
     terms_from: date = Field(description="When the current schedule and funding took effect")
     weekly_hours: Hours
     weekly_cost: Money | None
+    hourly_rate: Money | None
+
+
+class PackageOut(ProviderPackageOut):
+    """A commissioned package as staff see it: with its split by funder (the costs are null while no rate
+    card or agreed rate applies to its area)."""
+
+    health_share_percent: int
     council_share: Money | None
     health_share: Money | None
     client_contribution: Money | None
-    hourly_rate: Money | None
+
+
+PackageView = PackageOut | ProviderPackageOut
+"""What a read answers: staff get `PackageOut`, a provider client `ProviderPackageOut`."""
 
 
 class ShortVisitJustification(BaseModel):

@@ -16,7 +16,15 @@ from services.packages.care import domain
 from services.packages.care.domain import PackageStatus
 from services.packages.care.exceptions import PackageNotFound, ShortVisitRefused
 from services.packages.care.models import Package, PackageTerm, Suspension
-from services.packages.care.schemas import ChangeIn, EndIn, PackageOut, ResumeIn, SuspendIn
+from services.packages.care.schemas import (
+    ChangeIn,
+    EndIn,
+    PackageOut,
+    PackageView,
+    ProviderPackageOut,
+    ResumeIn,
+    SuspendIn,
+)
 from services.packages.costing.domain import Calendar, weekly_usage
 from services.packages.costing.schemas import CostOut
 from services.packages.costing.service import CostingInputs, Placement
@@ -49,6 +57,11 @@ class PackageRecord:
     def placement(self) -> Placement:
         return Placement(self.package.area, self.package.provider_id, self.package.client_ref)
 
+    @property
+    def unassessed_placement(self) -> Placement:
+        """The placement without the person, so costing it never reads their financial assessment."""
+        return Placement(self.package.area, self.package.provider_id, None)
+
 
 def _latest_terms(package_ids: Sequence[uuid.UUID]) -> Select[PackageTerm]:
     """Each package's term with the latest effective date."""
@@ -75,34 +88,41 @@ async def load(session: AsyncSession, *, package_id: uuid.UUID, for_update: bool
     return record
 
 
-def _cost(record: PackageRecord, *, costing: CostingInputs, today: date) -> CostOut | None:
+def _cost(record: PackageRecord, *, costing: CostingInputs, today: date, assessed: bool = True) -> CostOut | None:
     """The weekly cost at the rates in force when the current terms took effect, split under the
-    assessment in force today (or when the terms take effect, if later); None when no rate applies."""
+    assessment in force today (or when the terms take effect, if later); None when no rate applies.
+    Unassessed, the split leaves the person out; the weekly cost and hourly rate are the same."""
     term = record.term
-    return costing.cost(record.placement, visits=record.visits, health_share_percent=term.health_share_percent,
+    placement = record.placement if assessed else record.unassessed_placement
+    return costing.cost(placement, visits=record.visits, health_share_percent=term.health_share_percent,
                         rates_on=term.effective_from, assessed_on=max(today, term.effective_from))
 
 
-def _view(record: PackageRecord, *, costing: CostingInputs, today: date) -> PackageOut:
+def _provider_view(record: PackageRecord, *, costing: CostingInputs, cost: CostOut | None) -> ProviderPackageOut:
     package, term = record.package, record.term
-    cost = _cost(record, costing=costing, today=today)
-    costs = cost.model_dump(exclude={"weekly_hours"}) if cost is not None else dict.fromkeys(
-        ("weekly_cost", "council_share", "health_share", "client_contribution", "hourly_rate"))
-    return PackageOut(
+    return ProviderPackageOut(
         id=package.id, referral_id=package.referral_id, client_ref=package.client_ref,
         provider_id=package.provider_id, area=package.area, tier=package.tier, status=PackageStatus(package.status),
         start_on=package.start_on, end_on=package.end_on,
         suspended_from=record.suspension.starts_on if record.suspension else None, visits=record.visits,
-        health_share_percent=term.health_share_percent, terms_from=term.effective_from,
-        weekly_hours=weekly_usage(record.visits, costing.calendar).hours, **costs,
+        terms_from=term.effective_from, weekly_hours=weekly_usage(record.visits, costing.calendar).hours,
+        weekly_cost=cost.weekly_cost if cost else None, hourly_rate=cost.hourly_rate if cost else None,
     )
+
+
+def _view(record: PackageRecord, *, costing: CostingInputs, today: date) -> PackageOut:
+    cost = _cost(record, costing=costing, today=today)
+    split = cost.model_dump(include={"council_share", "health_share", "client_contribution"}) if cost else (
+        dict.fromkeys(("council_share", "health_share", "client_contribution")))
+    return PackageOut(**_provider_view(record, costing=costing, cost=cost).model_dump(),
+                      health_share_percent=record.term.health_share_percent, **split)
 
 
 async def views(
     session: AsyncSession, records: Sequence[PackageRecord], *, today: date, calendar: Calendar
 ) -> list[PackageOut]:
-    """The packages as shown, costed with three queries however many there are, so a list page of 500
-    costs what one package does; visits in the calendar's night window are priced as night visits."""
+    """The packages as staff see them, costed with three queries however many there are, so a list page
+    of 500 costs what one package does; visits in the calendar's night window are priced as night visits."""
     if not records:
         return []
     costing = await CostingInputs.load(session, placements={record.placement for record in records},
@@ -113,6 +133,29 @@ async def views(
 async def view(session: AsyncSession, record: PackageRecord, *, today: date, calendar: Calendar) -> PackageOut:
     [shown] = await views(session, [record], today=today, calendar=calendar)
     return shown
+
+
+async def provider_views(
+    session: AsyncSession, records: Sequence[PackageRecord], *, today: date, calendar: Calendar
+) -> list[ProviderPackageOut]:
+    """The packages as their provider sees them: costed without the people, so no financial assessment
+    is read (nor shown through the split)."""
+    if not records:
+        return []
+    costing = await CostingInputs.load(session, placements={record.unassessed_placement for record in records},
+                                       calendar=calendar)
+    return [_provider_view(record, costing=costing, cost=_cost(record, costing=costing, today=today, assessed=False))
+            for record in records]
+
+
+async def views_for(
+    session: AsyncSession, records: Sequence[PackageRecord], *, actor: Principal, today: date, calendar: Calendar
+) -> Sequence[PackageView]:
+    """Staff see the whole package; anyone else reaching a read is a provider client (the routes let in
+    nobody more) and sees its provider's view."""
+    if actor.is_staff:
+        return await views(session, records, today=today, calendar=calendar)
+    return await provider_views(session, records, today=today, calendar=calendar)
 
 
 async def _facts(
@@ -161,29 +204,38 @@ async def create_from_referral(
 
 async def read(
     session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, today: date, calendar: Calendar
-) -> PackageOut:
-    """A person's record: every read is audited."""
+) -> PackageView:
+    """A person's record: every read is audited. Another provider's package is not found, as if it did
+    not exist."""
     record = await load(session, package_id=package_id)
+    if not actor.may_see_provider(record.package.provider_id):
+        raise PackageNotFound()
     await record_audit(session, actor=actor, action="package.read", entity_type="package", entity_id=package_id)
-    return await view(session, record, today=today, calendar=calendar)
+    [shown] = await views_for(session, [record], actor=actor, today=today, calendar=calendar)
+    return shown
 
 
 async def list_packages(
     session: AsyncSession, *, actor: Principal, page: PageRequest, status: PackageStatus | None,
-    provider_id: uuid.UUID | None, today: date, calendar: Calendar,
-) -> tuple[list[PackageOut], list[Package]]:
+    provider_id: uuid.UUID | None, referral_id: uuid.UUID | None, today: date, calendar: Calendar,
+) -> tuple[Sequence[PackageView], list[Package]]:
     """Ordered by id, so a client paging through never sees one twice or misses one that existed when
-    it started; the read of the page is audited with its ids."""
+    it started; the read of the page is audited with its ids. A provider client gets its own packages
+    only, whatever it asks for."""
     query = select(Package).order_by(Package.id).limit(page.limit + 1)
+    if not actor.is_staff:
+        query = query.where(Package.provider_id == actor.provider_id)
     if status is not None:
         query = query.where(Package.status == status)
     if provider_id is not None:
         query = query.where(Package.provider_id == provider_id)
+    if referral_id is not None:
+        query = query.where(Package.referral_id == referral_id)
     if page.cursor:
         query = query.where(Package.id > uuid.UUID(str(page.cursor[0])))
     rows = list(await session.scalars(query))
     records = await load_many(session, packages=rows[: page.limit])
-    shown = await views(session, records, today=today, calendar=calendar)
+    shown = await views_for(session, records, actor=actor, today=today, calendar=calendar)
     await record_audit(session, actor=actor, action="package.listed", entity_type="package", entity_id="list",
                        after=[str(item.id) for item in shown])
     return shown, rows

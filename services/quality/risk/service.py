@@ -32,6 +32,7 @@ from shared.audit import record_audit
 from shared.auth import Principal
 from shared.contracts.common import Rag
 from shared.contracts.quality import EscalationCleared, ProviderEscalated, RiskChanged
+from shared.db import Database
 from shared.errors import Unprocessable
 from shared.events.outbox import record_event
 from shared.pagination import PageRequest, next_cursor
@@ -161,13 +162,33 @@ async def add_evidence_and_reassess(
     return await reassess(session, provider=provider, settings=settings, now=now)
 
 
+async def _provider_ids(session: AsyncSession) -> list[uuid.UUID]:
+    return list(await session.scalars(select(KnownProvider.id).order_by(KnownProvider.id)))
+
+
+async def _reassess_locked(session: AsyncSession, provider_id: uuid.UUID, *, settings: QualitySettings,
+                           now: datetime) -> None:
+    provider = await locked_provider(session, provider_id=provider_id)
+    if provider is not None:
+        await reassess(session, provider=provider, settings=settings, now=now)
+
+
 async def reassess_everyone(session: AsyncSession, *, settings: QualitySettings, now: datetime) -> None:
     """Time lowers old evidence and makes actions overdue, so a review rescores every provider first."""
-    ids = list(await session.scalars(select(KnownProvider.id).order_by(KnownProvider.id)))
+    for provider_id in await _provider_ids(session):
+        await _reassess_locked(session, provider_id, settings=settings, now=now)
+
+
+async def rescore_as_time_passes(database: Database, *, settings: QualitySettings, now: datetime) -> int:
+    """The background pass (every `QUALITY_RESCORE_SECONDS`): evidence weighs less as it ages and actions
+    fall overdue without anyone acting, so every provider is rescored, each in a transaction of its own
+    (row locks held briefly; safe with several replicas). Returns how many providers were rescored."""
+    async with database.sessionmaker() as session:
+        ids = await _provider_ids(session)
     for provider_id in ids:
-        provider = await locked_provider(session, provider_id=provider_id)
-        if provider is not None:
-            await reassess(session, provider=provider, settings=settings, now=now)
+        async with database.sessionmaker() as session, session.begin():
+            await _reassess_locked(session, provider_id, settings=settings, now=now)
+    return len(ids)
 
 
 async def _clear_green_escalations(session: AsyncSession, *, reviewed_by: str, now: datetime) -> list[uuid.UUID]:
