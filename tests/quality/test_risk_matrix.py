@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from services.quality.risk.service import rescore_as_time_passes
 from services.quality.settings import QualitySettings
@@ -21,13 +22,21 @@ async def concern(suite: Suite, headers: dict[str, str], provider_id: uuid.UUID,
     assert answer.status_code == 201, answer.text
 
 
-async def test_four_high_severity_concerns_turn_a_provider_red_and_escalate_it_once(suite: Suite) -> None:
-    officer = await suite.staff("quality_officer")
+async def _rated_good_with_three_high_concerns(
+    suite: Suite, officer: dict[str, str]
+) -> tuple[uuid.UUID, dict[str, Any]]:
+    """A provider rated Good with three high-severity complaints; its id and its matrix row."""
     provider_id = await known_provider(suite, officer, rating=cqc("good", 3))
     for _ in range(3):
         await concern(suite, officer, provider_id)
     row = await risk_row(suite, officer, provider_id)
     assert row is not None
+    return provider_id, row
+
+
+async def test_four_high_severity_concerns_turn_a_provider_red_and_escalate_it_once(suite: Suite) -> None:
+    officer = await suite.staff("quality_officer")
+    provider_id, row = await _rated_good_with_three_high_concerns(suite, officer)
     assert (row["score"], row["rag"], row["escalated"]) == ("21.00", "amber", False)
     assert await published(suite, ProviderEscalated.event_type) == []
     await concern(suite, officer, provider_id)
@@ -163,11 +172,7 @@ async def test_concerns_racing_for_one_provider_are_all_scored_and_escalate_once
 
 async def test_scores_fall_as_evidence_ages_without_anyone_acting(suite: Suite) -> None:
     officer = await suite.staff("quality_officer")
-    provider_id = await known_provider(suite, officer, rating=cqc("good", 3))
-    for _ in range(3):
-        await concern(suite, officer, provider_id)
-    row = await risk_row(suite, officer, provider_id)
-    assert row is not None
+    provider_id, row = await _rated_good_with_three_high_concerns(suite, officer)
     assert (row["score"], row["rag"]) == ("21.00", "amber")
 
     half_a_year_on = datetime.now(UTC) + timedelta(days=180)

@@ -188,11 +188,11 @@ class Pricing:
         """Unrounded cost of `usage`; the caller rounds once. Care is summed per band it is priced as before
         it is priced: Decimal division rounds at 28 digits, so pricing parts apart could move the last digit,
         and night care without an uplift of its own must cost exactly what day care does."""
-        counts, plan = usage.counts(), _price_plan(self)
+        plan = _price_plan(self)
         minutes, visits = [0] * len(plan), [0] * len(plan)
-        for band, (priced_as, _) in enumerate(plan):
-            minutes[priced_as] += counts[2 * band]
-            visits[priced_as] += counts[2 * band + 1]
+        for (priced_as, _), (_, band_minutes, band_visits) in zip(plan, usage.per_band(), strict=True):
+            minutes[priced_as] += band_minutes
+            visits[priced_as] += band_visits
         return sum((self._base(minutes[band], visits[band]) * factor
                     for band, (_, factor) in enumerate(plan) if minutes[band] or visits[band]), ZERO)
 
