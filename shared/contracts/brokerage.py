@@ -102,6 +102,21 @@ class ReferralPlaced(Event):
     awarded: bool = Field(description="True when a broker awarded it directly")
     start_on: date = Field(description="The agreed start (the provider's proposal when it made one)")
     placed_at: datetime
+    imported: bool = Field(default=False, description="True for a placement made before it was recorded here (a "
+                                                      "council's existing packages at go-live, an out-of-hours "
+                                                      "placement), brought in by the placements import")
+
+
+@register_event
+class PlacementCorrected(Event):
+    """An imported placement imported again with other details (its schedule, funding, needs or start): the
+    import states the placement as it was made, so packages corrects the package's terms from its start."""
+
+    event_type = "brokerage.placement.corrected.v1"
+    referral: ReferralFacts
+    provider_id: uuid.UUID
+    start_on: date
+    at: datetime
 
 
 @register_event

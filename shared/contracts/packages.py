@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -111,3 +112,24 @@ class CreditNoteIssued(Event):
     issued_at: datetime
     adjustment: bool = False
     """Issued by an invoice run because the period's figures went down after it was invoiced."""
+
+
+@register_event
+class VisitPerformanceReported(Event):
+    """How a provider's visits went over a payment period, from electronic call monitoring (DOMAIN.md:
+    councils expect at least 85% of planned visits to be logged; punctuality is monitored per provider).
+    Published by every invoice run of the period, so a later run restates it with late reports included."""
+
+    event_type = "packages.visit_performance.reported.v1"
+    provider_id: uuid.UUID
+    period_start: date
+    period_end: date
+    planned_visits: int = Field(ge=0, description="Visits the provider's schedules planned on days in care")
+    logged_visits: int = Field(ge=0, description="Visits reported through call monitoring, whatever the outcome")
+    missed_visits: int = Field(ge=0)
+    punctual_visits: int = Field(ge=0, description="Delivered visits started within the punctuality window")
+    timed_visits: int = Field(ge=0, description="Delivered visits with an actual start (punctuality's base)")
+    compliance_percent: Decimal = Field(description="logged / planned x 100 to two places, at most 100; "
+                                                    "100 when nothing was planned")
+    punctuality_percent: Decimal | None = Field(description="punctual / timed x 100 to two places; null when "
+                                                            "no delivered visit was timed")
