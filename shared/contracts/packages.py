@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -59,8 +60,20 @@ class PackageEnded(Event):
     reason: str = ""
 
 
+class VisitOutcome(StrEnum):
+    """How electronic call monitoring classes a planned visit (DOMAIN.md, "how delivered visits are paid")."""
+
+    DELIVERED = "delivered"
+    MISSED = "missed"
+    """Nobody came: never paid, and a quality signal."""
+    CANCELLED_BY_CLIENT = "cancelled_by_client"
+    """Paid when the person gave less notice than the council's rule."""
+    FRUSTRATED = "frustrated"
+    """The carer came but could not deliver the care: paid."""
+
+
 class VisitFacts(BaseModel):
-    """A delivered (or missed) visit as the provider reported it."""
+    """A visit as the provider reported it (a correction is reported again with a higher version)."""
 
     visit_id: uuid.UUID
     package_id: uuid.UUID
@@ -72,6 +85,8 @@ class VisitFacts(BaseModel):
     carers: int
     missed: bool
     late_by_minutes: int = Field(ge=0, description="0 when on time or missed")
+    outcome: VisitOutcome = VisitOutcome.DELIVERED
+    version: int = Field(default=1, ge=1, description="1 as first reported; each correction adds one")
 
 
 @register_event
