@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import Result
 from services.packages.app import MIGRATIONS_DIR
-from services.packages.costing.domain import pricing_of
+from services.packages.costing.domain import PriceKind, pricing_of
 from services.packages.costing.models import RateCard
 from services.packages.costing.service import cost_model
 from services.packages.invoices.domain import Period
@@ -83,18 +83,21 @@ async def _populate(database: Database, packages: int, cards: list[RateCard]) ->
             """), params)
         await session.execute(text("""
             INSERT INTO visits (id, provider_id, provider_visit_id, package_id, date, weekend, planned_start,
-                                actual_start, planned_minutes, actual_minutes, carers, missed, recorded_at)
+                                actual_start, planned_minutes, actual_minutes, carers, outcome, late_by_minutes,
+                                paid_minutes, rule, version, recorded_at)
             SELECT gen_random_uuid(), md5('prov' || (i / :per))::uuid, i || '-' || d || '-' || s,
                    md5('pkg' || i)::uuid, CAST(:start AS date) + d,
                    extract(isodow FROM CAST(:start AS date) + d) >= 6,
                    CASE s WHEN 0 THEN TIME '08:00' ELSE TIME '18:00' END,
-                   CASE WHEN (i * 7 + d * 3 + s) % 97 = 0 THEN NULL
-                        ELSE CASE s WHEN 0 THEN TIME '08:05' ELSE TIME '18:10' END END,
-                   CASE s WHEN 0 THEN 30 ELSE 45 END,
-                   CASE WHEN (i * 7 + d * 3 + s) % 97 = 0 THEN NULL ELSE (CASE s WHEN 0 THEN 30 ELSE 45 END)
-                        - (i + d) % 5 END,
-                   CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END, (i * 7 + d * 3 + s) % 97 = 0, now()
-            FROM generate_series(0, :n - 1) AS i, generate_series(0, 27) AS d, generate_series(0, 1) AS s;
+                   CASE WHEN missed THEN NULL ELSE CASE s WHEN 0 THEN TIME '08:05' ELSE TIME '18:10' END END,
+                   planned, CASE WHEN missed THEN NULL ELSE planned - short END,
+                   CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END, CASE WHEN missed THEN 'missed' ELSE 'delivered' END,
+                   CASE WHEN missed THEN 0 ELSE 5 + 5 * s END,
+                   CASE WHEN missed THEN 0 ELSE planned END,
+                   CASE WHEN missed THEN NULL ELSE 'delivered_within_tolerance' END, 1, now()
+            FROM generate_series(0, :n - 1) AS i, generate_series(0, 27) AS d, generate_series(0, 1) AS s,
+                 LATERAL (SELECT (i * 7 + d * 3 + s) % 97 = 0 AS missed, CASE s WHEN 0 THEN 30 ELSE 45 END AS planned,
+                                 (i + d) % 5 AS short) AS visit;
             """), params)
     async with database.engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -102,21 +105,30 @@ async def _populate(database: Database, packages: int, cards: list[RateCard]) ->
 
 
 def _floor_query(cards: list[RateCard]) -> str:
-    """Per provider, the sum of every package's delivered cost rounded once: all in one SQL statement."""
+    """Per provider, the sum of every line's amount (a quantity at a published price rounded once, per
+    package, funder and kind of price): all in one SQL statement."""
     prices = ", ".join(
-        f"('{card.area}', {p.contact_hourly}::numeric, {p.per_visit}::numeric, {p.weekend_uplift_percent}::numeric)"
-        for card in cards for p in [pricing_of(cost_model(card))])
+        f"('{card.area}', {weekend}, {p.contact_hour}::numeric, {p.per_visit}::numeric)"
+        for card in cards for weekend, kind in ((False, PriceKind.STANDARD), (True, PriceKind.WEEKEND))
+        for p in [pricing_of(cost_model(card)).prices(kind)])
     return f"""
-        WITH price(area, contact_hourly, per_visit, uplift) AS (VALUES {prices})
-        SELECT provider_id, sum(amount) FROM (
-            SELECT p.provider_id, p.id, round(sum(
-                (price.contact_hourly * CASE WHEN v.missed THEN 0 ELSE v.actual_minutes * v.carers END / 60
-                 + price.per_visit * CASE WHEN v.missed THEN 0 ELSE v.carers END)
-                * CASE WHEN v.weekend THEN 1 + price.uplift / 100 ELSE 1 END), 2) AS amount
-            FROM visits v JOIN packages p ON p.id = v.package_id JOIN price ON price.area = p.area
-            WHERE v.date BETWEEN '{PERIOD.start}' AND '{PERIOD.end}'
-            GROUP BY p.provider_id, p.id) AS per_package
-        GROUP BY provider_id
+        WITH price(area, weekend, contact_hour, per_visit) AS (VALUES {prices}),
+        care AS (
+            SELECT v.package_id, v.weekend, sum(v.paid_minutes * v.carers) AS minutes, sum(v.carers) AS visits
+            FROM visits v
+            WHERE v.date BETWEEN '{PERIOD.start}' AND '{PERIOD.end}' AND v.rule IS NOT NULL
+            GROUP BY v.package_id, v.weekend),
+        shares AS (
+            SELECT p.provider_id, care.*, price.contact_hour, price.per_visit,
+                   care.minutes * t.health_share_percent / 100.0 AS health_minutes,
+                   care.visits * t.health_share_percent / 100.0 AS health_visits
+            FROM care JOIN packages p ON p.id = care.package_id JOIN package_terms t ON t.package_id = p.id
+            JOIN price ON price.area = p.area AND price.weekend = care.weekend)
+        SELECT provider_id, sum(
+            round(round((minutes - health_minutes) / 60.0, 4) * contact_hour, 2)
+            + round(round(health_minutes / 60.0, 4) * contact_hour, 2)
+            + round((visits - health_visits) * per_visit, 2) + round(health_visits * per_visit, 2))
+        FROM shares GROUP BY provider_id
     """
 
 

@@ -28,6 +28,7 @@ ROUTES: Mapping[str, str] = {
     "visits": "packages",
     "invoice-runs": "packages",
     "invoices": "packages",
+    "remittances": "packages",
     "concerns": "quality",
     "monitoring-visits": "quality",
     "feedback": "quality",

@@ -35,7 +35,7 @@ async def invoice_run(period: Period, *, settings: PackagesSettings) -> InvoiceR
 
             async with database.sessionmaker() as session, session.begin():
                 return await run_invoices(session, actor=None, period=period, today=today(),
-                                          calendar=settings.calendar, progress=progress)
+                                          policy=settings.run_policy, progress=progress)
     finally:
         await database.dispose()
 

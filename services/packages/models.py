@@ -5,9 +5,9 @@ from services.packages.contracts.models import ProviderContracts
 from services.packages.costing.models import FinancialAssessment, RateCard
 from services.packages.database import INFRA, Base
 from services.packages.invoices.models import Invoice, InvoiceCounter, InvoiceLine
-from services.packages.visits.models import Visit
+from services.packages.visits.models import Visit, VisitRevision
 
 __all__ = [
     "INFRA", "Base", "FinancialAssessment", "Invoice", "InvoiceCounter", "InvoiceLine", "Package",
-    "PackageTerm", "ProviderContracts", "RateCard", "Suspension", "Visit",
+    "PackageTerm", "ProviderContracts", "RateCard", "Suspension", "Visit", "VisitRevision",
 ]

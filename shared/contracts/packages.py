@@ -12,7 +12,23 @@ from pydantic import BaseModel, Field
 
 from shared.contracts.brokerage import ScheduledVisit
 from shared.events.envelope import Event, register_event
-from shared.money import Hours, Money
+from shared.money import Hours, Money, Quantity
+
+
+class ChargeUnit(StrEnum):
+    HOUR = "hour"
+    VISIT = "visit"
+
+
+class PriceLine(BaseModel):
+    """A quantity at a published price (API.md, "Quote / package cost"): `amount` is quantity x unit_price
+    rounded once to the penny, and a total is the sum of its lines."""
+
+    description: str = Field(examples=["Weekday contact hours"])
+    quantity: Quantity = Field(examples=["5.00"])
+    unit: ChargeUnit
+    unit_price: Money = Field(examples=["22.50"])
+    amount: Money = Field(examples=["112.50"])
 
 
 class PackageFacts(BaseModel):
@@ -26,6 +42,7 @@ class PackageFacts(BaseModel):
     weekly_cost: Money
     visits: list[ScheduledVisit]
     effective_from: date
+    price_lines: list[PriceLine] = Field(default_factory=list, description="weekly_cost is the sum of their amounts")
 
 
 @register_event

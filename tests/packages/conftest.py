@@ -22,6 +22,12 @@ SEED_CARD: dict[str, Any] = {
 }
 """Rutland's figures: the model gives 15.75/h (12.60 x 1.25), charge caps 13.00/h and 422.00/week."""
 
+SMOKE_CARD: dict[str, Any] = {
+    **SEED_CARD, "travel_minutes_per_visit": 10, "mileage_per_visit_miles": "2.0", "overhead_percent": "25.00",
+    "surplus_percent": "3.00", "weekend_uplift_percent": "10.00", "night_uplift_percent": "20.00"}
+"""The contract smoke test's card: contact hour 20.28 + per visit 4.54 = 24.82; weekend 22.31 + 4.99; night
+24.34 + 5.45."""
+
 
 def today() -> date:
     return datetime.now(UTC).date()
@@ -100,7 +106,7 @@ PERIOD = {"period_start": str(START), "period_end": str(START + timedelta(days=2
 def visit(package_id: str, offset: int, visit_id: str, **changes: Any) -> dict[str, Any]:
     return {"visit_id": visit_id, "package_id": package_id, "date": str(START + timedelta(days=offset)),
             "planned_start": "08:00", "actual_start": "08:05", "planned_minutes": 60, "actual_minutes": 55,
-            "carers": 1, "missed": False, **changes}
+            "carers": 1, "outcome": "delivered", **changes}
 
 
 async def seed_council(suite: Suite) -> dict[str, Any]:
@@ -120,7 +126,7 @@ async def seed_council(suite: Suite) -> dict[str, Any]:
     provider = await suite.provider(str(planned_provider))
     report = await suite.http.post("/api/v1/visits", headers=provider, json={"visits": [
         visit(delivered["id"], 0, "V-1"), visit(delivered["id"], 1, "V-2"),
-        visit(delivered["id"], 2, "V-3", missed=True, actual_start=None, actual_minutes=None)]})
+        visit(delivered["id"], 2, "V-3", outcome="missed", actual_start=None, actual_minutes=None)]})
     assert report.json()["recorded"] == 3
     return {"planned": planned, "delivered": delivered, "planned_provider": planned_provider,
             "block_provider": block_provider, "provider_headers": provider}

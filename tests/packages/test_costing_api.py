@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
 from tests.harness import Backend, Suite, running_suite
-from tests.packages.conftest import SEED_CARD, weekly
+from tests.packages.conftest import SEED_CARD, SMOKE_CARD, WEEKDAYS, weekly
 
 DEMO_CARD = {**SEED_CARD, "travel_minutes_per_visit": 12, "mileage_per_visit_miles": "3.0",
              "overhead_percent": "25.00", "surplus_percent": "3.00", "weekend_uplift_percent": "10.00"}
@@ -21,6 +21,10 @@ async def test_a_rate_card_shows_its_hourly_rate_and_a_breakdown_that_adds_up(su
     card = shown.json()
     assert card["hourly_rate"] == "26.07"
     assert sum(Decimal(v) for v in card["breakdown"].values()) == Decimal(card["hourly_rate"])
+    prices = card["prices"]
+    assert Decimal(prices["contact_hour"]) + Decimal(prices["per_visit"]) == Decimal(card["hourly_rate"])
+    # the weekend's 10% on 20.28; no night uplift on this card
+    assert (prices["weekend_contact_hour"], prices["night_contact_hour"]) == ("22.31", prices["contact_hour"])
     assert set(card["breakdown"]) == {"care_worker_pay", "travel_time_pay", "mileage", "on_costs",
                                       "training_supervision", "overheads", "surplus"}
     listed = await suite.http.get("/api/v1/rate-cards", params={"area": "OAK"}, headers=commissioner)
@@ -68,7 +72,9 @@ async def test_a_quote_uses_the_card_in_force_and_splits_with_the_seed_caps(suit
             "on": "2026-03-01", "client_ref": "C-9"}
     quote = (await suite.http.post("/api/v1/quotes", json=body, headers=broker)).json()
     assert quote == {"weekly_hours": "10.00", "weekly_cost": "157.50", "council_share": "27.50",
-                     "health_share": "0.00", "client_contribution": "130.00", "hourly_rate": "15.75"}
+                     "health_share": "0.00", "client_contribution": "130.00", "hourly_rate": "15.75",
+                     "price_lines": [{"description": "Weekday contact hours", "quantity": "10.00", "unit": "hour",
+                                      "unit_price": "15.75", "amount": "157.50"}]}
     later = (await suite.http.post("/api/v1/quotes", json={**body, "on": "2026-07-01"}, headers=broker)).json()
     assert later["hourly_rate"] == "17.50"
 
@@ -144,3 +150,34 @@ async def test_quotes_use_the_councils_night_window_from_the_settings(backend: B
             *weekly(60, days=("mon",), start="21:00"), *weekly(60, days=("tue",), start="06:00")]}
         quote = (await suite.http.post("/api/v1/quotes", json=body, headers=broker)).json()
         assert quote["weekly_cost"] == "34.65"  # 15.75 x 1.20 at 21:00 + 15.75 at 06:00, the end of the night
+
+
+@pytest.mark.parametrize(("visits", "weekly_cost", "lines"), [
+    pytest.param(weekly(60, days=WEEKDAYS), "124.10", [("5.00", "hour", "20.28", "101.40"),
+                                                      ("5.00", "visit", "4.54", "22.70")], id="five-one-hour-visits"),
+    pytest.param(weekly(60, days=WEEKDAYS) * 8, "992.80", [("40.00", "hour", "20.28", "811.20"),
+                                                          ("40.00", "visit", "4.54", "181.60")], id="forty-hours"),
+    pytest.param(weekly(45, days=("mon",)), "19.75", [("0.75", "hour", "20.28", "15.21"),
+                                                      ("1.00", "visit", "4.54", "4.54")], id="a-45-minute-visit"),
+    pytest.param(weekly(60, days=WEEKDAYS, carers=2), "248.20", [("10.00", "hour", "20.28", "202.80"),
+                                                                ("10.00", "visit", "4.54", "45.40")], id="double-up"),
+    pytest.param([*weekly(60, days=("sat",)), *weekly(30, days=("tue",), start="23:00")], "44.92",
+                 [("1.00", "hour", "22.31", "22.31"), ("1.00", "visit", "4.99", "4.99"),
+                  ("0.50", "hour", "24.34", "12.17"), ("1.00", "visit", "5.45", "5.45")], id="weekend-and-night"),
+])
+async def test_a_quote_is_quantities_at_published_prices_that_a_calculator_reproduces(
+        suite: Suite, visits: list[dict[str, object]], weekly_cost: str, lines: list[tuple[str, ...]]) -> None:
+    created = await suite.http.post("/api/v1/rate-cards", json=SMOKE_CARD, headers=await suite.staff("commissioner"))
+    prices = created.json()["prices"]
+    assert (created.json()["hourly_rate"], prices["contact_hour"], prices["per_visit"]) == ("24.82", "20.28", "4.54")
+    quote = (await suite.http.post("/api/v1/quotes", json={"area": "OAK", "visits": visits, "on": "2026-03-01"},
+                                   headers=await suite.staff("broker"))).json()
+    assert quote["weekly_cost"] == weekly_cost
+    charged = [(line["quantity"], line["unit"], line["unit_price"], line["amount"]) for line in quote["price_lines"]]
+    assert charged == lines
+    assert sum(Decimal(line["amount"]) for line in quote["price_lines"]) == Decimal(weekly_cost)
+    published = set(prices.values())
+    for line in quote["price_lines"]:
+        assert line["unit_price"] in published
+        assert Decimal(line["amount"]) == (Decimal(line["quantity"]) * Decimal(line["unit_price"])).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP)

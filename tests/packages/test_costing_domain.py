@@ -53,7 +53,8 @@ def test_the_breakdown_adds_up_exactly_to_the_hourly_rate(model: domain.CostMode
     breakdown = domain.rate_breakdown(model)
     assert sum(breakdown.components.values(), D(0)) == breakdown.hourly_rate
     assert all(value == value.quantize(D("0.01")) for value in breakdown.components.values())
-    assert breakdown.hourly_rate == round_money(domain.pricing_of(model).hourly_rate)
+    pricing = domain.pricing_of(model)
+    assert breakdown.hourly_rate == pricing.contact_hour + pricing.per_visit
 
 
 @given(models)
@@ -125,7 +126,8 @@ def test_the_shares_add_up_exactly_for_any_schedule_and_split(
 def test_weekend_visits_carry_the_uplift() -> None:
     model = replace(SEED, weekend_uplift_percent=D(10))
     pricing = domain.pricing_of(model)
-    assert pricing.cost(domain.weekly_usage(_hours(60, [Day.SAT]))) == D("17.325")
+    assert pricing.prices(domain.PriceKind.WEEKEND) == domain.UnitPrices(D("17.33"), D(0))  # 15.75 x 1.10, rounded
+    assert pricing.cost(domain.weekly_usage(_hours(60, [Day.SAT]))) == D("17.33")
     assert pricing.cost(domain.weekly_usage(_hours(60, [Day.MON]))) == D("15.75")
 
 
@@ -194,10 +196,10 @@ def test_a_weeks_visits_fall_in_day_and_night_bands_by_their_planned_start() -> 
 @pytest.mark.parametrize(("band", "cost"), [
     (Band(DayKind.WEEKDAY, False), D("15.75")),
     (Band(DayKind.WEEKDAY, True), D("18.90")),  # 15.75 x 1.20
-    (Band(DayKind.WEEKEND, False), D("17.325")),  # 15.75 x 1.10
+    (Band(DayKind.WEEKEND, False), D("17.33")),  # 15.75 x 1.10, the published price
     (Band(DayKind.WEEKEND, True), D("18.90")),  # the night's 20% beats the weekend's 10%; not 15.75 x 1.1 x 1.2
-    (Band(DayKind.BANK_HOLIDAY, False), D("23.625")),  # 15.75 x 1.50
-    (Band(DayKind.BANK_HOLIDAY, True), D("23.625")),  # the bank holiday's 50% beats the night's 20%
+    (Band(DayKind.BANK_HOLIDAY, False), D("23.63")),  # 15.75 x 1.50, the published price
+    (Band(DayKind.BANK_HOLIDAY, True), D("23.63")),  # the bank holiday's 50% beats the night's 20%
 ])
 def test_one_uplift_applies_to_a_visit_the_higher_of_its_days_and_the_nights(band: Band, cost: Decimal) -> None:
     usage = Usage.of_visit(minutes=60, carers=1, kind=band.kind, night=band.night)
@@ -207,7 +209,7 @@ def test_one_uplift_applies_to_a_visit_the_higher_of_its_days_and_the_nights(ban
 def test_the_night_uplift_is_on_the_whole_price_travel_included_and_on_an_agreed_rate() -> None:
     modelled = Pricing(D("12.00"), D("3.00"), night_uplift_percent=D(20))
     night = Usage.of_visit(minutes=30, carers=2, kind=DayKind.WEEKDAY, night=True)
-    assert modelled.cost(night) == D("21.60")  # (12.00 x 30 / 60 + 3.00) x 2 carers x 1.20
+    assert modelled.cost(night) == D("21.60")  # 1.00 carer-hour x 14.40 + 2 carer-visits x 3.60
     agreed = Pricing.agreed(D("18.00"), weekend_uplift_percent=D(10), night_uplift_percent=D("12.50"))
     assert agreed.cost(night) == D("20.25")  # 18.00 x 1 hour x 1.125
     assert agreed.cost(replace(night, weekday_night_minutes=0, weekday_night_visits=0)) == D(0)
@@ -216,7 +218,7 @@ def test_the_night_uplift_is_on_the_whole_price_travel_included_and_on_an_agreed
 def test_a_cards_night_uplift_reaches_its_pricing() -> None:
     pricing = domain.pricing_of(replace(SEED, night_uplift_percent=D("33.33")))
     assert pricing.night_uplift_percent == D("33.33")
-    assert round_money(pricing.cost(domain.weekly_usage(_hours(60, [Day.FRI], "02:00")))) == D("21.00")
+    assert pricing.cost(domain.weekly_usage(_hours(60, [Day.FRI], "02:00"))) == D("21.00")
 
 
 calendars = st.builds(Calendar, night_starts=st.times(), night_ends=st.times())
@@ -231,12 +233,107 @@ def test_without_a_night_uplift_night_visits_cost_what_day_visits_do(
         domain.weekly_usage(schedule, NO_NIGHT))
 
 
-usages = st.builds(Usage, *[st.integers(0, 20_000), st.integers(0, 400)] * len(Usage.BANDS))
+uplifts = st.decimals(min_value=0, max_value=200, places=2, allow_nan=False, allow_infinity=False)
 
 
-@given(usages, models, nights, nights)
-def test_the_cost_never_falls_as_the_night_uplift_rises(
-        usage: Usage, model: domain.CostModel, one: Decimal, other: Decimal) -> None:
+@given(models, uplifts, uplifts)
+def test_a_published_price_never_falls_as_its_uplift_rises(model: domain.CostModel, one: Decimal,
+                                                           other: Decimal) -> None:
     lower, higher = sorted((one, other))
-    cost = [domain.pricing_of(replace(model, night_uplift_percent=night)).cost(usage) for night in (lower, higher)]
-    assert cost[0] <= cost[1]
+    prices = [domain.pricing_of(replace(model, night_uplift_percent=night)).prices(domain.PriceKind.NIGHT)
+              for night in (lower, higher)]
+    assert prices[0].contact_hour <= prices[1].contact_hour
+    assert prices[0].per_visit <= prices[1].per_visit
+
+
+# A card with travel and mileage (the contract smoke test's): contact hour 20.28 + per visit 4.54 = 24.82.
+SMOKE = domain.CostModel(
+    care_worker_hourly_pay=D("12.60"), travel_minutes_per_visit=10, mileage_per_visit_miles=D("2.0"),
+    mileage_rate=D("0.45"), on_cost_percent=D(20), training_supervision_percent=D(5), overhead_percent=D(25),
+    surplus_percent=D(3), weekend_uplift_percent=D(10), night_uplift_percent=D(20))
+WEEKDAYS = [Day.MON, Day.TUE, Day.WED, Day.THU, Day.FRI]
+
+
+def _smoke(visits: list[ScheduledVisit]) -> domain.WeeklyCost:
+    return domain.weekly_cost(visits=visits, pricing=domain.pricing_of(SMOKE), health_share_percent=0,
+                              assessed_contribution=None, caps=None)
+
+
+def _lines(cost: domain.WeeklyCost) -> list[tuple[str, Decimal, str, Decimal, Decimal]]:
+    return [(line.description, line.quantity, line.unit, line.unit_price, line.amount) for line in cost.price_lines]
+
+
+def test_the_published_prices_are_to_the_penny_and_the_hourly_rate_is_their_sum() -> None:
+    pricing = domain.pricing_of(SMOKE)
+    assert (pricing.contact_hour, pricing.per_visit, pricing.hourly_rate) == (D("20.28"), D("4.54"), D("24.82"))
+    assert pricing.prices(domain.PriceKind.WEEKEND) == domain.UnitPrices(D("22.31"), D("4.99"))
+    assert pricing.prices(domain.PriceKind.NIGHT) == domain.UnitPrices(D("24.34"), D("5.45"))
+    assert domain.rate_breakdown(SMOKE).hourly_rate == D("24.82")
+
+
+def test_five_one_hour_visits_cost_five_times_the_hourly_rate() -> None:
+    cost = _smoke(_hours(60, WEEKDAYS))
+    assert cost.weekly_cost == D("124.10") == 5 * D("24.82")
+    assert _lines(cost) == [("Weekday contact hours", D(5), "hour", D("20.28"), D("101.40")),
+                            ("Weekday visits (travel and mileage)", D(5), "visit", D("4.54"), D("22.70"))]
+
+
+def test_forty_hours_a_week_cost_forty_hourly_rates() -> None:
+    assert _smoke(_hours(60, WEEKDAYS) * 8).weekly_cost == D("992.80") == 40 * D("24.82")
+
+
+def test_a_45_minute_visit_is_three_quarters_of_a_contact_hour_and_one_visit() -> None:
+    cost = _smoke(_hours(45, [Day.MON]))
+    assert _lines(cost) == [("Weekday contact hours", D("0.75"), "hour", D("20.28"), D("15.21")),
+                            ("Weekday visits (travel and mileage)", D(1), "visit", D("4.54"), D("4.54"))]
+    assert cost.weekly_cost == D("19.75")
+
+
+def test_a_20_minute_visit_is_priced_from_its_quantity_as_written() -> None:
+    cost = _smoke(_hours(20, WEEKDAYS))
+    assert _lines(cost)[0] == ("Weekday contact hours", D("1.6667"), "hour", D("20.28"), D("33.80"))
+
+
+def test_a_double_up_counts_two_carers_hours_and_two_visits() -> None:
+    double = [ScheduledVisit(day=day, start=time(8), minutes=60, carers=2) for day in WEEKDAYS]
+    cost = _smoke(double)
+    assert _lines(cost) == [("Weekday contact hours", D(10), "hour", D("20.28"), D("202.80")),
+                            ("Weekday visits (travel and mileage)", D(10), "visit", D("4.54"), D("45.40"))]
+    assert cost.weekly_cost == D("248.20") == 2 * _smoke(_hours(60, WEEKDAYS)).weekly_cost
+
+
+def test_weekend_and_night_visits_are_charged_at_their_published_prices() -> None:
+    cost = _smoke([*_hours(60, [Day.SAT]), *_hours(30, [Day.TUE], "23:00")])
+    assert _lines(cost) == [("Weekend contact hours", D(1), "hour", D("22.31"), D("22.31")),
+                            ("Weekend visits (travel and mileage)", D(1), "visit", D("4.99"), D("4.99")),
+                            ("Night contact hours", D("0.5"), "hour", D("24.34"), D("12.17")),
+                            ("Night visits (travel and mileage)", D(1), "visit", D("5.45"), D("5.45"))]
+    assert cost.weekly_cost == D("44.92")
+
+
+def test_an_agreed_rate_is_one_price_per_contact_hour_with_the_cards_uplifts() -> None:
+    pricing = Pricing.agreed(D("18.00"), weekend_uplift_percent=D(10))
+    cost = domain.weekly_cost(visits=[*_hours(45, WEEKDAYS), *_hours(60, [Day.SUN])], pricing=pricing,
+                              health_share_percent=0, assessed_contribution=None, caps=None)
+    assert _lines(cost) == [("Weekday contact hours", D("3.75"), "hour", D("18.00"), D("67.50")),
+                            ("Weekend contact hours", D(1), "hour", D("19.80"), D("19.80"))]
+    assert (cost.weekly_cost, cost.hourly_rate) == (D("87.30"), D("18.00"))
+
+
+@given(visits, models, st.integers(min_value=0, max_value=100), st.none() | money, money, money, calendars)
+def test_the_weekly_cost_is_the_sum_of_its_price_lines_and_of_its_shares(
+    schedule: list[ScheduledVisit], model: domain.CostModel, health: int, assessed: Decimal | None,
+    hourly_cap: Decimal, weekly_cap: Decimal, calendar: Calendar,
+) -> None:
+    pricing = domain.pricing_of(model)
+    cost = domain.weekly_cost(visits=schedule, pricing=pricing, health_share_percent=health,
+                              assessed_contribution=assessed, caps=domain.ChargeCaps(hourly_cap, weekly_cap),
+                              calendar=calendar)
+    published = {price for kind in domain.PriceKind for price in (pricing.prices(kind).contact_hour,
+                                                                   pricing.prices(kind).per_visit)}
+    assert cost.weekly_cost == sum((line.amount for line in cost.price_lines), D(0))
+    assert cost.weekly_cost == cost.council_share + cost.health_share + cost.client_contribution
+    for line in cost.price_lines:
+        assert line.amount == round_money(line.quantity * line.unit_price)
+        assert line.unit_price in published
+        assert line.quantity == line.quantity.quantize(D("0.0001"))

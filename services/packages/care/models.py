@@ -20,6 +20,8 @@ class Package(Base):
     client_ref: Mapped[str] = mapped_column(String(100), index=True)
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     area: Mapped[str] = mapped_column(String(20))
+    client_group: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    """From the referral (null for packages commissioned before it was kept): it chooses ledger codes."""
     tier: Mapped[str | None] = mapped_column(String(20), nullable=True)
     status: Mapped[str] = mapped_column(String(20))
     start_on: Mapped[date] = mapped_column(Date)

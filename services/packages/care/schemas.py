@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.packages.care.domain import PackageStatus
 from shared.contracts.brokerage import ScheduledVisit
+from shared.contracts.packages import PriceLine
 from shared.money import Hours, Money
 
 
@@ -27,8 +28,10 @@ class ProviderPackageOut(BaseModel):
     visits: list[ScheduledVisit]
     terms_from: date = Field(description="When the current schedule and funding took effect")
     weekly_hours: Hours
-    weekly_cost: Money | None
+    weekly_cost: Money | None = Field(description="The sum of price_lines")
     hourly_rate: Money | None
+    price_lines: list[PriceLine] | None = Field(
+        description="A usual week's care as quantities at published prices (null while no rate applies)")
 
 
 class PackageOut(ProviderPackageOut):

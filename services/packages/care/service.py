@@ -30,7 +30,7 @@ from services.packages.costing.schemas import CostOut
 from services.packages.costing.service import CostingInputs, Placement
 from shared.audit import record_audit
 from shared.auth import Principal
-from shared.contracts.brokerage import ReferralPlaced, ScheduledVisit
+from shared.contracts.brokerage import PlacementCorrected, ReferralPlaced, ScheduledVisit
 from shared.contracts.packages import (
     PackageChanged,
     PackageCreated,
@@ -107,6 +107,7 @@ def _provider_view(record: PackageRecord, *, costing: CostingInputs, cost: CostO
         suspended_from=record.suspension.starts_on if record.suspension else None, visits=record.visits,
         terms_from=term.effective_from, weekly_hours=weekly_usage(record.visits, costing.calendar).hours,
         weekly_cost=cost.weekly_cost if cost else None, hourly_rate=cost.hourly_rate if cost else None,
+        price_lines=cost.price_lines if cost else None,
     )
 
 
@@ -166,6 +167,7 @@ async def _facts(
         package_id=shown.id, referral_id=shown.referral_id, client_ref=shown.client_ref,
         provider_id=shown.provider_id, area=shown.area, status=shown.status, weekly_hours=shown.weekly_hours,
         weekly_cost=shown.weekly_cost or Decimal(0), visits=shown.visits, effective_from=effective_from,
+        price_lines=shown.price_lines or [],
     )
 
 
@@ -184,7 +186,7 @@ async def create_from_referral(
     if await session.scalar(select(Package.id).where(Package.referral_id == referral.referral_id)):
         return None
     package = Package(referral_id=referral.referral_id, client_ref=referral.client_ref,
-                      provider_id=placed.provider_id, area=referral.area,
+                      provider_id=placed.provider_id, area=referral.area, client_group=referral.client_group,
                       tier=None if placed.tier is None else str(placed.tier), status=PackageStatus.ACTIVE,
                       start_on=placed.start_on)
     session.add(package)
@@ -199,6 +201,39 @@ async def create_from_referral(
                        entity_id=package.id, after=_audit_view(record))
     facts = await _facts(session, record, effective_from=placed.start_on, calendar=calendar)
     await record_event(session, PackageCreated(package=facts))
+    return package
+
+
+async def correct_imported(
+    session: AsyncSession, *, corrected: PlacementCorrected, calendar: Calendar
+) -> Package | None:
+    """An imported placement imported again with other details: the import states the placement as it was
+    made, so the package's first terms (its schedule and funding from its start) are corrected, and its start
+    date where that keeps its later changes after it. Changes made since in the suite stay as they are; the
+    next invoice run settles what was billed. A correction arriving before its placement places it."""
+    referral = corrected.referral
+    package = await session.scalar(select(Package).where(Package.referral_id == referral.referral_id)
+                                   .with_for_update())
+    if package is None:
+        return await create_from_referral(session, calendar=calendar, placed=ReferralPlaced(
+            referral=referral, provider_id=corrected.provider_id, tier=None, awarded=False,
+            start_on=corrected.start_on, placed_at=corrected.at, imported=True))
+    [record] = await load_many(session, packages=[package])
+    before = _audit_view(record)
+    terms = list(await session.scalars(select(PackageTerm).where(PackageTerm.package_id == package.id)
+                                       .order_by(PackageTerm.effective_from)))
+    first = terms[0]
+    first.visits = [visit.model_dump(mode="json") for visit in referral.visits]
+    first.health_share_percent = referral.funding.health_share_percent
+    if first.effective_to is None or corrected.start_on < first.effective_to:
+        package.start_on = first.effective_from = corrected.start_on
+    package.client_ref, package.client_group = referral.client_ref, referral.client_group
+    await session.flush()
+    [record] = await load_many(session, packages=[package])
+    await record_audit(session, actor=None, action="package.corrected_by_import", entity_type="package",
+                       entity_id=package.id, before=before, after=_audit_view(record))
+    facts = await _facts(session, record, effective_from=package.start_on, calendar=calendar)
+    await record_event(session, PackageChanged(package=facts))
     return package
 
 

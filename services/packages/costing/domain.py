@@ -1,21 +1,25 @@
-"""The cost of care and who pays what (DOMAIN.md, "Costing"). Pure: no I/O, Decimal only.
+"""The cost of care and who pays what (DOMAIN.md, "Costing" and "Published prices"). Pure: no I/O, Decimal only.
 
-How a visit is priced (one method, used for the rate card's hourly rate and for every schedule):
-a visit costs `contact_hourly x minutes / 60 + per_visit`, per carer. `contact_hourly` is the care
-worker's pay for contact time with its on-costs, training and supervision, overheads and surplus;
-`per_visit` is the paid travel time and the mileage of one visit with the same additions. So a
-30-minute visit carries relatively more travel than a 60-minute one. The rate card's `hourly_rate` is
-the price of the reference visit of 60 minutes (`contact_hourly + per_visit`), and its breakdown names
-every component of that price.
+Published prices. A rate card publishes its prices to the penny: the price of a contact hour (the care
+worker's pay for contact time with its on-costs, training and supervision, overheads and surplus) and
+the price of a visit (the paid travel time and mileage of one visit with the same additions), and the
+same two uplifted for weekends, bank holidays and nights. Its `hourly_rate`, the price of the reference
+visit of 60 minutes, is contact hour + per visit exactly. An agreed contract rate is an all-in price
+per contact hour (no per-visit price), uplifted by the area card's uplifts.
+
+Charging. Every amount is a quantity times a published price, rounded once per line (half up), and
+every total is the sum of its lines: a week of care is priced as one line of contact hours and one line
+of visits per kind of price it uses (a visit's minutes x carers and its carers count). So five one-hour
+visits cost 5 x hourly_rate, and a finance officer can redo any figure with a calculator. A quantity of
+hours is minutes / 60, written to four places where it does not end sooner (20 minutes: 0.3333 h), and
+the amount is priced from the quantity as written.
 
 Uplifts: a visit's band is the kind of its day (weekday, weekend, bank holiday) and whether it is a night
-visit (it starts in the council's night window, 22:00 to 07:00 by default). ONE uplift applies to the
-visit's whole price: the higher of its day's (the card's weekend or bank-holiday uplift; none on a
-weekday) and, for a night visit, the card's night uplift. Uplifts are never compounded: a Saturday
-night visit with a 10% weekend and a 20% night uplift costs 20% more, not 32%.
-
-Rounding (shared/money.py): amounts are summed unrounded and rounded once to the penny, half up; where
-a total is split, every part but one is rounded and that one takes the remainder, so parts add up.
+visit (it starts in the council's night window, 22:00 to 07:00 by default). ONE uplift applies: the
+higher of its day's (the card's weekend or bank-holiday uplift; none on a weekday) and, for a night
+visit, the card's night uplift. Uplifts are never compounded: a Saturday night visit with a 10% weekend
+and a 20% night uplift is priced at the night prices, not 32% more. An uplifted price is the published
+price times (1 + uplift), rounded once to the penny.
 """
 
 from __future__ import annotations
@@ -25,12 +29,13 @@ import operator
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import ClassVar, NamedTuple
 
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.common import WEEKEND
+from shared.contracts.packages import ChargeUnit
 from shared.money import round_money
 
 HUNDRED = Decimal(100)
@@ -152,11 +157,105 @@ class Usage:
 _USAGE_COUNTS = operator.attrgetter(*(field.name for field in fields(Usage)))
 
 
+Unit = ChargeUnit
+
+
+class PriceKind(StrEnum):
+    """The published prices a visit can be charged at: its day's, or the night's when that uplift is higher."""
+
+    STANDARD = "standard"
+    WEEKEND = "weekend"
+    BANK_HOLIDAY = "bank_holiday"
+    NIGHT = "night"
+
+
+DAY_PRICE_KIND = {DayKind.WEEKDAY: PriceKind.STANDARD, DayKind.WEEKEND: PriceKind.WEEKEND,
+                  DayKind.BANK_HOLIDAY: PriceKind.BANK_HOLIDAY}
+PRICE_KIND_LABEL = {PriceKind.STANDARD: "Weekday", PriceKind.WEEKEND: "Weekend",
+                    PriceKind.BANK_HOLIDAY: "Bank holiday", PriceKind.NIGHT: "Night"}
+
+
+HOURS_PLACES = Decimal("0.0001")
+
+
+def hours_of(minutes: Decimal | int) -> Decimal:
+    """A quantity of hours as written on a line: exact where minutes / 60 ends within four places (45
+    minutes: 0.75), else to four places, half up (20 minutes: 0.3333)."""
+    return (Decimal(minutes) / MINUTES_PER_HOUR).quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPrices:
+    """A published pair of prices, to the penny: per contact hour and per visit (per carer)."""
+
+    contact_hour: Decimal
+    per_visit: Decimal
+
+    def of(self, unit: Unit) -> Decimal:
+        return self.contact_hour if unit is Unit.HOUR else self.per_visit
+
+    def uplifted(self, percent: Decimal) -> UnitPrices:
+        factor = 1 + percent / HUNDRED
+        return UnitPrices(round_money(self.contact_hour * factor), round_money(self.per_visit * factor))
+
+
+@dataclass(frozen=True, slots=True)
+class PriceLine:
+    """A quantity of one unit at one published price; `amount` is their product rounded once."""
+
+    kind: PriceKind
+    unit: Unit
+    quantity: Decimal
+    unit_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return round_money(self.quantity * self.unit_price)
+
+    @property
+    def hours(self) -> Decimal:
+        """The hours of care the line charges for (a visit line's care is on its hours line)."""
+        return self.quantity if self.unit is Unit.HOUR else ZERO
+
+    @property
+    def description(self) -> str:
+        what = "contact hours" if self.unit is Unit.HOUR else "visits (travel and mileage)"
+        return f"{PRICE_KIND_LABEL[self.kind]} {what}"
+
+
+@dataclass(frozen=True, slots=True)
+class Care:
+    """Care counted per kind of price: carer-minutes and carer-visits (Decimal: a funder's share of them
+    may be a fraction)."""
+
+    minutes: dict[PriceKind, Decimal]
+    visits: dict[PriceKind, Decimal]
+
+    def share(self, percent: int) -> Care:
+        """`percent` of this care (a funder's share): quantities scaled, nothing rounded."""
+        return Care({kind: value * percent / HUNDRED for kind, value in self.minutes.items()},
+                    {kind: value * percent / HUNDRED for kind, value in self.visits.items()})
+
+    def __sub__(self, other: Care) -> Care:
+        return Care({kind: value - other.minutes.get(kind, ZERO) for kind, value in self.minutes.items()},
+                    {kind: value - other.visits.get(kind, ZERO) for kind, value in self.visits.items()})
+
+    def __add__(self, other: Care) -> Care:
+        return Care(_added(self.minutes, other.minutes), _added(self.visits, other.visits))
+
+
+def _added(first: Mapping[PriceKind, Decimal], second: Mapping[PriceKind, Decimal]) -> dict[PriceKind, Decimal]:
+    total = dict(first)
+    for kind, value in second.items():
+        total[kind] = total.get(kind, ZERO) + value
+    return total
+
+
 @dataclass(frozen=True, slots=True)
 class Pricing:
-    """What a visit costs: per contact hour and per visit (per carer), and the uplifts."""
+    """A rate card's published prices (or an agreed rate's), and the uplifts that choose between them."""
 
-    contact_hourly: Decimal
+    contact_hour: Decimal
     per_visit: Decimal
     weekend_uplift_percent: Decimal = ZERO
     bank_holiday_uplift_percent: Decimal = ZERO
@@ -164,52 +263,70 @@ class Pricing:
 
     @property
     def hourly_rate(self) -> Decimal:
-        """The price of the reference 60-minute visit, unrounded."""
-        return self.contact_hourly + self.per_visit
+        """The price of the reference 60-minute visit: contact hour + per visit, exactly."""
+        return self.contact_hour + self.per_visit
 
-    def _base(self, minutes: int, visits: int) -> Decimal:
-        return self.contact_hourly * minutes / MINUTES_PER_HOUR + self.per_visit * visits
+    @property
+    def standard(self) -> UnitPrices:
+        return UnitPrices(self.contact_hour, self.per_visit)
 
-    def _day_uplift_percent(self, kind: DayKind) -> Decimal:
-        if kind is DayKind.BANK_HOLIDAY:
-            return self.bank_holiday_uplift_percent
-        return self.weekend_uplift_percent if kind is DayKind.WEEKEND else ZERO
+    def _uplift_percent(self, kind: PriceKind) -> Decimal:
+        return {PriceKind.STANDARD: ZERO, PriceKind.WEEKEND: self.weekend_uplift_percent,
+                PriceKind.BANK_HOLIDAY: self.bank_holiday_uplift_percent,
+                PriceKind.NIGHT: self.night_uplift_percent}[kind]
 
-    def uplift_percent(self, band: Band) -> Decimal:
-        """The one uplift of a band: the higher of its day's and, at night, the night's (module docstring)."""
-        day = self._day_uplift_percent(band.kind)
-        return max(day, self.night_uplift_percent) if band.night else day
+    def prices(self, kind: PriceKind) -> UnitPrices:
+        """The published prices of a kind: the standard ones uplifted, each rounded once."""
+        return _published(self)[kind]
 
-    def priced_as(self, band: Band) -> Band:
-        """Night care is priced as its day's care unless the night uplift is the higher."""
-        return Band(band.kind, band.night and self.night_uplift_percent > self._day_uplift_percent(band.kind))
+    def price_kind(self, band: Band) -> PriceKind:
+        """Night care is charged at its day's prices unless the night uplift is the higher."""
+        day = DAY_PRICE_KIND[band.kind]
+        if band.night and self.night_uplift_percent > self._uplift_percent(day):
+            return PriceKind.NIGHT
+        return day
+
+    def care(self, usage: Usage) -> Care:
+        """Usage gathered per kind of price it is charged at (night care without a higher uplift of its own
+        is charged, and so counted, with its day's care)."""
+        minutes: dict[PriceKind, Decimal] = {}
+        visits: dict[PriceKind, Decimal] = {}
+        for band, band_minutes, band_visits in usage.per_band():
+            if band_minutes or band_visits:
+                kind = self.price_kind(band)
+                minutes[kind] = minutes.get(kind, ZERO) + band_minutes
+                visits[kind] = visits.get(kind, ZERO) + band_visits
+        return Care(minutes, visits)
+
+    def lines(self, care: Care) -> list[PriceLine]:
+        """A line of contact hours and a line of visits per kind of price used, in `PriceKind` order; lines
+        of nothing, or at a price of nothing (an agreed rate has no per-visit price), are left out."""
+        lines = []
+        for kind in PriceKind:
+            prices = self.prices(kind)
+            for unit, quantity in ((Unit.HOUR, hours_of(care.minutes.get(kind, ZERO))),
+                                   (Unit.VISIT, care.visits.get(kind, ZERO))):
+                if quantity and prices.of(unit):
+                    lines.append(PriceLine(kind, unit, quantity, prices.of(unit)))
+        return lines
 
     def cost(self, usage: Usage) -> Decimal:
-        """Unrounded cost of `usage`; the caller rounds once. Care is summed per band it is priced as before
-        it is priced: Decimal division rounds at 28 digits, so pricing parts apart could move the last digit,
-        and night care without an uplift of its own must cost exactly what day care does."""
-        plan = _price_plan(self)
-        minutes, visits = [0] * len(plan), [0] * len(plan)
-        for (priced_as, _), (_, band_minutes, band_visits) in zip(plan, usage.per_band(), strict=True):
-            minutes[priced_as] += band_minutes
-            visits[priced_as] += band_visits
-        return sum((self._base(minutes[band], visits[band]) * factor
-                    for band, (_, factor) in enumerate(plan) if minutes[band] or visits[band]), ZERO)
+        """The sum of the price lines of `usage`."""
+        return sum((line.amount for line in self.lines(self.care(usage))), ZERO)
 
     @classmethod
     def agreed(cls, hourly_rate: Decimal, *, weekend_uplift_percent: Decimal = ZERO,
                bank_holiday_uplift_percent: Decimal = ZERO, night_uplift_percent: Decimal = ZERO) -> Pricing:
-        """A contract's agreed rate is an all-in price per hour of care: no separate per-visit part."""
-        return cls(contact_hourly=hourly_rate, per_visit=ZERO, weekend_uplift_percent=weekend_uplift_percent,
+        """A contract's agreed rate is an all-in price per contact hour: no separate per-visit price."""
+        return cls(contact_hour=hourly_rate, per_visit=ZERO, weekend_uplift_percent=weekend_uplift_percent,
                    bank_holiday_uplift_percent=bank_holiday_uplift_percent, night_uplift_percent=night_uplift_percent)
 
 
 @functools.lru_cache(maxsize=4096)
-def _price_plan(pricing: Pricing) -> tuple[tuple[int, Decimal], ...]:
-    """Per band of `Usage.BANDS`: the band its care is priced as, and the band's price factor (1 + its
-    uplift). Worked out once per pricing: an invoice run prices 100,000s of packages at a few prices."""
-    return tuple((Usage.BANDS.index(pricing.priced_as(band)), 1 + pricing.uplift_percent(band) / HUNDRED)
-                 for band in Usage.BANDS)
+def _published(pricing: Pricing) -> dict[PriceKind, UnitPrices]:
+    """Every published price of a pricing, worked out once: an invoice run prices 100,000s of packages at
+    a few prices."""
+    return {kind: pricing.standard.uplifted(pricing._uplift_percent(kind)) for kind in PriceKind}
 
 
 def _labour_factor(model: CostModel) -> Decimal:
@@ -221,12 +338,13 @@ def _overhead_and_surplus_factor(model: CostModel) -> Decimal:
 
 
 def pricing_of(model: CostModel) -> Pricing:
+    """The card's published prices: the model's contact-hour and per-visit prices, each rounded once."""
     labour, markup = _labour_factor(model), _overhead_and_surplus_factor(model)
     travel_pay = model.travel_pay_rate * model.travel_minutes_per_visit / MINUTES_PER_HOUR
     mileage = model.mileage_per_visit_miles * model.mileage_rate
     return Pricing(
-        contact_hourly=model.care_worker_hourly_pay * labour * markup,
-        per_visit=(travel_pay * labour + mileage) * markup,
+        contact_hour=round_money(model.care_worker_hourly_pay * labour * markup),
+        per_visit=round_money((travel_pay * labour + mileage) * markup),
         weekend_uplift_percent=model.weekend_uplift_percent,
         bank_holiday_uplift_percent=model.bank_holiday_uplift_percent,
         night_uplift_percent=model.night_uplift_percent,
@@ -262,10 +380,10 @@ class RateBreakdown:
 
 
 def rate_breakdown(model: CostModel) -> RateBreakdown:
-    """The hourly rate (rounded once) and its named components adding up to it exactly; the care
-    worker's pay, the largest component, takes the rounding remainder."""
+    """The hourly rate (contact hour + per visit, as published) and its named components adding up to it
+    exactly; the care worker's pay, the largest component, takes the rounding remainder."""
     parts = _unrounded_breakdown(model)
-    hourly_rate = round_money(sum(parts.values(), ZERO))
+    hourly_rate = pricing_of(model).hourly_rate
     components = split_exactly(hourly_rate, parts, remainder_to="care_worker_pay")
     return RateBreakdown(hourly_rate=hourly_rate, components={name: components[name] for name in parts})
 
@@ -303,12 +421,15 @@ class ChargeCaps:
 
 @dataclass(frozen=True)
 class WeeklyCost:
+    """A week's cost as the sum of its price lines, and its split between funders."""
+
     weekly_hours: Decimal
     weekly_cost: Decimal
     council_share: Decimal
     health_share: Decimal
     client_contribution: Decimal
     hourly_rate: Decimal
+    price_lines: list[PriceLine]
 
 
 def client_contribution(
@@ -337,7 +458,8 @@ def weekly_cost(
     """Weekly cost and its split: health (the CHC share) first, then the person's contribution on the
     rest (the hours it covers are the hours not funded by health), the council the remainder."""
     usage = weekly_usage(visits, calendar)
-    total = round_money(pricing.cost(usage))
+    lines = pricing.lines(pricing.care(usage))
+    total = sum((line.amount for line in lines), ZERO)
     health = round_money(total * health_share_percent / HUNDRED)
     non_health = total - health
     contribution = client_contribution(
@@ -348,6 +470,6 @@ def weekly_cost(
     )
     return WeeklyCost(
         weekly_hours=usage.hours, weekly_cost=total, council_share=non_health - contribution,
-        health_share=health, client_contribution=contribution, hourly_rate=round_money(pricing.hourly_rate),
+        health_share=health, client_contribution=contribution, hourly_rate=pricing.hourly_rate, price_lines=lines,
     )
 

@@ -6,6 +6,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.brokerage import Funding, ScheduledVisit
+from shared.contracts.packages import PriceLine
 from shared.money import Hours, Money
 
 Percent = Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2, examples=["20.00"])]
@@ -40,6 +41,21 @@ class RateCardIn(BaseModel):
     client_weekly_charge_cap: Amount = Field(examples=["422.00"])
 
 
+class PublishedPrices(BaseModel):
+    """Every price a rate card publishes, to the penny; an uplifted price is the standard one times (1 +
+    the uplift), rounded once. A visit is charged its minutes at a contact-hour price plus one per-visit
+    price per carer."""
+
+    contact_hour: Money = Field(examples=["22.50"])
+    per_visit: Money = Field(examples=["2.32"])
+    weekend_contact_hour: Money
+    weekend_per_visit: Money
+    bank_holiday_contact_hour: Money
+    bank_holiday_per_visit: Money
+    night_contact_hour: Money
+    night_per_visit: Money
+
+
 class RateCardOut(BaseModel):
     id: uuid.UUID
     area: str
@@ -58,8 +74,9 @@ class RateCardOut(BaseModel):
     night_uplift_percent: Money
     client_hourly_charge_cap: Money
     client_weekly_charge_cap: Money
-    hourly_rate: Money = Field(description="The price of a 60-minute visit by one carer")
+    hourly_rate: Money = Field(description="The price of a 60-minute visit by one carer: contact_hour + per_visit")
     breakdown: dict[str, Money] = Field(description="Named components adding up exactly to hourly_rate")
+    prices: PublishedPrices
 
 
 class AssessmentIn(BaseModel):
@@ -100,7 +117,8 @@ class QuoteIn(BaseModel):
 
 
 class CostOut(BaseModel):
-    """API.md "Quote / package cost": the shares add up exactly to weekly_cost."""
+    """API.md "Quote / package cost": weekly_cost is the sum of the price lines' amounts, and the shares
+    add up exactly to it."""
 
     weekly_hours: Hours
     weekly_cost: Money
@@ -108,3 +126,4 @@ class CostOut(BaseModel):
     health_share: Money
     client_contribution: Money
     hourly_rate: Money
+    price_lines: list[PriceLine]

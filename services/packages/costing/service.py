@@ -25,12 +25,20 @@ from services.packages.costing.exceptions import (
     RateCardNotFound,
 )
 from services.packages.costing.models import FinancialAssessment, RateCard
-from services.packages.costing.schemas import AssessmentIn, AssessmentOut, CostOut, QuoteIn, RateCardIn, RateCardOut
+from services.packages.costing.schemas import (
+    AssessmentIn,
+    AssessmentOut,
+    CostOut,
+    PublishedPrices,
+    QuoteIn,
+    RateCardIn,
+    RateCardOut,
+)
 from shared.audit import record_audit
 from shared.auth import Principal
 from shared.contracts.brokerage import ScheduledVisit
+from shared.contracts.packages import PriceLine
 from shared.contracts.providers import ContractState
-from shared.money import round_money
 from shared.pagination import PageRequest
 
 T = TypeVar("T")
@@ -53,10 +61,29 @@ def cost_model(card: RateCard | RateCardIn) -> domain.CostModel:
     )
 
 
+PRICE_FIELD_PREFIX = {domain.PriceKind.STANDARD: "", domain.PriceKind.WEEKEND: "weekend_",
+                      domain.PriceKind.BANK_HOLIDAY: "bank_holiday_", domain.PriceKind.NIGHT: "night_"}
+
+
+def published_prices(pricing: domain.Pricing) -> PublishedPrices:
+    prices: dict[str, Decimal] = {}
+    for kind, prefix in PRICE_FIELD_PREFIX.items():
+        unit_prices = pricing.prices(kind)
+        prices |= {f"{prefix}contact_hour": unit_prices.contact_hour, f"{prefix}per_visit": unit_prices.per_visit}
+    return PublishedPrices(**prices)
+
+
+def price_line_out(line: domain.PriceLine) -> PriceLine:
+    return PriceLine(description=line.description, quantity=line.quantity, unit=line.unit, unit_price=line.unit_price,
+                     amount=line.amount)
+
+
 def rate_card_view(card: RateCard) -> RateCardOut:
-    breakdown = domain.rate_breakdown(cost_model(card))
+    model = cost_model(card)
+    breakdown = domain.rate_breakdown(model)
     fields = {name: getattr(card, name) for name in RateCardIn.model_fields}
-    return RateCardOut(id=card.id, **fields, hourly_rate=breakdown.hourly_rate, breakdown=breakdown.components)
+    return RateCardOut(id=card.id, **fields, hourly_rate=breakdown.hourly_rate, breakdown=breakdown.components,
+                       prices=published_prices(domain.pricing_of(model)))
 
 
 async def create_rate_card(
@@ -191,7 +218,7 @@ class PriceBook:
 
     def hourly_rate(self, *, area: str, on: date, provider_id: uuid.UUID | None) -> Decimal | None:
         prices = self.price_list(area=area, on=on, provider_id=provider_id)
-        return None if prices is None else round_money(prices.pricing.hourly_rate)
+        return None if prices is None else prices.pricing.hourly_rate
 
 
 class Placement(NamedTuple):
@@ -259,7 +286,8 @@ class CostingInputs:
         cost = domain.weekly_cost(visits=visits, pricing=prices.pricing, health_share_percent=health_share_percent,
                                   assessed_contribution=self.contribution(placement.client_ref, on=assessed_on),
                                   caps=prices.caps, calendar=self.calendar)
-        return CostOut.model_validate(cost, from_attributes=True)
+        return CostOut(**{name: getattr(cost, name) for name in CostOut.model_fields if name != "price_lines"},
+                       price_lines=[price_line_out(line) for line in cost.price_lines])
 
 
 async def quote(session: AsyncSession, *, actor: Principal, data: QuoteIn, today: date,

@@ -1,32 +1,50 @@
-"""Building invoices (DOMAIN.md, "Invoices and payments"). Pure: no I/O, Decimal only.
+"""Building invoices (DOMAIN.md, "Invoices and payments" and "Published prices"). Pure: no I/O, Decimal only.
 
-Per provider per period, lines per package and funder (council, health). A package is charged from
-its delivered visits when the provider reported any in the period, else from its planned schedule
-(the line says which); suspended days and days outside the package are left out. A block contract is
-paid at least its guaranteed amount (block hours x rate per week, pro rata to the days it covers): a
-top-up line makes up the difference when the block area's packages came to less. Amounts are summed
-unrounded and rounded once; the health share is rounded and the council line takes the remainder.
+Per provider per period, lines per package, rule and funder (council, health). A package is charged from
+its reported visits when the provider reported any in the period (each visit paid under the council's
+policy, its rule named on the line), else from its planned schedule; suspended days and days outside the
+package are left out. Every line is a quantity at a published price (contact hours, or visits for travel
+and mileage) and its amount is their product rounded once; a total is the sum of its lines. A funder's
+share of a package is a share of its quantities: 75% health funding of 10 hours is a health line of 7.5
+hours and a council line of 2.5, each priced alike.
 
-An issued invoice never changes. When a period is run again after its figures changed (visits reported
-late, a backdated suspension or change), the difference per line is issued as an adjustment: what is
-owed on a supplementary invoice, what was overpaid on a credit note.
+A block contract is paid at least its guaranteed hours (block hours a week, pro rata to the days it
+covers): a top-up line pays the hours the block area's packages fell short of them, at the hourly rate.
+
+An issued invoice never changes. When a period is run again and a line's figures changed (visits reported
+late or corrected, an unplanned visit approved, a backdated suspension or change), the line billed is
+reversed on a credit note and the line now due billed on a supplementary invoice, so what was billed
+plus every adjustment is always exactly what is due.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from services.packages.costing.domain import HUNDRED, ZERO, Calendar, Pricing, Usage
+from services.packages.costing.domain import (
+    MINUTES_PER_HOUR,
+    PRICE_KIND_LABEL,
+    ZERO,
+    Calendar,
+    Care,
+    PriceKind,
+    Pricing,
+    Unit,
+    Usage,
+    hours_of,
+)
+from services.packages.visits.domain import PaymentRule
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.common import Day
 from shared.contracts.providers import ContractState
-from shared.money import round_money
+from shared.money import quantity_text, round_money
 
 DAYS = list(Day)
 DAYS_PER_WEEK = 7
@@ -83,70 +101,112 @@ def planned_usage(visits: Sequence[ScheduledVisit], days: Iterable[date], calend
     return total
 
 
-@dataclass(frozen=True, slots=True)
-class TermCharge:
-    usage: Usage
-    pricing: Pricing
-    health_share_percent: int
+RULE_LABEL = {
+    PaymentRule.PLANNED_SCHEDULE: "planned schedule (no visits reported)",
+    PaymentRule.DELIVERED_WITHIN_TOLERANCE: "delivered within tolerance (planned minutes)",
+    PaymentRule.ACTUAL_MINUTES: "actual minutes, rounded up to the billing increment",
+    PaymentRule.FRUSTRATED_VISIT: "frustrated visits (planned minutes)",
+    PaymentRule.LATE_CANCELLATION: "cancelled by the client at short notice (planned minutes)",
+}
 
-
-LineKey = tuple[uuid.UUID | None, Funder, str | None]
-"""What a line charges for: a package and funder, or a block contract's area."""
+LineKey = tuple[uuid.UUID | None, Funder, PaymentRule, PriceKind | None, Unit, Decimal, str | None]
+"""What a line charges for, at which price: a package's care by funder, rule, kind of price and unit, or
+a block contract's top-up in an area."""
 
 
 @dataclass(frozen=True, slots=True)
 class Line:
+    """A quantity at a published price; `amount` is their product rounded once to the penny. `area` and
+    `client_group` choose its ledger codes; `reverses` is the billed line a reversal takes back."""
+
     package_id: uuid.UUID | None
     funder: Funder
+    rule: PaymentRule
+    kind: PriceKind | None
+    unit: Unit
+    quantity: Decimal
+    unit_price: Decimal
     description: str
-    hours: Decimal
-    amount: Decimal
+    area: str
+    client_group: str | None = None
     block_area: str | None = None
+    reverses: int | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return round_money(self.quantity * self.unit_price)
+
+    @property
+    def hours(self) -> Decimal:
+        """The hours of care the line is for (a visit line's care is on its contact-hours line)."""
+        return self.quantity if self.unit is Unit.HOUR else ZERO
 
     @property
     def key(self) -> LineKey:
-        return self.package_id, self.funder, self.block_area
-
-    def plus(self, other: Line) -> Line:
-        return Line(self.package_id, self.funder, self.description, self.hours + other.hours,
-                    self.amount + other.amount, self.block_area)
+        return self.package_id, self.funder, self.rule, self.kind, self.unit, self.unit_price, self.block_area
 
 
 @dataclass(frozen=True, slots=True)
-class PackageCharge:
+class TermCharge:
+    """A package's care under one term (schedule, funding and prices) in the period, per payment rule."""
+
+    care: Mapping[PaymentRule, Usage]
+    pricing: Pricing
+    health_share_percent: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRef:
     package_id: uuid.UUID
     area: str
-    delivered: bool
-    hours: Decimal
-    amount: Decimal
-    health: Decimal
-
-    def lines(self, period_label: str) -> list[Line]:
-        """The council line (with the remainder) and the health line when health funds a share."""
-        basis = "delivered visits" if self.delivered else "planned schedule (no visits reported)"
-        health_hours = round_money(self.hours * self.health / self.amount) if self.amount else ZERO
-        council_hours = round_money(self.hours) - health_hours
-        lines = [Line(self.package_id, Funder.COUNCIL, f"Care {period_label}, {basis}", council_hours,
-                      self.amount - self.health)]
-        if self.health:
-            lines.append(Line(self.package_id, Funder.HEALTH, f"Care {period_label}, {basis}, health-funded share",
-                              health_hours, self.health))
-        return lines
+    client_group: str | None
 
 
-def charge_package(
-    *, package_id: uuid.UUID, area: str, delivered: bool, terms: Iterable[TermCharge]
-) -> PackageCharge:
-    """A package's amount for the period over all the terms in force in it, rounded once."""
-    amount, health, hours = ZERO, ZERO, ZERO
+def _funders(care: Care, health_share_percent: int) -> list[tuple[Funder, Care]]:
+    health = care.share(health_share_percent)
+    return [(Funder.COUNCIL, care - health), (Funder.HEALTH, health)]
+
+
+def package_lines(package: PackageRef, terms: Iterable[TermCharge], *, period_label: str) -> list[Line]:
+    """A package's lines over every term in force in the period: quantities of the same rule, funder, kind
+    of price and price are added up before they are priced, so each price is charged once per line."""
+    minutes: dict[tuple[PaymentRule, Funder, PriceKind, UnitPricesKey], Decimal] = {}
+    visits: dict[tuple[PaymentRule, Funder, PriceKind, UnitPricesKey], Decimal] = {}
     for term in terms:
-        cost = term.pricing.cost(term.usage)
-        amount += cost
-        health += cost * term.health_share_percent / HUNDRED
-        hours += term.usage.hours
-    total = round_money(amount)
-    return PackageCharge(package_id=package_id, area=area, delivered=delivered, hours=hours, amount=total,
-                         health=min(total, round_money(health)))
+        for rule, usage in term.care.items():
+            for funder, care in _funders(term.pricing.care(usage), term.health_share_percent):
+                for kind in care.minutes:
+                    prices = term.pricing.prices(kind)
+                    key = (rule, funder, kind, (prices.contact_hour, prices.per_visit))
+                    minutes[key] = minutes.get(key, ZERO) + care.minutes[kind]
+                    visits[key] = visits.get(key, ZERO) + care.visits[kind]
+    lines = []
+    for key in sorted(minutes, key=_line_order):
+        rule, funder, kind, (contact_hour, per_visit) = key
+        for unit, quantity, price in ((Unit.HOUR, hours_of(minutes[key]), contact_hour),
+                                      (Unit.VISIT, visits[key], per_visit)):
+            if quantity and price:
+                lines.append(Line(package.package_id, funder, rule, kind, unit, quantity, price,
+                                  _description(kind, unit, rule, funder, period_label), package.area,
+                                  package.client_group))
+    return lines
+
+
+UnitPricesKey = tuple[Decimal, Decimal]
+RULE_ORDER = list(PaymentRule)
+KIND_ORDER = list(PriceKind)
+
+
+def _line_order(key: tuple[PaymentRule, Funder, PriceKind, UnitPricesKey]) -> tuple[str, int, int, UnitPricesKey]:
+    """The council's lines, then health's; by rule, then kind of price."""
+    rule, funder, kind, prices = key
+    return funder, RULE_ORDER.index(rule), KIND_ORDER.index(kind), prices
+
+
+def _description(kind: PriceKind, unit: Unit, rule: PaymentRule, funder: Funder, period_label: str) -> str:
+    what = "contact hours" if unit is Unit.HOUR else "visits (travel and mileage)"
+    share = ", health-funded share" if funder is Funder.HEALTH else ""
+    return f"{PRICE_KIND_LABEL[kind]} {what}, {RULE_LABEL[rule]}, {period_label}{share}"
 
 
 @dataclass(frozen=True)
@@ -165,63 +225,115 @@ class BlockContract:
 
 @dataclass(frozen=True)
 class BlockGuarantee:
+    """A block contract's guaranteed hours in the period, paid at the area's hourly rate."""
+
     area: str
     block_hours: Decimal
     hourly_rate: Decimal
     days_covered: int
 
     @property
-    def guaranteed(self) -> Decimal:
-        return round_money(self.block_hours * self.hourly_rate * self.days_covered / DAYS_PER_WEEK)
+    def guaranteed_hours(self) -> Decimal:
+        return self.block_hours * self.days_covered / DAYS_PER_WEEK
 
-    def top_up(self, charges: Iterable[PackageCharge]) -> Line | None:
-        """What makes the area's package charges up to the guarantee (nothing when they reach it)."""
-        charged = sum((c.amount for c in charges if c.area == self.area), ZERO)
-        if charged >= self.guaranteed:
+    def top_up(self, lines: Iterable[Line]) -> Line | None:
+        """The hours the area's package lines fell short of the guarantee, at the hourly rate (nothing when
+        they reach it)."""
+        charged = sum((line.hours for line in lines if line.area == self.area and line.package_id), ZERO)
+        short = hours_of((self.guaranteed_hours - charged) * MINUTES_PER_HOUR)
+        if short <= 0:
             return None
-        return Line(None, Funder.COUNCIL,
-                    f"Block contract {self.area}: {self.block_hours} h/week guaranteed at {self.hourly_rate}/h "
-                    f"for {self.days_covered} days (top-up)",
-                    round_money(self.block_hours * self.days_covered / DAYS_PER_WEEK), self.guaranteed - charged,
-                    block_area=self.area)
+        return Line(None, Funder.COUNCIL, PaymentRule.BLOCK_TOP_UP, None, Unit.HOUR, short, self.hourly_rate,
+                    f"Block contract {self.area}: {self.block_hours} h/week guaranteed for {self.days_covered} days, "
+                    f"{quantity_text(charged)} h charged (top-up)", self.area, block_area=self.area)
 
 
-def invoice_lines(period: Period, charges: Sequence[PackageCharge], blocks: Sequence[BlockGuarantee]) -> list[Line]:
-    """Every line of one provider's invoice: packages first, then block top-ups; zero lines left out."""
-    label = period.label
-    lines = [line for charge in charges for line in charge.lines(label)]
-    lines += [line for block in blocks if (line := block.top_up(charges)) is not None]
-    return [line for line in lines if line.amount or line.hours]
+def invoice_lines(packages: Sequence[Line], blocks: Sequence[BlockGuarantee]) -> list[Line]:
+    """Every line of one provider's invoice: packages first, then block top-ups."""
+    return [*packages, *[line for block in blocks if (line := block.top_up(packages)) is not None]]
 
 
-NO_LONGER_DUE = "no longer due"
+@dataclass(frozen=True, slots=True)
+class BilledLine:
+    """A line of an issued document still in force (not reversed by a later run)."""
+
+    line_id: int
+    position: int
+    line: Line
 
 
-def _net_due(lines: Iterable[Line]) -> dict[LineKey, Line]:
-    due: dict[LineKey, Line] = {}
-    for line in lines:
-        due[line.key] = line if line.key not in due else due[line.key].plus(line)
-    return due
+def reversal(billed: BilledLine, *, reference: str) -> Line:
+    """Takes a billed line back in full: the same quantity negated, at the same price."""
+    line = billed.line
+    return replace(line, quantity=-line.quantity, rule=PaymentRule.ADJUSTMENT, reverses=billed.line_id,
+                   description=f"Reversal of {reference} line {billed.position}: {line.description}")
 
 
-def adjustments(
-    *, due: Sequence[Line], billed: Mapping[LineKey, Line], reference: str
-) -> tuple[list[Line], list[Line]]:
-    """What the period's figures now come to, against what was billed: per line, the difference owed
-    (for a supplementary invoice) and the difference overpaid (negative, for a credit note)."""
-    now = _net_due(due)
-    owed: list[Line] = []
-    overpaid: list[Line] = []
-    for key in [*now, *(key for key in billed if key not in now)]:
-        current, before = now.get(key), billed.get(key)
-        amount = (current.amount if current else ZERO) - (before.amount if before else ZERO)
-        if not amount:
-            continue
-        hours = (current.hours if current else ZERO) - (before.hours if before else ZERO)
-        what = current.description if current else NO_LONGER_DUE
-        line = Line(key[0], key[1], f"Adjustment to {reference}: {what}", hours, amount, key[2])
-        (owed if amount > 0 else overpaid).append(line)
-    return owed, overpaid
+def adjustments(*, due: Sequence[Line], in_force: Sequence[BilledLine], reference: str
+                ) -> tuple[list[Line], list[Line]]:
+    """Credit and rebill: every line whose quantity or price changed since it was billed (or that is no
+    longer due) is reversed, and every line now due that is not billed as it is, is billed. Returns the
+    lines to bill (a supplementary invoice) and the reversals (a credit note)."""
+    billed = {billed.line.key: billed for billed in in_force}
+    now = {line.key: line for line in due}
+    rebill = [line for key, line in now.items() if key not in billed or billed[key].line.quantity != line.quantity]
+    reverse = [reversal(old, reference=reference) for key, old in billed.items()
+               if key not in now or now[key].quantity != old.line.quantity]
+    return rebill, reverse
+
+
+ANY = "*"
+
+
+@dataclass(frozen=True)
+class LedgerRule:
+    """Where finance posts lines of an area, client group and funder (each may be "*", any)."""
+
+    area: str
+    client_group: str
+    funder: str
+    cost_centre: str
+    ledger_code: str
+
+    def matches(self, *, area: str, client_group: str | None, funder: Funder) -> bool:
+        return all(wanted in (ANY, value) for wanted, value in
+                   ((self.area, area), (self.client_group, client_group), (self.funder, funder)))
+
+    @property
+    def specificity(self) -> int:
+        return sum(value != ANY for value in (self.area, self.client_group, self.funder))
+
+
+@dataclass(frozen=True)
+class LedgerCodes:
+    """The council's mapping of lines to cost centres and ledger codes (DOMAIN.md: "each line carries the
+    cost centre and ledger code mapped from its area, client group and funder"): the most specific rule
+    that matches wins, the first listed among equals."""
+
+    rules: tuple[LedgerRule, ...]
+
+    def of(self, *, area: str, client_group: str | None, funder: Funder) -> tuple[str | None, str | None]:
+        return _codes(self, area, client_group, funder)
+
+
+@functools.lru_cache(maxsize=4096)
+def _codes(codes: LedgerCodes, area: str, client_group: str | None, funder: Funder) -> tuple[str | None, str | None]:
+    """Worked out once per area, client group and funder: a run codes 100,000s of lines."""
+    matching = [rule for rule in codes.rules if rule.matches(area=area, client_group=client_group, funder=funder)]
+    if not matching:
+        return None, None
+    best = max(matching, key=lambda rule: rule.specificity)
+    return best.cost_centre, best.ledger_code
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    """The council's settings a run prices by: its calendar (bank holidays, night window), its ledger codes,
+    and how late a visit may start and still count as punctual."""
+
+    calendar: Calendar = field(default_factory=Calendar)
+    ledger_codes: LedgerCodes = field(default_factory=lambda: LedgerCodes(()))
+    punctual_within_minutes: int = 15
 
 
 def invoice_number(number: int) -> str:
@@ -236,20 +348,22 @@ class CreditRefused(ValueError):
     """A credit note asks for more than the invoice line it corrects still holds."""
 
 
-def credit_lines(
-    *, invoiced: dict[tuple[uuid.UUID, Funder], Decimal], credited: dict[tuple[uuid.UUID, Funder], Decimal],
-    requested: Sequence[tuple[uuid.UUID, Funder, Decimal, Decimal]], reason: str,
-) -> list[Line]:
-    """Negative lines for a credit note. An issued invoice never changes, so a correction is credited
-    against its lines: never more, over all its credit notes, than a line's amount."""
-    asked: dict[tuple[uuid.UUID, Funder], Decimal] = {}
-    for package_id, funder, amount, _hours in requested:
-        asked[(package_id, funder)] = asked.get((package_id, funder), ZERO) + amount
-    for key, amount in asked.items():
-        if key not in invoiced:
-            raise CreditRefused(f"The invoice has no {key[1]} line for package {key[0]}.")
-        if credited.get(key, ZERO) + amount > invoiced[key]:
-            left = invoiced[key] - credited.get(key, ZERO)
-            raise CreditRefused(f"Only {left} of the {key[1]} line for package {key[0]} is left to credit.")
-    return [Line(package_id, funder, f"Credit: {reason}", -hours, -amount)
-            for package_id, funder, amount, hours in requested]
+def credit_lines(*, lines: Mapping[int, BilledLine], credited: Mapping[int, Decimal],
+                 requested: Sequence[tuple[int, Decimal]], reason: str) -> list[Line]:
+    """Negative lines for a credit note, each a quantity of an invoice line (by its position) at that line's
+    price. An issued invoice never changes, so a correction is credited against its lines: never more, over
+    all its credit notes, than a line's quantity."""
+    asked: dict[int, Decimal] = {}
+    for position, quantity in requested:
+        asked[position] = asked.get(position, ZERO) + quantity
+    for position, quantity in asked.items():
+        if position not in lines:
+            raise CreditRefused(f"The invoice has no line {position}.")
+        billed = lines[position]
+        left = billed.line.quantity - credited.get(billed.line_id, ZERO)
+        if quantity > left:
+            raise CreditRefused(f"Only {quantity_text(left)} {billed.line.unit} of line {position} is left to credit.")
+    return [replace(lines[position].line, quantity=-quantity, rule=PaymentRule.ADJUSTMENT,
+                    reverses=lines[position].line_id,
+                    description=f"Credit: {reason} (line {position}: {lines[position].line.description})")
+            for position, quantity in requested]

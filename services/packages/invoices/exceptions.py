@@ -13,3 +13,8 @@ class InvalidPeriod(Unprocessable):
 class CreditNotAllowed(Conflict):
     problem_type = "credit-note"
     title = "The credit note does not fit the invoice"
+
+
+class InvalidRemittance(Unprocessable):
+    problem_type = "remittance"
+    title = "The remittance asked for is not valid"

@@ -11,7 +11,8 @@ from services.packages.invoices.schemas import InvoiceOut, InvoiceSummary
 CSV_TYPE = "text/csv"
 SUMMARY_COLUMNS = ("number", "id", "provider_id", "period_start", "period_end", "status", "total", "issued_at", "kind",
                    "credits_invoice_id", "supplements_invoice_id")
-LINE_COLUMNS = ("package_id", "funder", "description", "hours", "amount")
+LINE_COLUMNS = ("position", "package_id", "funder", "description", "hours", "quantity", "unit", "unit_price", "amount",
+                "rule", "cost_centre", "ledger_code", "reverses_line_id")
 
 
 def wants_csv(accept: str | None) -> bool:

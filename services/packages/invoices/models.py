@@ -56,6 +56,9 @@ class Invoice(Base):
 
 
 class InvoiceLine(Base):
+    """A quantity at a published price: `amount` is quantity x unit_price rounded once; `rule` names how it
+    was priced. A reversal (rule `adjustment`) names the line it takes back in `reverses_line_id`."""
+
     __tablename__ = "invoice_lines"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -64,7 +67,17 @@ class InvoiceLine(Base):
     package_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     funder: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(300))
-    hours: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    hours: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    unit: Mapped[str] = mapped_column(String(10))
+    unit_price: Mapped[Decimal] = mapped_column(AMOUNT)
     amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    rule: Mapped[str] = mapped_column(String(30))
+    price_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    area: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    client_group: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    cost_centre: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    ledger_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
     block_area: Mapped[str | None] = mapped_column(String(20), nullable=True)
     """The area of a block contract's top-up line (null on package lines)."""
+    reverses_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_lines.id"), nullable=True)

@@ -23,15 +23,18 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
 from services.packages.care.models import Package, PackageTerm, Suspension
-from services.packages.costing.domain import Band, Calendar, DayKind, Usage
-from services.packages.invoices.domain import DateRange, Funder, InvoiceKind, Line, LineKey, Period
+from services.packages.costing.domain import Band, Calendar, DayKind, PriceKind, Unit, Usage
+from services.packages.invoices.domain import BilledLine, DateRange, Funder, InvoiceKind, LedgerCodes, Line, Period
 from services.packages.invoices.models import Invoice, InvoiceCounter, InvoiceLine
+from services.packages.visits.domain import Approval, PaymentRule
 from services.packages.visits.models import Visit
-from shared.contracts.brokerage import ScheduledVisit
+from shared.contracts.packages import VisitOutcome
 
 CHUNK = 5000
 LINES = Table(InvoiceLine.__tablename__, InvoiceLine.metadata)
-LINE_COLUMNS = ("invoice_id", "position", "package_id", "funder", "description", "hours", "amount", "block_area")
+LINE_COLUMNS = ("invoice_id", "position", "package_id", "funder", "description", "hours", "quantity", "unit",
+                "unit_price", "amount", "rule", "price_kind", "area", "client_group", "cost_centre", "ledger_code",
+                "block_area", "reverses_line_id")
 
 
 async def take_counter(session: AsyncSession, series: str) -> int:
@@ -68,6 +71,7 @@ class TermRow:
     package_id: uuid.UUID
     provider_id: uuid.UUID
     area: str
+    client_group: str | None
     package: DateRange
     term: DateRange
     health_share_percent: int
@@ -77,15 +81,15 @@ async def terms(session: AsyncSession, period: Period) -> list[TermRow]:
     """Every term in force in the period of a package in care in the period."""
     connection = await session.connection()  # Core rows: no ORM bookkeeping for 100,000s of plain tuples
     rows = await connection.execute(
-        select(PackageTerm.id, Package.id, Package.provider_id, Package.area, Package.start_on, Package.end_on,
-               PackageTerm.effective_from, PackageTerm.effective_to, PackageTerm.health_share_percent)
+        select(PackageTerm.id, Package.id, Package.provider_id, Package.area, Package.client_group, Package.start_on,
+               Package.end_on, PackageTerm.effective_from, PackageTerm.effective_to, PackageTerm.health_share_percent)
         .join(Package, Package.id == PackageTerm.package_id)
         .where(_overlaps(Package.start_on, Package.end_on, period),
                _overlaps(PackageTerm.effective_from, PackageTerm.effective_to, period, end_exclusive=True)))
     return [
-        TermRow(term_id, package_id, provider_id, area, (start_on, end_on),
+        TermRow(term_id, package_id, provider_id, area, client_group, (start_on, end_on),
                 (term_from, None if term_to is None else term_to - timedelta(days=1)), health)
-        for term_id, package_id, provider_id, area, start_on, end_on, term_from, term_to, health in rows
+        for term_id, package_id, provider_id, area, client_group, start_on, end_on, term_from, term_to, health in rows
     ]
 
 
@@ -119,31 +123,77 @@ def _in_band(band: Band, calendar: Calendar) -> ColumnElement[bool]:
 
 
 def _usage_columns(calendar: Calendar) -> list[ColumnElement[Any]]:
-    """Carer-minutes and carer-visits per band, in `Usage`'s order (missed visits are reported but cost
-    nothing)."""
-    minutes = case((Visit.missed, 0), else_=Visit.actual_minutes * Visit.carers)
-    visits = case((Visit.missed, 0), else_=Visit.carers)
+    """Paid carer-minutes and carer-visits per band, in `Usage`'s order."""
+    minutes, visits = Visit.paid_minutes * Visit.carers, Visit.carers
     return [func.sum(case((_in_band(band, calendar), amount), else_=0))
             for band in Usage.BANDS for amount in (minutes, visits)]
+
+
+def _paid_rule() -> ColumnElement[Any]:
+    """A visit's payment rule when it counts towards what is paid (planned or approved); else null."""
+    return case((or_(Visit.approval.is_(None), Visit.approval == Approval.APPROVED), Visit.rule), else_=None)
 
 
 def _usage(row: Sequence[Any]) -> Usage:
     return Usage(*(int(value or 0) for value in row))
 
 
-def _in_period(period: Period) -> ColumnElement[bool]:
-    return and_(Visit.date >= period.start, Visit.date <= period.end)
+def _rule(value: str | None) -> PaymentRule | None:
+    return None if value is None else PaymentRule(value)
 
 
-async def delivered_by_package(session: AsyncSession, period: Period, calendar: Calendar
-                               ) -> dict[uuid.UUID, Usage]:
-    """Delivered usage per package over the period: one aggregate over the period's visits and nothing
-    else (no join), so it costs one scan. It is right for every package in care all period long under
-    one term; `delivered_by_term` counts the others."""
-    query = (select(Visit.package_id, *_usage_columns(calendar))
-             .where(_in_period(period)).group_by(Visit.package_id))
+def _reported(period: Period) -> ColumnElement[bool]:
+    """The period's visits that were not voided."""
+    return and_(Visit.date >= period.start, Visit.date <= period.end, Visit.voided_at.is_(None))
+
+
+Reported = dict[uuid.UUID, dict[PaymentRule | None, Usage]]
+"""Per package (or term): paid usage per payment rule; the rule None holds visits paid nothing (missed,
+cancelled in time, waiting for approval), so a package that reported only those is still known to have
+reported."""
+
+
+@dataclass(slots=True)
+class VisitCounts:
+    """Call-monitoring counts of a package's reported visits in the period (planned visits only)."""
+
+    logged: int = 0
+    missed: int = 0
+    timed: int = 0
+    punctual: int = 0
+
+    def __iadd__(self, other: VisitCounts) -> VisitCounts:
+        self.logged += other.logged
+        self.missed += other.missed
+        self.timed += other.timed
+        self.punctual += other.punctual
+        return self
+
+
+def _count_columns(punctual_within_minutes: int) -> list[ColumnElement[Any]]:
+    planned = Visit.approval.is_(None)
+    delivered = and_(planned, Visit.outcome == VisitOutcome.DELIVERED, Visit.actual_start.is_not(None))
+    return [func.sum(case((planned, 1), else_=0)),
+            func.sum(case((and_(planned, Visit.outcome == VisitOutcome.MISSED), 1), else_=0)),
+            func.sum(case((delivered, 1), else_=0)),
+            func.sum(case((and_(delivered, Visit.late_by_minutes <= punctual_within_minutes), 1), else_=0))]
+
+
+async def delivered_by_package(session: AsyncSession, period: Period, calendar: Calendar, *,
+                               punctual_within_minutes: int) -> tuple[Reported, dict[uuid.UUID, VisitCounts]]:
+    """Paid usage per package and rule over the period, and call-monitoring counts per package: one
+    aggregate over the period's visits and nothing else (no join), so it costs one scan. The usage is right
+    for every package in care all period long under one term; `delivered_by_term` counts the others."""
+    rule = _paid_rule()
+    query = (select(Visit.package_id, rule, *_count_columns(punctual_within_minutes), *_usage_columns(calendar))
+             .where(_reported(period)).group_by(Visit.package_id, rule))
     connection = await session.connection()
-    return {row[0]: _usage(row[1:]) for row in await connection.execute(query)}
+    usage: Reported = defaultdict(dict)
+    counts: dict[uuid.UUID, VisitCounts] = defaultdict(VisitCounts)
+    for row in await connection.execute(query):
+        usage[row[0]][_rule(row[1])] = _usage(row[6:])
+        counts[row[0]] += VisitCounts(*(int(value or 0) for value in row[2:6]))
+    return usage, counts
 
 
 def _in_care() -> ColumnElement[bool]:
@@ -155,69 +205,103 @@ def _in_care() -> ColumnElement[bool]:
 
 
 async def delivered_by_term(session: AsyncSession, period: Period, package_ids: Sequence[uuid.UUID],
-                            calendar: Calendar) -> dict[uuid.UUID, Usage]:
-    """Delivered usage per term of the given packages (those whose schedule or funding changed, that were
-    suspended or that ended within the period), leaving out days out of care."""
-    usage: dict[uuid.UUID, Usage] = {}
+                            calendar: Calendar) -> Reported:
+    """Paid usage per term and rule of the given packages (those whose schedule or funding changed, that
+    were suspended or that ended within the period), leaving out days out of care."""
+    usage: Reported = defaultdict(dict)
+    rule = _paid_rule()
     for start in range(0, len(package_ids), CHUNK):
         query = (
-            select(PackageTerm.id, *_usage_columns(calendar))
+            select(PackageTerm.id, rule, *_usage_columns(calendar))
             .join(PackageTerm, and_(PackageTerm.package_id == Visit.package_id,
                                     PackageTerm.effective_from <= Visit.date,
                                     or_(PackageTerm.effective_to.is_(None), PackageTerm.effective_to > Visit.date)))
-            .where(Visit.package_id.in_(package_ids[start:start + CHUNK]), _in_period(period), _in_care())
-            .group_by(PackageTerm.id))
-        usage.update({row[0]: _usage(row[1:]) for row in await session.execute(query)})
+            .where(Visit.package_id.in_(package_ids[start:start + CHUNK]), _reported(period), _in_care())
+            .group_by(PackageTerm.id, rule))
+        for row in await session.execute(query):
+            usage[row[0]][_rule(row[1])] = _usage(row[2:])
     return usage
 
 
-async def schedules(session: AsyncSession, term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ScheduledVisit]]:
-    """The weekly schedules of the given terms (for packages charged by their plan)."""
-    found: dict[uuid.UUID, list[ScheduledVisit]] = {}
+async def schedules(session: AsyncSession, term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The weekly schedules of the given terms as stored (a run reads every one of 100,000s to count the
+    visits planned, and validates only those of packages charged by their plan)."""
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for start in range(0, len(term_ids), CHUNK):
         for term_id, visits in await session.execute(
                 select(PackageTerm.id, PackageTerm.visits).where(PackageTerm.id.in_(term_ids[start:start + CHUNK]))):
-            found[term_id] = [ScheduledVisit.model_validate(visit) for visit in visits]
+            found[term_id] = visits
     return found
 
 
 @dataclass
 class Billed:
-    """What a provider was billed for a period so far: its invoice, and the net of every line of the
-    invoice, its supplementary invoices and the credit notes runs issued as adjustments (a credit note
-    finance issued by hand is a correction of its own, which a run leaves alone)."""
+    """What a provider was billed for a period: its invoice, and the lines still in force of the invoice
+    and its supplementary invoices (those no run has reversed since). A credit note finance issued by hand
+    is a correction of its own, which a run leaves alone."""
 
     invoice_id: uuid.UUID
     number: str
-    lines: dict[LineKey, Line] = field(default_factory=dict)
+    lines: list[BilledLine] = field(default_factory=list)
 
-    def add(self, line: Line) -> None:
-        key = line.key
-        earlier = self.lines.get(key)
-        self.lines[key] = line if earlier is None else earlier.plus(line)
+
+_LINE_FIELDS = (InvoiceLine.id, InvoiceLine.position, InvoiceLine.package_id, InvoiceLine.funder, InvoiceLine.rule,
+                InvoiceLine.price_kind, InvoiceLine.unit, InvoiceLine.quantity, InvoiceLine.unit_price,
+                InvoiceLine.description, InvoiceLine.area, InvoiceLine.client_group, InvoiceLine.block_area,
+                InvoiceLine.reverses_line_id)
+
+
+def _billed_line(row: Sequence[Any]) -> BilledLine:
+    (line_id, position, package_id, funder, rule, kind, unit, quantity, unit_price, description, area, client_group,
+     block_area, reverses) = row
+    return BilledLine(line_id, position, Line(
+        package_id, Funder(funder), PaymentRule(rule), None if kind is None else PriceKind(kind), Unit(unit), quantity,
+        unit_price, description, area or "", client_group, block_area, reverses))
 
 
 async def billed(session: AsyncSession, period: Period) -> dict[uuid.UUID, Billed]:
-    """Per provider invoiced for the period, what it was billed."""
+    """Per provider invoiced for the period, its lines in force."""
     found = {provider_id: Billed(invoice_id, number) for invoice_id, number, provider_id in await session.execute(
         select(Invoice.id, Invoice.number, Invoice.provider_id)
         .where(Invoice.period_start == period.start, Invoice.period_end == period.end,
                Invoice.kind == InvoiceKind.INVOICE))}
     if not found:
         return found
-    counted = or_(Invoice.kind != InvoiceKind.CREDIT_NOTE, Invoice.adjustment)
-    for provider_id, package_id, funder, block_area, description, hours, amount in await session.execute(
-            select(Invoice.provider_id, InvoiceLine.package_id, InvoiceLine.funder, InvoiceLine.block_area,
-                   InvoiceLine.description, InvoiceLine.hours, InvoiceLine.amount)
-            .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-            .where(Invoice.period_start == period.start, Invoice.period_end == period.end, counted)):
-        found[provider_id].add(Line(package_id, Funder(funder), description, hours, amount, block_area))
+    rows = (await session.execute(
+        select(Invoice.provider_id, Invoice.kind, Invoice.adjustment, *_LINE_FIELDS)
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(Invoice.period_start == period.start, Invoice.period_end == period.end)
+        .order_by(InvoiceLine.id))).all()
+    reversed_by_runs = {row.reverses_line_id for row in rows if row.kind == InvoiceKind.CREDIT_NOTE and row.adjustment}
+    for row in rows:
+        if row.kind != InvoiceKind.CREDIT_NOTE and row.id not in reversed_by_runs:
+            found[row.provider_id].lines.append(_billed_line(row[3:]))
     return found
 
 
-def line_rows(invoice_id: uuid.UUID, lines: Sequence[Line]) -> list[tuple[Any, ...]]:
-    return [(invoice_id, position, line.package_id, str(line.funder), line.description, line.hours, line.amount,
-             line.block_area) for position, line in enumerate(lines, start=1)]
+async def document_lines(session: AsyncSession, invoice_id: uuid.UUID) -> dict[int, BilledLine]:
+    """An issued document's lines by position."""
+    rows = await session.execute(select(*_LINE_FIELDS).where(InvoiceLine.invoice_id == invoice_id))
+    return {line.position: line for line in map(_billed_line, rows)}
+
+
+async def credited(session: AsyncSession, line_ids: Sequence[int]) -> dict[int, Decimal]:
+    """How much of each line credit notes took back so far (as a positive quantity)."""
+    rows = await session.execute(
+        select(InvoiceLine.reverses_line_id, func.sum(InvoiceLine.quantity))
+        .where(InvoiceLine.reverses_line_id.in_(line_ids)).group_by(InvoiceLine.reverses_line_id))
+    return {line_id: -quantity for line_id, quantity in rows if line_id is not None}
+
+
+def line_rows(invoice_id: uuid.UUID, lines: Sequence[Line], codes: LedgerCodes) -> list[tuple[Any, ...]]:
+    rows = []
+    for position, line in enumerate(lines, start=1):
+        cost_centre, ledger_code = codes.of(area=line.area, client_group=line.client_group, funder=line.funder)
+        rows.append((invoice_id, position, line.package_id, str(line.funder), line.description, line.hours,
+                     line.quantity, str(line.unit), line.unit_price, line.amount, str(line.rule),
+                     None if line.kind is None else str(line.kind), line.area, line.client_group, cost_centre,
+                     ledger_code, line.block_area, line.reverses))
+    return rows
 
 
 async def write_lines(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
@@ -229,16 +313,3 @@ async def write_lines(session: AsyncSession, rows: list[tuple[Any, ...]]) -> Non
             InvoiceLine.__tablename__, records=rows, columns=LINE_COLUMNS)
     elif rows:
         await session.execute(insert(LINES), [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows])
-
-
-async def amounts_by_line(
-    session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
-) -> dict[tuple[uuid.UUID, Funder], Decimal]:
-    """What the documents hold per package and funder (credit notes' negative amounts as positive)."""
-    totals: dict[tuple[uuid.UUID, Funder], Decimal] = defaultdict(Decimal)
-    for package_id, funder, amount in await session.execute(
-            select(InvoiceLine.package_id, InvoiceLine.funder, InvoiceLine.amount)
-            .where(InvoiceLine.invoice_id.in_(invoice_ids), InvoiceLine.package_id.is_not(None))):
-        if package_id is not None:
-            totals[(package_id, Funder(funder))] += abs(amount)
-    return totals

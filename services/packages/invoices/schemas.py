@@ -7,7 +7,9 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.packages.invoices.domain import Funder, InvoiceKind
-from shared.money import Hours, Money
+from services.packages.visits.domain import PaymentRule
+from shared.contracts.packages import ChargeUnit
+from shared.money import Money, Quantity
 
 MAX_PERIOD_DAYS = 31
 
@@ -42,11 +44,27 @@ class InvoiceRunIn(BaseModel):
 
 
 class InvoiceLineOut(BaseModel):
+    """A quantity at a published price (API.md, "Invoice"): amount is quantity x unit_price rounded once."""
+
+    position: int = Field(description="The line's number on its document, from 1")
     package_id: uuid.UUID | None = Field(description="Null on a block contract's top-up line")
-    description: str
-    hours: Hours
+    description: str = Field(examples=["Weekday contact hours, delivered within tolerance (planned minutes), "
+                                       "2026-11-02 to 2026-11-29"])
+    hours: Quantity = Field(description="Hours of care the line is for (0 on a visit line: its care is on the "
+                                        "contact-hours line)")
+    quantity: Quantity = Field(examples=["12.75"])
+    unit: ChargeUnit
+    unit_price: Money = Field(description="A published price (rate card, agreed rate) or the hourly rate")
     amount: Money
     funder: Funder
+    rule: PaymentRule = Field(description="How the line was priced: planned_schedule, delivered_within_tolerance, "
+                                          "actual_minutes, frustrated_visit, late_cancellation, block_top_up, "
+                                          "adjustment")
+    cost_centre: str | None = Field(examples=["ASC-HOMECARE"])
+    ledger_code: str | None = Field(examples=["5201"])
+    reverses_line_id: int | None = Field(
+        default=None, description="On a credit: the line it takes back (see lines' `id`)")
+    id: int = Field(description="The line's own id (what a credit names in reverses_line_id)")
 
 
 class InvoiceSummary(BaseModel):
@@ -87,13 +105,24 @@ class InvoiceRunOut(BaseModel):
 
 
 class CreditLineIn(BaseModel):
+    """A quantity of one of the invoice's lines credited back at that line's price."""
+
     model_config = ConfigDict(extra="forbid")
 
-    package_id: uuid.UUID
-    funder: Funder
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="The amount credited (positive)",
-                            examples=["15.75"])
-    hours: Decimal = Field(default=Decimal(0), ge=0, max_digits=8, decimal_places=2)
+    line: int = Field(ge=1, description="The line's position on the invoice", examples=[3])
+    quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=4, examples=["2.00"],
+                              description="How much of the line's quantity (hours or visits) is credited")
+
+
+class RemittanceOut(BaseModel):
+    """What a provider is paid for a period, line by line: its invoices, supplementary invoices and credit
+    notes for periods overlapping it, in issue order."""
+
+    provider_id: uuid.UUID
+    period_start: date
+    period_end: date
+    documents: list[InvoiceOut]
+    total: Money = Field(description="The sum of the documents' totals")
 
 
 class CreditNoteIn(BaseModel):

@@ -11,32 +11,40 @@ from __future__ import annotations
 import asyncio
 import gc
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.contracts.service import block_contracts
-from services.packages.costing.domain import Calendar, Usage
+from services.packages.costing.domain import HUNDRED, Calendar, Usage
 from services.packages.costing.service import PriceBook
 from services.packages.invoices import domain, repository
 from services.packages.invoices.domain import (
     BlockGuarantee,
     DateRange,
     InvoiceKind,
+    LedgerCodes,
     Line,
-    PackageCharge,
+    PackageRef,
     Period,
+    RunPolicy,
     TermCharge,
 )
-from services.packages.invoices.exceptions import CreditNotAllowed, InvalidPeriod, InvoiceNotFound
+from services.packages.invoices.exceptions import (
+    CreditNotAllowed,
+    InvalidPeriod,
+    InvalidRemittance,
+    InvoiceNotFound,
+)
 from services.packages.invoices.models import Invoice, InvoiceLine
-from services.packages.invoices.repository import Billed, TermRow
+from services.packages.invoices.repository import Billed, Reported, TermRow, VisitCounts
 from services.packages.invoices.schemas import (
     CreditNoteIn,
     InvoiceLineOut,
@@ -44,13 +52,17 @@ from services.packages.invoices.schemas import (
     InvoiceRunOut,
     InvoiceStatus,
     InvoiceSummary,
+    RemittanceOut,
 )
+from services.packages.visits.domain import PaymentRule
 from shared.audit import AuditEntry, record_audit, record_audits
 from shared.auth import Principal, Role, ensure_provider_scope
 from shared.contracts.brokerage import ScheduledVisit
-from shared.contracts.packages import CreditNoteIssued, InvoiceIssued
+from shared.contracts.common import Day
+from shared.contracts.packages import CreditNoteIssued, InvoiceIssued, VisitPerformanceReported
 from shared.events.envelope import Event
 from shared.events.outbox import record_events
+from shared.money import round_money
 from shared.pagination import PageRequest
 
 SERIES = ("documents", "invoices", "credit_notes")
@@ -132,14 +144,14 @@ def _audit(invoice: Invoice, lines: int) -> AuditEntry:
 
 
 async def _issue(session: AsyncSession, *, actor: Principal | None, documents: list[Document],
-                 numbering: Numbering) -> list[Invoice]:
+                 numbering: Numbering, codes: LedgerCodes) -> list[Invoice]:
     """Issues the documents in order with their lines, audit entries and events, in the caller's transaction."""
     at = datetime.now(UTC)
     invoices = [document.issue(*numbering.next(document.kind), at=at) for document in documents]
     session.add_all(invoices)
     await session.flush()
     await repository.write_lines(session, [row for invoice, document in zip(invoices, documents, strict=True)
-                                           for row in repository.line_rows(invoice.id, document.lines)])
+                                           for row in repository.line_rows(invoice.id, document.lines, codes)])
     await record_audits(session, actor=actor, entries=[
         _audit(invoice, len(document.lines)) for invoice, document in zip(invoices, documents, strict=True)])
     await record_events(session, [_event(invoice) for invoice in invoices])
@@ -148,15 +160,24 @@ async def _issue(session: AsyncSession, *, actor: Principal | None, documents: l
 
 
 @dataclass
+class ProviderDue:
+    """What a provider is due for a period and how its visits went."""
+
+    lines: list[Line] = field(default_factory=list)
+    guarantees: list[BlockGuarantee] = field(default_factory=list)
+    planned_visits: int = 0
+    counts: VisitCounts = field(default_factory=VisitCounts)
+
+    def due(self) -> list[Line]:
+        return domain.invoice_lines(self.lines, self.guarantees)
+
+
+@dataclass
 class PeriodPricing:
-    """What every provider is due for a period: package charges and block contract guarantees."""
+    """What every provider is due for a period, and the packages no rate applies to."""
 
-    charges: dict[uuid.UUID, list[PackageCharge]] = field(default_factory=lambda: defaultdict(list))
-    guarantees: dict[uuid.UUID, list[BlockGuarantee]] = field(default_factory=dict)
+    providers: dict[uuid.UUID, ProviderDue] = field(default_factory=lambda: defaultdict(ProviderDue))
     unpriced: set[uuid.UUID] = field(default_factory=set)
-
-    def due(self, period: Period, provider_id: uuid.UUID) -> list[Line]:
-        return domain.invoice_lines(period, self.charges.get(provider_id, []), self.guarantees.get(provider_id, []))
 
 
 @dataclass
@@ -164,29 +185,48 @@ class Pricer:
     period: Period
     book: PriceBook
     suspensions: dict[uuid.UUID, list[DateRange]]
-    delivered: dict[uuid.UUID, Usage]
-    schedules: dict[uuid.UUID, list[ScheduledVisit]]
+    reported: Reported
+    schedules: dict[uuid.UUID, list[dict[str, Any]]]
     calendar: Calendar
+    period_weekdays: Counter[int] = field(init=False)
 
-    def _usage(self, term: TermRow, reported: bool) -> Usage:
-        if reported:
-            return self.delivered.get(term.term_id, Usage())
-        days = domain.care_days(self.period, package=term.package, term=term.term,
+    def __post_init__(self) -> None:
+        self.period_weekdays = Counter(day.weekday() for day in self.period.days())
+
+    def _days(self, term: TermRow) -> list[date]:
+        return domain.care_days(self.period, package=term.package, term=term.term,
                                 suspensions=self.suspensions.get(term.package_id, ()))
-        return domain.planned_usage(self.schedules[term.term_id], days, self.calendar)
 
-    def charge(self, terms: list[TermRow]) -> PackageCharge | None:
-        """One package's charge over its terms: from delivered visits when any were reported, else from
-        the schedule; None when no rate applies to one of its terms."""
+    def _planned(self, term: TermRow) -> dict[PaymentRule, Usage]:
+        schedule = [ScheduledVisit.model_validate(visit) for visit in self.schedules[term.term_id]]
+        return {PaymentRule.PLANNED_SCHEDULE: domain.planned_usage(schedule, self._days(term), self.calendar)}
+
+    def _reported(self, term: TermRow) -> dict[PaymentRule, Usage]:
+        return {rule: usage for rule, usage in self.reported.get(term.term_id, {}).items() if rule is not None}
+
+    def lines(self, terms: list[TermRow]) -> list[Line] | None:
+        """One package's lines over its terms: from its reported visits when it reported any, else from its
+        schedule; None when no rate applies to one of its terms."""
         first = terms[0]
-        reported = any(term.term_id in self.delivered for term in terms)
+        reported = any(term.term_id in self.reported for term in terms)
         charges: list[TermCharge] = []
         for term in terms:
             prices = self.book.price_list(area=term.area, on=term.term[0], provider_id=term.provider_id)
             if prices is None:
                 return None
-            charges.append(TermCharge(self._usage(term, reported), prices.pricing, term.health_share_percent))
-        return domain.charge_package(package_id=first.package_id, area=first.area, delivered=reported, terms=charges)
+            care = self._reported(term) if reported else self._planned(term)
+            charges.append(TermCharge(care, prices.pricing, term.health_share_percent))
+        return domain.package_lines(PackageRef(first.package_id, first.area, first.client_group), charges,
+                                    period_label=self.period.label)
+
+    def planned_visits(self, terms: list[TermRow], *, whole_period: bool) -> int:
+        """The visits the package's schedules planned on its days in care in the period."""
+        planned = 0
+        for term in terms:
+            per_weekday = Counter(WEEKDAY[visit["day"]] for visit in self.schedules[term.term_id])
+            days = self.period_weekdays if whole_period else Counter(day.weekday() for day in self._days(term))
+            planned += sum(per_weekday[weekday] * times for weekday, times in days.items())
+        return planned
 
     def guarantees(self, provider_id: uuid.UUID, contracts: Iterable[domain.BlockContract]) -> list[BlockGuarantee]:
         guarantees = []
@@ -198,11 +238,15 @@ class Pricer:
         return guarantees
 
 
-async def _delivered_beside(session: AsyncSession, period: Period, calendar: Calendar
-                            ) -> dict[uuid.UUID, Usage]:
+WEEKDAY = {day.value: index for index, day in enumerate(Day)}
+
+
+async def _reported_beside(session: AsyncSession, period: Period, policy: RunPolicy
+                           ) -> tuple[Reported, dict[uuid.UUID, VisitCounts]]:
     """The big aggregate on a connection of its own, so the database runs it while the run reads terms."""
     async with AsyncSession(session.bind, info=session.info) as apart:
-        return await repository.delivered_by_package(apart, period, calendar)
+        return await repository.delivered_by_package(apart, period, policy.calendar,
+                                                     punctual_within_minutes=policy.punctual_within_minutes)
 
 
 def _by_provider(rows: Iterable[TermRow]) -> dict[uuid.UUID, PackageTerms]:
@@ -214,52 +258,56 @@ def _by_provider(rows: Iterable[TermRow]) -> dict[uuid.UUID, PackageTerms]:
 
 def _counted_per_term(terms: list[TermRow], suspended: dict[uuid.UUID, list[DateRange]], period: Period) -> bool:
     """Packages whose visits the plain per-package aggregate cannot count: more than one term in the
-    period, or days out of care in it (suspended, or ended before the period did)."""
-    ends_on = terms[0].package[1]
-    return len(terms) > 1 or terms[0].package_id in suspended or (ends_on is not None and ends_on < period.end)
+    period, or days out of care in it (suspended, started after it began or ended before it did)."""
+    starts_on, ends_on = terms[0].package
+    return (len(terms) > 1 or terms[0].package_id in suspended or starts_on > period.start
+            or (ends_on is not None and ends_on < period.end))
 
 
-async def _delivered(
-    session: AsyncSession, period: Period, by_provider: dict[uuid.UUID, PackageTerms],
-    per_package: dict[uuid.UUID, Usage], suspended: dict[uuid.UUID, list[DateRange]], calendar: Calendar,
-) -> dict[uuid.UUID, Usage]:
-    """Delivered usage per term: a package in care all period under one term has all its package's usage."""
-    packages = [terms for package_terms in by_provider.values() for terms in package_terms.values()]
-    apart = [terms[0].package_id for terms in packages if _counted_per_term(terms, suspended, period)]
-    per_term = await repository.delivered_by_term(session, period, apart, calendar)
-    counted_apart = set(apart)
-    for terms in packages:
-        package_id = terms[0].package_id
-        if package_id not in counted_apart and package_id in per_package:
-            per_term[terms[0].term_id] = per_package[package_id]
+async def _reported_per_term(
+    session: AsyncSession, period: Period, by_provider: dict[uuid.UUID, PackageTerms], per_package: Reported,
+    apart: set[uuid.UUID], calendar: Calendar,
+) -> Reported:
+    """Reported usage per term: a package in care all period under one term has all its package's usage."""
+    per_term = await repository.delivered_by_term(session, period, sorted(apart), calendar)
+    for package_terms in by_provider.values():
+        for package_id, terms in package_terms.items():
+            if package_id not in apart and package_id in per_package:
+                per_term[terms[0].term_id] = per_package[package_id]
     return per_term
 
 
-async def _price_period(session: AsyncSession, period: Period, calendar: Calendar,
+async def _price_period(session: AsyncSession, period: Period, policy: RunPolicy,
                         progress: Progress | None) -> PeriodPricing:
-    aggregate = asyncio.create_task(_delivered_beside(session, period, calendar))
+    aggregate = asyncio.create_task(_reported_beside(session, period, policy))
     try:
         by_provider = _by_provider(await repository.terms(session, period))
         suspended = await repository.suspensions(session, period)
         blocks = await block_contracts(session, start=period.start, end=period.end)
         book = await PriceBook.load(session)
-        per_package = await aggregate
+        per_package, counts = await aggregate
     finally:
         aggregate.cancel()
-    delivered = await _delivered(session, period, by_provider, per_package, suspended, calendar)
-    planned = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
-               if not any(term.term_id in delivered for term in terms) for term in terms]
-    pricer = Pricer(period, book, suspended, delivered, await repository.schedules(session, planned), calendar)
+    apart = {package_id for package_terms in by_provider.values() for package_id, terms in package_terms.items()
+             if _counted_per_term(terms, suspended, period)}
+    reported = await _reported_per_term(session, period, by_provider, per_package, apart, policy.calendar)
+    all_terms = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
+                 for term in terms]
+    pricer = Pricer(period, book, suspended, reported, await repository.schedules(session, all_terms),
+                    policy.calendar)
     pricing = PeriodPricing()
     providers = sorted(set(by_provider) | set(blocks))
     for done, provider_id in enumerate(providers, start=1):
-        for terms in by_provider.get(provider_id, {}).values():
-            charge = pricer.charge(terms)
-            if charge is None:
-                pricing.unpriced.add(terms[0].package_id)
+        provider = pricing.providers[provider_id]
+        for package_id, terms in sorted(by_provider.get(provider_id, {}).items()):
+            lines = pricer.lines(terms)
+            if lines is None:
+                pricing.unpriced.add(package_id)
             else:
-                pricing.charges[provider_id].append(charge)
-        pricing.guarantees[provider_id] = pricer.guarantees(
+                provider.lines += lines
+            provider.planned_visits += pricer.planned_visits(terms, whole_period=package_id not in apart)
+            provider.counts += counts.get(package_id, VisitCounts())
+        provider.guarantees = pricer.guarantees(
             provider_id, [domain.BlockContract.of(contract) for contract in blocks.get(provider_id, [])])
         if progress is not None:
             progress(done, len(providers))
@@ -268,21 +316,34 @@ async def _price_period(session: AsyncSession, period: Period, calendar: Calenda
 
 def _documents(provider_id: uuid.UUID, period: Period, due: list[Line], billed: Billed | None,
                unpriced: set[uuid.UUID]) -> list[Document]:
-    """The period's invoice, or for a provider invoiced already what the figures changed since (lines of
-    packages that cannot be priced now are left as they were billed)."""
+    """The period's invoice, or for a provider invoiced already the lines whose figures changed since,
+    reversed on a credit note and billed again on a supplementary invoice (lines of packages that cannot
+    be priced now are left as they were billed)."""
     if billed is None:
         return [Document(InvoiceKind.INVOICE, provider_id, period, due)] if due else []
-    kept = {key: line for key, line in billed.lines.items() if key[0] not in unpriced}
-    owed, overpaid = domain.adjustments(due=due, billed=kept, reference=billed.number)
+    in_force = [line for line in billed.lines if line.line.package_id not in unpriced]
+    rebill, reverse = domain.adjustments(due=due, in_force=in_force, reference=billed.number)
     documents = []
-    if owed:
-        documents.append(Document(InvoiceKind.SUPPLEMENTARY, provider_id, period, owed, corrects=billed.invoice_id,
-                                  adjustment=True))
-    if overpaid:
+    if reverse:
         documents.append(Document(
-            InvoiceKind.CREDIT_NOTE, provider_id, period, overpaid, corrects=billed.invoice_id, adjustment=True,
-            reason=f"Adjustment: the figures for {period.label} went down after {billed.number} was issued"))
+            InvoiceKind.CREDIT_NOTE, provider_id, period, reverse, corrects=billed.invoice_id, adjustment=True,
+            reason=f"Adjustment: figures for {period.label} changed after {billed.number} was issued; the lines "
+                   "billed are reversed here and billed again as they now stand"))
+    if rebill:
+        documents.append(Document(InvoiceKind.SUPPLEMENTARY, provider_id, period, rebill, corrects=billed.invoice_id,
+                                  adjustment=True))
     return documents
+
+
+def _performance(provider_id: uuid.UUID, period: Period, due: ProviderDue) -> VisitPerformanceReported:
+    counts, planned = due.counts, due.planned_visits
+    compliance = min(HUNDRED, Decimal(counts.logged) * HUNDRED / planned) if planned else HUNDRED
+    punctuality = Decimal(counts.punctual) * HUNDRED / counts.timed if counts.timed else None
+    return VisitPerformanceReported(
+        provider_id=provider_id, period_start=period.start, period_end=period.end, planned_visits=planned,
+        logged_visits=counts.logged, missed_visits=counts.missed, punctual_visits=counts.punctual,
+        timed_visits=counts.timed, compliance_percent=round_money(compliance),
+        punctuality_percent=None if punctuality is None else round_money(punctuality))
 
 
 @contextmanager
@@ -301,22 +362,28 @@ def _collector_paused() -> Iterator[None]:
 
 async def run_invoices(
     session: AsyncSession, *, actor: Principal | None, period: Period, today: date,
-    calendar: Calendar = Calendar(), progress: Progress | None = None,
+    policy: RunPolicy | None = None, progress: Progress | None = None,
 ) -> InvoiceRunOut:
-    """Issues the period's invoices, one per provider. A provider invoiced already keeps its invoice as it
-    is: where the figures changed since (visits reported late, backdated suspensions or changes) the
-    difference is issued as a supplementary invoice or a credit note, so running a period again is safe."""
+    """Issues the period's invoices, one per provider, and reports how each provider's visits went. A
+    provider invoiced already keeps its invoice as it is: where a line's figures changed since (visits
+    reported late or corrected, approvals, backdated suspensions or changes) it is reversed on a credit note
+    and billed again on a supplementary invoice, so running a period again is safe."""
     if period.end >= today:
         raise InvalidPeriod(f"A period is invoiced once it is over: {period.end} is not before {today}.")
+    policy = policy or RunPolicy()
     with _collector_paused():
         numbering = await Numbering.take(session)
         billed = await repository.billed(session, period)
-        pricing = await _price_period(session, period, calendar, progress)
+        pricing = await _price_period(session, period, policy, progress)
         documents = [
-            document for provider_id in sorted(set(pricing.guarantees) | set(billed))
-            for document in _documents(provider_id, period, pricing.due(period, provider_id),
+            document for provider_id in sorted(set(pricing.providers) | set(billed))
+            for document in _documents(provider_id, period, pricing.providers[provider_id].due(),
                                        billed.get(provider_id), pricing.unpriced)]
-        issued = await _issue(session, actor=actor, documents=documents, numbering=numbering)
+        issued = await _issue(session, actor=actor, documents=documents, numbering=numbering,
+                              codes=policy.ledger_codes)
+        await record_events(session, [_performance(provider_id, period, due)
+                                      for provider_id, due in sorted(pricing.providers.items()) if due.planned_visits
+                                      or due.counts.logged])
     return InvoiceRunOut(period_start=period.start, period_end=period.end,
                          issued=[InvoiceSummary.model_validate(invoice, from_attributes=True) for invoice in issued],
                          already_issued=len(billed), unpriced_packages=sorted(pricing.unpriced))
@@ -329,10 +396,13 @@ def _visible_to(actor: Principal) -> uuid.UUID | None:
 
 async def list_invoices(
     session: AsyncSession, *, actor: Principal, page: PageRequest, status: InvoiceStatus | None,
-    provider_id: uuid.UUID | None,
+    provider_id: uuid.UUID | None, after_sequence: int | None = None,
 ) -> list[Invoice]:
-    """In issue order (`sequence`), which is commit order: a pull by cursor never skips or repeats one."""
+    """In issue order (`sequence`), which is commit order: a pull by cursor, or after the last sequence a
+    ledger posted, never skips or repeats one."""
     query = select(Invoice).order_by(Invoice.sequence).limit(page.limit + 1)
+    if after_sequence is not None:
+        query = query.where(Invoice.sequence > after_sequence)
     own = _visible_to(actor)
     if own is not None:
         query = query.where(Invoice.provider_id == own)
@@ -354,13 +424,35 @@ async def _invoice(session: AsyncSession, *, actor: Principal, invoice_id: uuid.
     return invoice
 
 
+async def _with_lines(session: AsyncSession, invoices: list[Invoice]) -> list[InvoiceOut]:
+    """The documents with their lines, in one query however many there are."""
+    lines: dict[uuid.UUID, list[InvoiceLineOut]] = defaultdict(list)
+    for line in await session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id.in_([i.id for i in invoices]))
+                                      .order_by(InvoiceLine.invoice_id, InvoiceLine.position)):
+        lines[line.invoice_id].append(InvoiceLineOut.model_validate(line, from_attributes=True))
+    return [InvoiceOut(**InvoiceSummary.model_validate(invoice, from_attributes=True).model_dump(),
+                       lines=lines[invoice.id]) for invoice in invoices]
+
+
 async def get_invoice(session: AsyncSession, *, actor: Principal, invoice_id: uuid.UUID) -> InvoiceOut:
-    invoice = await _invoice(session, actor=actor, invoice_id=invoice_id)
-    lines = await session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
-                                  .order_by(InvoiceLine.position))
-    summary = InvoiceSummary.model_validate(invoice, from_attributes=True)
-    return InvoiceOut(**summary.model_dump(),
-                      lines=[InvoiceLineOut.model_validate(line, from_attributes=True) for line in lines])
+    [shown] = await _with_lines(session, [await _invoice(session, actor=actor, invoice_id=invoice_id)])
+    return shown
+
+
+async def remittance(session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID | None,
+                     period: Period) -> RemittanceOut:
+    """A provider's documents for periods overlapping `period`, line by line, in issue order: what it is
+    paid for each package, at which price and by which rule. A provider sees its own only."""
+    own = _visible_to(actor)
+    chosen = own or provider_id
+    if chosen is None:
+        raise InvalidRemittance("Name the provider (provider_id) whose remittance to show.")
+    invoices = list(await session.scalars(
+        select(Invoice).where(Invoice.provider_id == chosen, Invoice.period_start <= period.end,
+                              Invoice.period_end >= period.start).order_by(Invoice.sequence)))
+    documents = await _with_lines(session, invoices)
+    return RemittanceOut(provider_id=chosen, period_start=period.start, period_end=period.end, documents=documents,
+                         total=sum((document.total for document in documents), Decimal(0)))
 
 
 async def acknowledge(session: AsyncSession, *, actor: Principal, invoice_id: uuid.UUID) -> InvoiceSummary:
@@ -375,22 +467,22 @@ async def acknowledge(session: AsyncSession, *, actor: Principal, invoice_id: uu
 
 
 async def issue_credit_note(
-    session: AsyncSession, *, actor: Principal, invoice_id: uuid.UUID, data: CreditNoteIn
+    session: AsyncSession, *, actor: Principal, invoice_id: uuid.UUID, data: CreditNoteIn, codes: LedgerCodes,
 ) -> InvoiceOut:
-    """Corrects an issued invoice with a credit note of its own number (CN-...), in the pull's order."""
+    """Corrects an issued invoice with a credit note of its own number (CN-...), in the pull's order: each
+    line a quantity of one of the invoice's lines at that line's price."""
     numbering = await Numbering.take(session)
     invoice = await _invoice(session, actor=actor, invoice_id=invoice_id)
     if invoice.kind == InvoiceKind.CREDIT_NOTE:
         raise CreditNotAllowed("A credit note corrects an invoice, not another credit note.")
-    earlier = list(await session.scalars(select(Invoice.id).where(Invoice.credits_invoice_id == invoice.id)))
+    lines = await repository.document_lines(session, invoice.id)
     try:
-        lines = domain.credit_lines(
-            invoiced=await repository.amounts_by_line(session, [invoice.id]),
-            credited=await repository.amounts_by_line(session, earlier), reason=data.reason,
-            requested=[(line.package_id, line.funder, line.amount, line.hours) for line in data.lines])
+        credits = domain.credit_lines(
+            lines=lines, credited=await repository.credited(session, [line.line_id for line in lines.values()]),
+            requested=[(line.line, line.quantity) for line in data.lines], reason=data.reason)
     except domain.CreditRefused as refused:
         raise CreditNotAllowed(str(refused)) from None
     period = Period(invoice.period_start, invoice.period_end)
-    [note] = await _issue(session, actor=actor, numbering=numbering, documents=[Document(
-        InvoiceKind.CREDIT_NOTE, invoice.provider_id, period, lines, corrects=invoice.id, reason=data.reason)])
+    [note] = await _issue(session, actor=actor, numbering=numbering, codes=codes, documents=[Document(
+        InvoiceKind.CREDIT_NOTE, invoice.provider_id, period, credits, corrects=invoice.id, reason=data.reason)])
     return await get_invoice(session, actor=actor, invoice_id=note.id)

@@ -1,20 +1,49 @@
-"""Delivered visits as providers report them, unique by the provider's own visit id."""
+"""Visits as providers report them (unique by the provider's own visit id), with every earlier version of
+a corrected visit kept beside it."""
 
 import uuid
 from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Time, UniqueConstraint, Uuid, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Time,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.packages.database import Base
 from shared.db import UtcDateTime
 
+NOT_VOIDED = text("voided_at IS NULL")
+
 
 class Visit(Base):
+    """The current version of a reported visit. What it is paid (`paid_minutes` per carer, and the `rule`
+    that says why) is worked out under the council's policy when it is reported or corrected; an unplanned
+    visit counts only once approved, a voided one never."""
+
     __tablename__ = "visits"
     __table_args__ = (
         UniqueConstraint("provider_id", "provider_visit_id"),
         Index("ix_visits_package_date", "package_id", "date"),
+        Index("ix_visits_date", "date"),
+        Index("uq_visits_package_slot", "package_id", "date", "planned_start", unique=True,
+              postgresql_where=NOT_VOIDED, sqlite_where=NOT_VOIDED),
+        CheckConstraint("outcome IN ('delivered', 'missed', 'cancelled_by_client', 'frustrated')", name="outcome"),
+        CheckConstraint("approval IS NULL OR approval IN ('pending', 'approved', 'refused')", name="approval"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -28,5 +57,31 @@ class Visit(Base):
     planned_minutes: Mapped[int] = mapped_column(Integer)
     actual_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     carers: Mapped[int] = mapped_column(Integer)
-    missed: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(30))
+    notice_hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2), nullable=True)
+    late_by_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
+    paid_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
+    rule: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    approval: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """Null for a visit the schedule planned; an unplanned visit (on a day its package's schedule does not
+    have) is pending until a broker approves or refuses it."""
+    approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    void_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    corrected_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class VisitRevision(Base):
+    """A version of a visit that a correction replaced, kept as it was reported, with why it changed."""
+
+    __tablename__ = "visit_revisions"
+    __table_args__ = (UniqueConstraint("visit_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    reported: Mapped[dict[str, Any]] = mapped_column(JSON)
+    replaced_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    correction_reason: Mapped[str] = mapped_column(String(500))
