@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.quality.listing import keyset_page
@@ -160,6 +161,28 @@ async def add_evidence_and_reassess(
                              created_at=now))
     await session.flush()
     return await reassess(session, provider=provider, settings=settings, now=now)
+
+
+async def replace_evidence_and_reassess(
+    session: AsyncSession,
+    *,
+    provider: KnownProvider,
+    source_type: str,
+    source_ids: Collection[str],
+    items: list[EvidenceItem],
+    settings: QualitySettings,
+    now: datetime,
+) -> None:
+    """What the sources named said before is dropped and `items` (maybe none) stand in its place: a
+    corrected visit replaces its earlier evidence instead of adding to it. With nothing dropped and
+    nothing added (a batch of punctual visits) the provider is not rescored."""
+    result = await session.execute(delete(Evidence).where(Evidence.provider_id == provider.id,
+                                                          Evidence.source_type == source_type,
+                                                          Evidence.source_id.in_(source_ids)))
+    removed: int = getattr(result, "rowcount", 0)
+    if items or removed:
+        await add_evidence_and_reassess(session, provider=provider, items=items, source_type=source_type,
+                                        settings=settings, now=now)
 
 
 async def _provider_ids(session: AsyncSession) -> list[uuid.UUID]:
