@@ -1,6 +1,7 @@
 """The one place listing the events quality handles: the registry's providers (read model and ratings),
 brokerage's referrals and offers (dashboards, decline and expiry evidence) and packages' visit reports
-(missed and late visits, short visits). Handlers run inside the consumer's inbox transaction."""
+(missed and late visits, short visits) and visit performance per period (call logging and punctuality).
+Handlers run inside the consumer's inbox transaction."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.quality.clock import utcnow
 from services.quality.dashboard.service import note_decline, note_referral, note_visits
 from services.quality.intelligence.domain import VISIT_SEVERITY, outcome_of, visit_evidence
+from services.quality.performance import domain as performance
+from services.quality.performance.service import keep_latest, targets_from
 from services.quality.readmodel.service import apply_provider
 from services.quality.risk.domain import EvidenceItem, EvidenceKind, Severity
 from services.quality.risk.service import locked_provider, replace_evidence_and_reassess
@@ -25,7 +28,7 @@ from shared.contracts.brokerage import (
     ReferralPlaced,
     ReferralUnsourced,
 )
-from shared.contracts.packages import VisitFacts, VisitsRecorded
+from shared.contracts.packages import VisitFacts, VisitPerformanceReported, VisitsRecorded
 from shared.contracts.providers import PROVIDER_STATE_EVENTS, ProviderState
 from shared.events.consumer import EventHandlers
 from shared.events.envelope import EventEnvelope
@@ -49,8 +52,9 @@ async def _evidence_from_event(
     session: AsyncSession, *, provider_id: uuid.UUID, source_type: str, source_ids: Collection[str],
     items: list[EvidenceItem], settings: QualitySettings,
 ) -> None:
-    """What the sources say now replaces what they said before (a corrected visit; an offer is said once).
-    Evidence about a provider the registry has not announced (yet) is left out, not retried forever."""
+    """What the sources say now replaces what they said before (a corrected visit, a restated period; an
+    offer is said once). Evidence about a provider the registry has not announced (yet) is left out, not
+    retried forever."""
     if not source_ids:
         return
     provider = await locked_provider(session, provider_id=provider_id)
@@ -115,5 +119,15 @@ def build_handlers(settings: QualitySettings) -> EventHandlers:
         await _evidence_from_event(session, provider_id=recorded.provider_id, source_type="visit",
                                    source_ids=[str(visit.visit_id) for visit in counted],
                                    items=_visit_items(counted, settings.late_visit_minutes), settings=settings)
+
+    @handlers.on(VisitPerformanceReported.event_type)
+    async def visit_performance_reported(session: AsyncSession, envelope: EventEnvelope) -> None:
+        report = envelope.payload_as(VisitPerformanceReported)
+        targets = targets_from(settings)
+        if not await keep_latest(session, report=report, reported_at=envelope.occurred_at, targets=targets):
+            return
+        await _evidence_from_event(session, provider_id=report.provider_id, source_type=performance.SOURCE_TYPE,
+                                   source_ids=[performance.period_source_id(report)],
+                                   items=performance.performance_evidence(report, targets), settings=settings)
 
     return handlers
