@@ -1,21 +1,24 @@
 """The one place listing the events quality handles: the registry's providers (read model and ratings),
 brokerage's referrals and offers (dashboards, decline and expiry evidence) and packages' visit reports
-(missed and late visits, short visits). Handlers run inside the consumer's inbox transaction."""
+(missed and late visits, short visits) and visit performance per period (call logging and punctuality).
+Handlers run inside the consumer's inbox transaction."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.quality.clock import utcnow
 from services.quality.dashboard.service import note_decline, note_referral, note_visits
-from services.quality.intelligence.domain import VISIT_SEVERITY, visit_evidence
+from services.quality.intelligence.domain import VISIT_SEVERITY, outcome_of, visit_evidence
+from services.quality.performance import domain as performance
+from services.quality.performance.service import keep_latest, targets_from
 from services.quality.readmodel.service import apply_provider
 from services.quality.risk.domain import EvidenceItem, EvidenceKind, Severity
-from services.quality.risk.service import add_evidence_and_reassess, locked_provider
+from services.quality.risk.service import locked_provider, replace_evidence_and_reassess
 from services.quality.settings import QualitySettings
 from shared.contracts.brokerage import (
     OfferDeclined,
@@ -25,7 +28,7 @@ from shared.contracts.brokerage import (
     ReferralPlaced,
     ReferralUnsourced,
 )
-from shared.contracts.packages import VisitFacts, VisitsRecorded
+from shared.contracts.packages import VisitFacts, VisitPerformanceReported, VisitsRecorded
 from shared.contracts.providers import PROVIDER_STATE_EVENTS, ProviderState
 from shared.events.consumer import EventHandlers
 from shared.events.envelope import EventEnvelope
@@ -37,7 +40,7 @@ Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 def _visit_items(visits: list[VisitFacts], late_threshold: int) -> list[EvidenceItem]:
     items = []
     for visit in visits:
-        kind = visit_evidence(missed=visit.missed, late_by_minutes=visit.late_by_minutes,
+        kind = visit_evidence(outcome=outcome_of(visit), late_by_minutes=visit.late_by_minutes,
                               late_threshold=late_threshold)
         if kind is not None:
             items.append(EvidenceItem(kind=kind, severity=VISIT_SEVERITY[kind], occurred_on=visit.date,
@@ -46,18 +49,20 @@ def _visit_items(visits: list[VisitFacts], late_threshold: int) -> list[Evidence
 
 
 async def _evidence_from_event(
-    session: AsyncSession, *, provider_id: uuid.UUID, items: list[EvidenceItem], source_type: str,
-    settings: QualitySettings,
+    session: AsyncSession, *, provider_id: uuid.UUID, source_type: str, source_ids: Collection[str],
+    items: list[EvidenceItem], settings: QualitySettings,
 ) -> None:
-    """Evidence about a provider the registry has not announced (yet) is left out, not retried forever."""
-    if not items:
+    """What the sources say now replaces what they said before (a corrected visit, a restated period; an
+    offer is said once). Evidence about a provider the registry has not announced (yet) is left out, not
+    retried forever."""
+    if not source_ids:
         return
     provider = await locked_provider(session, provider_id=provider_id)
     if provider is None:
         logger.warning("evidence from %s about an unknown provider %s left out", source_type, provider_id)
         return
-    await add_evidence_and_reassess(session, provider=provider, items=items, source_type=source_type,
-                                    settings=settings, now=utcnow())
+    await replace_evidence_and_reassess(session, provider=provider, source_type=source_type, source_ids=source_ids,
+                                        items=items, settings=settings, now=utcnow())
 
 
 def build_handlers(settings: QualitySettings) -> EventHandlers:
@@ -95,24 +100,34 @@ def build_handlers(settings: QualitySettings) -> EventHandlers:
                            reason=declined.reason.value, at=offer.at)
         item = EvidenceItem(kind=EvidenceKind.OFFER_DECLINED, severity=Severity.LOW, occurred_on=offer.at.date(),
                             source_id=str(offer.offer_id))
-        await _evidence_from_event(session, provider_id=offer.provider_id, items=[item], source_type="offer",
-                                   settings=settings)
+        await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
+                                   source_ids=[item.source_id], items=[item], settings=settings)
 
     @handlers.on(OfferExpired.event_type)
     async def offer_expired(session: AsyncSession, envelope: EventEnvelope) -> None:
         offer = envelope.payload_as(OfferExpired).offer
         item = EvidenceItem(kind=EvidenceKind.OFFER_EXPIRED, severity=Severity.LOW, occurred_on=offer.at.date(),
                             source_id=str(offer.offer_id))
-        await _evidence_from_event(session, provider_id=offer.provider_id, items=[item], source_type="offer",
-                                   settings=settings)
+        await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
+                                   source_ids=[item.source_id], items=[item], settings=settings)
 
     @handlers.on(VisitsRecorded.event_type)
     async def visits_recorded(session: AsyncSession, envelope: EventEnvelope) -> None:
         recorded = envelope.payload_as(VisitsRecorded)
-        await note_visits(session, provider_id=recorded.provider_id, visits=recorded.visits,
-                          late_threshold=settings.late_visit_minutes)
-        await _evidence_from_event(session, provider_id=recorded.provider_id,
-                                   items=_visit_items(recorded.visits, settings.late_visit_minutes),
-                                   source_type="visit", settings=settings)
+        counted = await note_visits(session, provider_id=recorded.provider_id, visits=recorded.visits,
+                                    late_threshold=settings.late_visit_minutes)
+        await _evidence_from_event(session, provider_id=recorded.provider_id, source_type="visit",
+                                   source_ids=[str(visit.visit_id) for visit in counted],
+                                   items=_visit_items(counted, settings.late_visit_minutes), settings=settings)
+
+    @handlers.on(VisitPerformanceReported.event_type)
+    async def visit_performance_reported(session: AsyncSession, envelope: EventEnvelope) -> None:
+        report = envelope.payload_as(VisitPerformanceReported)
+        targets = targets_from(settings)
+        if not await keep_latest(session, report=report, reported_at=envelope.occurred_at, targets=targets):
+            return
+        await _evidence_from_event(session, provider_id=report.provider_id, source_type=performance.SOURCE_TYPE,
+                                   source_ids=[performance.period_source_id(report)],
+                                   items=performance.performance_evidence(report, targets), settings=settings)
 
     return handlers

@@ -22,5 +22,11 @@ class QualitySettings(ServiceSettings):
     requires_improvement_points: Decimal = Field(default=Decimal(8), ge=0)
     overdue_action_points: Decimal = Field(default=Decimal(5), ge=0)
     late_visit_minutes: int = Field(default=15, gt=0, description="A visit this late or later counts as late")
+    call_logging_target_percent: Decimal = Field(
+        default=Decimal(85), ge=0, le=100, decimal_places=2,
+        description="Councils expect at least this share of planned visits logged through call monitoring")
+    punctuality_target_percent: Decimal = Field(
+        default=Decimal(90), ge=0, le=100, decimal_places=2,
+        description="Delivered visits expected to start within the punctuality window, per provider and period")
     rescore_seconds: float = Field(default=3600, gt=0, description="Every provider is rescored this often, as "
                                                                    "evidence ages and actions fall overdue")

@@ -15,13 +15,17 @@ from services.quality.database import Base
 Row = TypeVar("Row", bound=Base)
 
 
-async def locked_row(session: AsyncSession, model: type[Row], *, key: str, values: dict[str, Any]) -> Row:
-    """The row whose primary key column `key` has `values[key]`, created from `values` when missing, locked."""
+async def locked_row(
+    session: AsyncSession, model: type[Row], *, key: str | tuple[str, ...], values: dict[str, Any]
+) -> Row:
+    """The row whose primary key (column `key`, or columns) has its value in `values`, created from `values`
+    when missing, locked."""
+    keys = (key,) if isinstance(key, str) else key
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
-    column = getattr(model, key)
+    await session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys)))
     row = await session.scalar(
-        select(model).where(column == values[key]).with_for_update().execution_options(populate_existing=True)
+        select(model).where(*(getattr(model, name) == values[name] for name in keys)).with_for_update()
+        .execution_options(populate_existing=True)
     )
     assert row is not None
     return row

@@ -19,13 +19,17 @@ from tests.harness import Suite, eventually
 
 
 async def publish(suite: Suite, event: Event, *, source: str) -> EventEnvelope:
-    """Waits for RabbitMQ's background connection first: its queues are bound once it is up."""
+    return await deliver(suite, EventEnvelope.wrap(event, source=source))
+
+
+async def deliver(suite: Suite, envelope: EventEnvelope) -> EventEnvelope:
+    """Sends an envelope as it is (again, for a redelivery). Waits for RabbitMQ's background connection
+    first: its queues are bound once it is up."""
     transport = suite.app.state.transport
     if isinstance(transport, RabbitTransport):
         await transport.wait_connected(10)
-    envelope = EventEnvelope.wrap(event, source=source)
-    await suite.app.state.transport.publish(routing_key=envelope.type, body=envelope.model_dump_json().encode(),
-                                            message_id=str(envelope.id))
+    await transport.publish(routing_key=envelope.type, body=envelope.model_dump_json().encode(),
+                            message_id=str(envelope.id))
     return envelope
 
 

@@ -19,9 +19,9 @@ from shared.contracts.brokerage import (
     ScheduledVisit,
 )
 from shared.contracts.common import ClientGroup, Day, DeclineReason, Tier, Urgency
-from shared.contracts.packages import VisitFacts, VisitsRecorded
+from shared.contracts.packages import VisitFacts, VisitOutcome, VisitsRecorded
 from tests.harness import Suite, eventually
-from tests.quality.support import cqc, known_provider, publish, risk_row
+from tests.quality.support import cqc, known_provider, processed, publish, risk_row
 
 NOW = datetime.now(UTC)
 
@@ -39,10 +39,13 @@ def offer(provider_id: uuid.UUID) -> OfferFacts:
                       area="OAK", weekly_hours=Decimal("7.00"), urgency=Urgency.ROUTINE, at=NOW)
 
 
-def visit(*, minutes: int, missed: bool = False, late_by: int = 0) -> VisitFacts:
-    return VisitFacts(visit_id=uuid.uuid4(), package_id=uuid.uuid4(), date=date.today(), planned_start=time(8),
-                      actual_start=None if missed else time(8), planned_minutes=minutes,
-                      actual_minutes=None if missed else minutes, carers=1, missed=missed, late_by_minutes=late_by)
+def visit(*, minutes: int, outcome: VisitOutcome = VisitOutcome.DELIVERED, late_by: int = 0,
+          visit_id: uuid.UUID | None = None, version: int = 1) -> VisitFacts:
+    missed = outcome is VisitOutcome.MISSED
+    return VisitFacts(visit_id=visit_id or uuid.uuid4(), package_id=uuid.uuid4(), date=date.today(),
+                      planned_start=time(8), actual_start=None if missed else time(8), planned_minutes=minutes,
+                      actual_minutes=None if missed else minutes, carers=1, missed=missed, late_by_minutes=late_by,
+                      outcome=outcome, version=version)
 
 
 async def summary(suite: Suite, headers: dict[str, str]) -> dict[str, Any]:
@@ -84,7 +87,8 @@ async def test_referral_events_feed_weekly_counts_time_to_source_and_unmet_need(
 async def test_visit_reports_count_short_visits_and_missed_ones_as_evidence(suite: Suite) -> None:
     officer = await suite.staff("quality_officer")
     provider_id = await known_provider(suite, officer)
-    visits = [visit(minutes=15), visit(minutes=45), visit(minutes=60, late_by=20), visit(minutes=30, missed=True)]
+    visits = [visit(minutes=15), visit(minutes=45), visit(minutes=60, late_by=20),
+              visit(minutes=30, outcome=VisitOutcome.MISSED)]
     await publish(suite, VisitsRecorded(provider_id=provider_id, visits=visits), source="packages")
 
     async def scored() -> dict[str, Any] | None:
@@ -96,6 +100,55 @@ async def test_visit_reports_count_short_visits_and_missed_ones_as_evidence(suit
     assert row["score"] == "3.50"
     body = await summary(suite, officer)
     assert body["short_visits"] == {"delivered": 3, "under_30": 1, "share_percent": "33.33"}
+
+
+async def report_visits(suite: Suite, provider_id: uuid.UUID, *visits: VisitFacts) -> None:
+    """Publishes the visits as packages would and waits until quality has handled them."""
+    envelope = await publish(suite, VisitsRecorded(provider_id=provider_id, visits=list(visits)), source="packages")
+    await eventually(lambda: processed(suite, str(envelope.id)))
+
+
+async def test_a_missed_visit_corrected_to_delivered_is_no_longer_evidence_and_is_counted_once(suite: Suite) -> None:
+    officer = await suite.staff("quality_officer")
+    provider_id = await known_provider(suite, officer)
+    first = visit(minutes=45, outcome=VisitOutcome.MISSED)
+    await report_visits(suite, provider_id, first)
+    row = await risk_row(suite, officer, provider_id)
+    assert row is not None
+    assert ([line["kind"] for line in row["evidence"]], row["score"]) == (["missed_visit"], "3.00")
+
+    await report_visits(suite, provider_id, visit(minutes=45, visit_id=first.visit_id, version=2))
+    row = await risk_row(suite, officer, provider_id)
+    assert row is not None
+    assert (row["evidence"], row["score"]) == ([], "0.00")
+    body = await summary(suite, officer)
+    assert body["short_visits"] == {"delivered": 1, "under_30": 0, "share_percent": "0.00"}
+
+
+async def test_a_visit_report_overtaken_by_its_correction_changes_nothing(suite: Suite) -> None:
+    officer = await suite.staff("quality_officer")
+    provider_id = await known_provider(suite, officer)
+    correction = visit(minutes=20, late_by=20, version=2)
+    await report_visits(suite, provider_id, correction)
+    await report_visits(suite, provider_id, visit(minutes=20, outcome=VisitOutcome.MISSED,
+                                                  visit_id=correction.visit_id))
+    row = await risk_row(suite, officer, provider_id)
+    assert row is not None
+    assert ([line["kind"] for line in row["evidence"]], row["score"]) == (["late_visit"], "0.50")
+    body = await summary(suite, officer)
+    assert body["short_visits"] == {"delivered": 1, "under_30": 1, "share_percent": "100.00"}
+
+
+async def test_frustrated_and_client_cancelled_visits_are_neither_delivered_nor_missed(suite: Suite) -> None:
+    officer = await suite.staff("quality_officer")
+    provider_id = await known_provider(suite, officer)
+    await report_visits(suite, provider_id, visit(minutes=15, outcome=VisitOutcome.FRUSTRATED, late_by=40),
+                        visit(minutes=15, outcome=VisitOutcome.CANCELLED_BY_CLIENT), visit(minutes=60))
+    row = await risk_row(suite, officer, provider_id)
+    assert row is not None
+    assert (row["evidence"], row["score"]) == ([], "0.00")
+    body = await summary(suite, officer)
+    assert body["short_visits"] == {"delivered": 1, "under_30": 0, "share_percent": "0.00"}
 
 
 async def test_declines_feed_the_reasons_and_expiries_count_a_little(suite: Suite) -> None:

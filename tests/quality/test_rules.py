@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import uuid
+from datetime import date, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.quality.dashboard.domain import hours_of, median, percentile, share_percent, week_start, weeks_back
+from services.quality.dashboard.domain import (
+    VisitCount,
+    hours_of,
+    is_newer,
+    median,
+    percentile,
+    share_percent,
+    visit_count,
+    week_start,
+    weeks_back,
+)
 from services.quality.intelligence.domain import (
     ConcernKind,
     FeedbackAspect,
@@ -17,10 +29,12 @@ from services.quality.intelligence.domain import (
     concern_evidence_kind,
     feedback_severity,
     finding_severity,
+    outcome_of,
     visit_evidence,
 )
 from services.quality.plans.domain import ActionStatus, is_overdue, may_move
 from services.quality.risk.domain import EvidenceKind, Severity
+from shared.contracts.packages import VisitFacts, VisitOutcome
 
 
 @pytest.mark.parametrize("kind", list(ConcernKind))
@@ -46,10 +60,47 @@ def test_the_lowest_feedback_score_decides_whether_it_is_evidence(
     assert feedback_severity(scores) is expected
 
 
+def visit(outcome: VisitOutcome = VisitOutcome.DELIVERED, *, minutes: int = 60, late_by: int = 0,
+          **changes: Any) -> VisitFacts:
+    return VisitFacts(visit_id=uuid.uuid4(), package_id=uuid.uuid4(), date=date(2026, 11, 23), planned_start=time(8),
+                      actual_start=time(8), planned_minutes=60, actual_minutes=minutes, carers=1,
+                      missed=outcome is VisitOutcome.MISSED, late_by_minutes=late_by, outcome=outcome, **changes)
+
+
 def test_missed_and_late_visits_are_evidence_and_punctual_ones_are_not() -> None:
-    assert visit_evidence(missed=True, late_by_minutes=0, late_threshold=15) is EvidenceKind.MISSED_VISIT
-    assert visit_evidence(missed=False, late_by_minutes=15, late_threshold=15) is EvidenceKind.LATE_VISIT
-    assert visit_evidence(missed=False, late_by_minutes=14, late_threshold=15) is None
+    delivered, missed = VisitOutcome.DELIVERED, VisitOutcome.MISSED
+    assert visit_evidence(outcome=missed, late_by_minutes=0, late_threshold=15) is EvidenceKind.MISSED_VISIT
+    assert visit_evidence(outcome=delivered, late_by_minutes=15, late_threshold=15) is EvidenceKind.LATE_VISIT
+    assert visit_evidence(outcome=delivered, late_by_minutes=14, late_threshold=15) is None
+
+
+@pytest.mark.parametrize("outcome", [VisitOutcome.FRUSTRATED, VisitOutcome.CANCELLED_BY_CLIENT])
+def test_frustrated_and_client_cancelled_visits_are_no_evidence_however_late(outcome: VisitOutcome) -> None:
+    assert visit_evidence(outcome=outcome, late_by_minutes=60, late_threshold=15) is None
+
+
+def test_a_report_from_before_outcomes_says_missed_through_its_flag_alone() -> None:
+    legacy = VisitFacts.model_validate({**visit().model_dump(), "missed": True, "actual_minutes": None})
+    assert legacy.outcome is VisitOutcome.DELIVERED
+    assert outcome_of(legacy) is VisitOutcome.MISSED
+    assert outcome_of(visit(VisitOutcome.FRUSTRATED)) is VisitOutcome.FRUSTRATED
+
+
+def test_only_delivered_visits_are_tallied_as_delivered_short_or_late() -> None:
+    assert visit_count(visit(minutes=20, late_by=20), late_threshold=15) == VisitCount(
+        delivered=True, under_30=True, missed=False, late=True)
+    assert visit_count(visit(VisitOutcome.MISSED), late_threshold=15) == VisitCount(
+        delivered=False, under_30=False, missed=True, late=False)
+    nowhere = VisitCount(delivered=False, under_30=False, missed=False, late=False)
+    assert visit_count(visit(VisitOutcome.FRUSTRATED, minutes=10, late_by=30), late_threshold=15) == nowhere
+    assert visit_count(visit(VisitOutcome.CANCELLED_BY_CLIENT, minutes=0), late_threshold=15) == nowhere
+
+
+def test_a_visit_counts_at_its_highest_version_only() -> None:
+    assert is_newer(visit(), counted_version=None)
+    assert is_newer(visit(version=2), counted_version=1)
+    assert not is_newer(visit(version=2), counted_version=2)
+    assert not is_newer(visit(version=1), counted_version=2)
 
 
 def test_finished_actions_stay_finished_and_outstanding_ones_may_move() -> None:

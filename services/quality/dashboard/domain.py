@@ -5,10 +5,43 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from services.quality.intelligence.domain import outcome_of, visit_evidence
+from services.quality.risk.domain import EvidenceKind
+from shared.contracts.packages import VisitFacts, VisitOutcome
+
 HUNDREDTH = Decimal("0.01")
+SHORT_VISIT_MINUTES = 30
+"""NICE NG21: visits under 30 minutes only in narrow cases, so the dashboard counts them."""
+
+
+@dataclass(frozen=True)
+class VisitCount:
+    """What one visit report adds to its provider's tally. Only delivered visits count as delivered and
+    are checked for short and late; a frustrated visit or one the client cancelled counts in neither."""
+
+    delivered: bool
+    under_30: bool
+    missed: bool
+    late: bool
+
+
+def visit_count(visit: VisitFacts, *, late_threshold: int) -> VisitCount:
+    outcome = outcome_of(visit)
+    delivered = outcome is VisitOutcome.DELIVERED
+    kind = visit_evidence(outcome=outcome, late_by_minutes=visit.late_by_minutes, late_threshold=late_threshold)
+    minutes = visit.actual_minutes or visit.planned_minutes
+    return VisitCount(delivered=delivered, under_30=delivered and minutes < SHORT_VISIT_MINUTES,
+                      missed=kind is EvidenceKind.MISSED_VISIT, late=kind is EvidenceKind.LATE_VISIT)
+
+
+def is_newer(visit: VisitFacts, *, counted_version: int | None) -> bool:
+    """A visit is counted once per version, the highest winning: a correction replaces what the earlier
+    version counted; a version already counted, or older than it (arriving late), changes nothing."""
+    return counted_version is None or visit.version > counted_version
 
 
 def week_start(day: date) -> date:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, Numeric, String, Uuid
+from sqlalchemy import Boolean, Integer, Numeric, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.database import Base
@@ -33,7 +33,7 @@ class DeclineFact(Base):
 
 
 class VisitTally(Base):
-    """Delivered-visit reports counted per provider (visits under 30 minutes: NICE NG21)."""
+    """Visit reports counted per provider, each visit once (visits under 30 minutes: NICE NG21)."""
 
     __tablename__ = "visit_tallies"
 
@@ -42,3 +42,16 @@ class VisitTally(Base):
     under_30: Mapped[int] = mapped_column(Integer, default=0)
     missed: Mapped[int] = mapped_column(Integer, default=0)
     late: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CountedVisit(Base):
+    """The version of each visit the tally counts and what it added, so a correction takes that back."""
+
+    __tablename__ = "counted_visits"
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    delivered: Mapped[bool] = mapped_column(Boolean)
+    under_30: Mapped[bool] = mapped_column(Boolean)
+    missed: Mapped[bool] = mapped_column(Boolean)
+    late: Mapped[bool] = mapped_column(Boolean)

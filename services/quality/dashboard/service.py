@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -10,8 +11,18 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from services.quality.dashboard.domain import hours_of, median, percentile, share_percent, week_start, weeks_back
-from services.quality.dashboard.models import DeclineFact, ReferralFact, VisitTally
+from services.quality.dashboard.domain import (
+    VisitCount,
+    hours_of,
+    is_newer,
+    median,
+    percentile,
+    share_percent,
+    visit_count,
+    week_start,
+    weeks_back,
+)
+from services.quality.dashboard.models import CountedVisit, DeclineFact, ReferralFact, VisitTally
 from services.quality.dashboard.schemas import (
     AreaNeed,
     Count,
@@ -54,16 +65,48 @@ async def note_decline(session: AsyncSession, *, offer_id: object, provider_id: 
                      values={"offer_id": offer_id, "provider_id": provider_id, "reason": reason, "at": at})
 
 
-async def note_visits(session: AsyncSession, *, provider_id: object, visits: list[VisitFacts],
-                      late_threshold: int) -> None:
+def _add_to_tally(tally: VisitTally, count: VisitCount, sign: int) -> None:
+    tally.delivered += sign * count.delivered
+    tally.under_30 += sign * count.under_30
+    tally.missed += sign * count.missed
+    tally.late += sign * count.late
+
+
+def _recount(tally: VisitTally, row: CountedVisit, *, version: int, count: VisitCount) -> None:
+    """Takes back what the row counted (a new row counted nothing) and counts the visit's new version."""
+    _add_to_tally(tally, VisitCount(delivered=row.delivered, under_30=row.under_30, missed=row.missed,
+                                    late=row.late), -1)
+    _add_to_tally(tally, count, 1)
+    row.version, row.delivered, row.under_30, row.missed, row.late = (
+        version, count.delivered, count.under_30, count.missed, count.late)
+
+
+async def _counted_visits(session: AsyncSession, visits: list[VisitFacts]) -> dict[uuid.UUID, CountedVisit]:
+    rows = await session.scalars(select(CountedVisit).where(CountedVisit.visit_id.in_({v.visit_id for v in visits})))
+    return {row.visit_id: row for row in rows}
+
+
+async def note_visits(session: AsyncSession, *, provider_id: uuid.UUID, visits: list[VisitFacts],
+                      late_threshold: int) -> list[VisitFacts]:
+    """Counts each visit once in its provider's tally, at its highest version: a correction takes back what
+    the version before it added. Returns the visits counted now (the latest of each), whose evidence is new.
+    The provider's tally row is locked first, so reports about one provider are counted one at a time."""
     tally = await locked_row(session, VisitTally, key="provider_id", values={
         "provider_id": provider_id, "delivered": 0, "under_30": 0, "missed": 0, "late": 0})
-    delivered = [visit for visit in visits if not visit.missed]
-    tally.delivered += len(delivered)
-    tally.under_30 += sum(1 for visit in delivered if (visit.actual_minutes or visit.planned_minutes) < 30)
-    tally.missed += sum(1 for visit in visits if visit.missed)
-    tally.late += sum(1 for visit in delivered if visit.late_by_minutes >= late_threshold)
+    counted = await _counted_visits(session, visits)
+    now_counted: dict[uuid.UUID, VisitFacts] = {}
+    for visit in visits:
+        row = counted.get(visit.visit_id)
+        if not is_newer(visit, counted_version=row.version if row else None):
+            continue
+        if row is None:
+            row = counted[visit.visit_id] = CountedVisit(visit_id=visit.visit_id, version=0, delivered=False,
+                                                         under_30=False, missed=False, late=False)
+            session.add(row)
+        _recount(tally, row, version=visit.version, count=visit_count(visit, late_threshold=late_threshold))
+        now_counted[visit.visit_id] = visit
     await session.flush()
+    return list(now_counted.values())
 
 
 async def _weekly(session: AsyncSession, today: date, weeks: int) -> list[WeekCount]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from services.quality.risk.domain import EvidenceKind, Severity
+from shared.contracts.packages import VisitFacts, VisitOutcome
 
 
 class ConcernKind(StrEnum):
@@ -66,11 +67,17 @@ def feedback_severity(scores: Mapping[FeedbackAspect, int]) -> Severity | None:
     return None
 
 
-def visit_evidence(*, missed: bool, late_by_minutes: int, late_threshold: int) -> EvidenceKind | None:
-    """A delivered-visit report is evidence when the visit was missed, or late by `late_threshold` or more."""
-    if missed:
+def outcome_of(visit: VisitFacts) -> VisitOutcome:
+    """Reports published before outcomes were added say only `missed` (their outcome reads as delivered)."""
+    return VisitOutcome.MISSED if visit.missed else visit.outcome
+
+
+def visit_evidence(*, outcome: VisitOutcome, late_by_minutes: int, late_threshold: int) -> EvidenceKind | None:
+    """A visit report is evidence when the visit was missed, or delivered late by `late_threshold` or more.
+    A frustrated visit (the carer came) or one the client cancelled is no failing of the provider's."""
+    if outcome is VisitOutcome.MISSED:
         return EvidenceKind.MISSED_VISIT
-    if late_by_minutes >= late_threshold:
+    if outcome is VisitOutcome.DELIVERED and late_by_minutes >= late_threshold:
         return EvidenceKind.LATE_VISIT
     return None
 

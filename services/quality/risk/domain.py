@@ -13,8 +13,8 @@ since "an Inadequate rating leads to an embargo") and every overdue action of an
 (`overdue_action_points` each: a plan not carried out is a risk in itself).
 
 RAG: red at or above `red`, amber at or above `amber`, else green. Adding evidence, making it
-severer or more recent never lowers the score; nothing but time, a better rating or finished
-actions lowers it.
+severer or more recent never lowers the score; nothing but time, a better rating, finished actions
+or a source restating its evidence (a corrected visit, a restated period) lowers it.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class EvidenceKind(StrEnum):
     FEEDBACK = "feedback"
     OFFER_DECLINED = "offer_declined"
     OFFER_EXPIRED = "offer_expired"
+    CALL_LOGGING = "call_logging"
+    PUNCTUALITY = "punctuality"
     REGULATOR_RATING = "regulator_rating"
     OVERDUE_ACTION = "overdue_action"
 
@@ -64,13 +66,17 @@ KIND_WEIGHT: dict[EvidenceKind, Decimal] = {
     EvidenceKind.MISSED_VISIT: Decimal(1),
     EvidenceKind.MONITORING_FINDING: Decimal(1),
     EvidenceKind.OTHER: Decimal(1),
+    EvidenceKind.CALL_LOGGING: Decimal(1),
     EvidenceKind.LATE_VISIT: Decimal("0.5"),
     EvidenceKind.FEEDBACK: Decimal("0.5"),
+    EvidenceKind.PUNCTUALITY: Decimal("0.5"),
     EvidenceKind.OFFER_EXPIRED: Decimal("0.25"),
     EvidenceKind.OFFER_DECLINED: Decimal("0.1"),
 }
 """Declines are market intelligence more than failings, so they weigh little; an unanswered offer a
-little more (the provider did not engage)."""
+little more (the provider did not engage). A period's call logging under target weighs like a missed
+visit: care nobody logged cannot be verified. A period's poor punctuality weighs like a late visit (the
+late visits themselves are evidence already; the period's figure adds the pattern)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ class EvidenceItem:
     severity: Severity
     occurred_on: date
     source_id: str
+    detail: str = ""
+    """What the item is, in words, where its kind alone does not say (a period's figure and target)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +167,7 @@ def rag_for(score: Decimal, *, policy: RiskPolicy) -> Rag:
 def _evidence_lines(evidence: Iterable[EvidenceItem], today: date, policy: RiskPolicy) -> list[Contribution]:
     return [
         Contribution(kind=item.kind, points=item_points(item, today=today, policy=policy), severity=item.severity,
-                     occurred_on=item.occurred_on, source_id=item.source_id)
+                     occurred_on=item.occurred_on, source_id=item.source_id, detail=item.detail)
         for item in evidence
     ]
 

@@ -25,6 +25,7 @@ class Evidence(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     source_type: Mapped[str] = mapped_column(String(40))
     source_id: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -6,9 +6,18 @@ from fastapi import APIRouter, Query, status
 
 from services.quality.clock import utcnow
 from services.quality.deps import QualityOfficer, SettingsDep
+from services.quality.performance.domain import falls_short
+from services.quality.performance.models import VisitPerformance
 from services.quality.risk import service
 from services.quality.risk.models import ProviderRisk, RiskReview
-from services.quality.risk.schemas import EvidenceLine, ReviewDecision, ReviewIn, ReviewOut, RiskRow
+from services.quality.risk.schemas import (
+    EvidenceLine,
+    ReviewDecision,
+    ReviewIn,
+    ReviewOut,
+    RiskRow,
+    VisitPerformanceLine,
+)
 from shared.auth import StaffPrincipal
 from shared.contracts.common import Rag
 from shared.db import SessionDep
@@ -19,11 +28,23 @@ router = APIRouter(prefix="/api/v1/risk-matrix", tags=["risk matrix"],
                    responses=problem_responses(Unauthorized, Forbidden, Unprocessable))
 
 
-def risk_row(risk: ProviderRisk, name: str) -> RiskRow:
+def performance_line(report: VisitPerformance) -> VisitPerformanceLine:
+    return VisitPerformanceLine(
+        period_start=report.period_start, period_end=report.period_end, planned_visits=report.planned_visits,
+        logged_visits=report.logged_visits, missed_visits=report.missed_visits,
+        compliance_percent=report.compliance_percent, target_percent=report.call_logging_target_percent,
+        below_target=falls_short(report.compliance_percent, target=report.call_logging_target_percent),
+        punctual_visits=report.punctual_visits, timed_visits=report.timed_visits,
+        punctuality_percent=report.punctuality_percent,
+        punctuality_target_percent=report.punctuality_target_percent)
+
+
+def risk_row(risk: ProviderRisk, name: str, report: VisitPerformance | None) -> RiskRow:
     return RiskRow(provider_id=risk.provider_id, provider_name=name, score=risk.score, rag=Rag(risk.rag),
                    evidence=[EvidenceLine.model_validate(line) for line in risk.evidence],
                    assessed_at=risk.assessed_at, escalated=risk.open_escalation_id is not None,
-                   escalation_id=risk.open_escalation_id)
+                   escalation_id=risk.open_escalation_id,
+                   visit_performance=performance_line(report) if report is not None else None)
 
 
 def review_out(review: RiskReview) -> ReviewOut:
@@ -39,7 +60,7 @@ async def risk_matrix(
     rag: Annotated[Rag | None, Query(description="Only providers of this colour")] = None,
 ) -> Page[RiskRow]:
     rows, cursor = await service.matrix_page(session, page=page, rag=rag)
-    return Page(items=[risk_row(risk, name) for risk, name in rows], next_cursor=cursor)
+    return Page(items=[risk_row(risk, name, report) for risk, name, report in rows], next_cursor=cursor)
 
 
 @router.post("/review", status_code=status.HTTP_201_CREATED, response_model=ReviewOut,

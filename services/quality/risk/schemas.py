@@ -16,7 +16,27 @@ class EvidenceLine(BaseModel):
     severity: Severity | None = None
     occurred_on: date | None = None
     source_id: str | None = Field(default=None, examples=["concern:5f0c..."])
-    detail: str = ""
+    detail: str = Field(default="", description="The item in words where its kind alone does not say",
+                        examples=["Call logging 72% of 100 planned visits (target 85%), 2026-10-05 to 2026-11-01"])
+
+
+class VisitPerformanceLine(BaseModel):
+    """The provider's latest period as its latest invoice run reported it, beside the targets it was judged
+    against: "call logging 72% (target 85%)". Percentages with two places."""
+
+    period_start: date
+    period_end: date
+    planned_visits: int
+    logged_visits: int = Field(description="Logged through call monitoring, whatever the outcome")
+    missed_visits: int
+    compliance_percent: Money = Field(description="Logged of planned visits", examples=["72.00"])
+    target_percent: Money = Field(description="The council's call logging target", examples=["85.00"])
+    below_target: bool = Field(description="Call logging under its target (an evidence item while it counts)")
+    punctual_visits: int
+    timed_visits: int
+    punctuality_percent: Money | None = Field(description="Punctual of timed delivered visits; null when none "
+                                                          "was timed", examples=["93.50"])
+    punctuality_target_percent: Money = Field(examples=["90.00"])
 
 
 class RiskRow(BaseModel):
@@ -28,6 +48,8 @@ class RiskRow(BaseModel):
     assessed_at: datetime
     escalated: bool = Field(description="An escalation is open (not yet cleared by a review)")
     escalation_id: uuid.UUID | None = None
+    visit_performance: VisitPerformanceLine | None = Field(
+        default=None, description="The latest period's call logging and punctuality; null before any report")
 
 
 class ReviewDecision(BaseModel):

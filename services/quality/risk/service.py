@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.quality.listing import keyset_page
+from services.quality.performance.models import VisitPerformance
+from services.quality.performance.service import latest_reports
 from services.quality.plans.models import PlanAction
 from services.quality.readmodel.models import KnownProvider
 from services.quality.risk.domain import (
@@ -77,7 +80,8 @@ async def _evidence_of(session: AsyncSession, provider_id: uuid.UUID, since: dat
         select(Evidence).where(Evidence.provider_id == provider_id, Evidence.occurred_on >= since)
     )
     return [EvidenceItem(kind=EvidenceKind(row.kind), severity=Severity(row.severity),
-                         occurred_on=row.occurred_on, source_id=f"{row.source_type}:{row.source_id}")
+                         occurred_on=row.occurred_on, source_id=f"{row.source_type}:{row.source_id}",
+                         detail=row.detail)
             for row in rows]
 
 
@@ -157,9 +161,31 @@ async def add_evidence_and_reassess(
     for item in items:
         session.add(Evidence(provider_id=provider.id, kind=item.kind.value, severity=item.severity.value,
                              occurred_on=item.occurred_on, source_type=source_type, source_id=item.source_id,
-                             created_at=now))
+                             detail=item.detail, created_at=now))
     await session.flush()
     return await reassess(session, provider=provider, settings=settings, now=now)
+
+
+async def replace_evidence_and_reassess(
+    session: AsyncSession,
+    *,
+    provider: KnownProvider,
+    source_type: str,
+    source_ids: Collection[str],
+    items: list[EvidenceItem],
+    settings: QualitySettings,
+    now: datetime,
+) -> None:
+    """What the sources named said before is dropped and `items` (maybe none) stand in its place: a
+    corrected visit or a restated period replaces its earlier evidence instead of adding to it. With
+    nothing dropped and nothing added (a batch of punctual visits) the provider is not rescored."""
+    result = await session.execute(delete(Evidence).where(Evidence.provider_id == provider.id,
+                                                          Evidence.source_type == source_type,
+                                                          Evidence.source_id.in_(source_ids)))
+    removed: int = getattr(result, "rowcount", 0)
+    if items or removed:
+        await add_evidence_and_reassess(session, provider=provider, items=items, source_type=source_type,
+                                        settings=settings, now=now)
 
 
 async def _provider_ids(session: AsyncSession) -> list[uuid.UUID]:
@@ -234,8 +260,9 @@ async def record_review(
 
 async def matrix_page(
     session: AsyncSession, *, page: PageRequest, rag: Rag | None
-) -> tuple[list[tuple[ProviderRisk, str]], str | None]:
-    """The matrix in provider id order (a stable key for the cursor), optionally one colour."""
+) -> tuple[list[tuple[ProviderRisk, str, VisitPerformance | None]], str | None]:
+    """The matrix in provider id order (a stable key for the cursor), optionally one colour; each row with
+    its provider's name and latest period's visit performance."""
     query = (select(ProviderRisk, KnownProvider.name).join(KnownProvider, KnownProvider.id == ProviderRisk.provider_id)
              .order_by(ProviderRisk.provider_id).limit(page.limit + 1))
     if rag is not None:
@@ -243,7 +270,10 @@ async def matrix_page(
     if page.cursor:
         query = query.where(ProviderRisk.provider_id > _cursor_id(page.cursor))
     rows = [(risk, name) for risk, name in (await session.execute(query))]
-    return rows[: page.limit], next_cursor(rows, page.limit, lambda row: (str(row[0].provider_id),))
+    cursor = next_cursor(rows, page.limit, lambda row: (str(row[0].provider_id),))
+    rows = rows[: page.limit]
+    reports = await latest_reports(session, provider_ids=[risk.provider_id for risk, _ in rows])
+    return [(risk, name, reports.get(risk.provider_id)) for risk, name in rows], cursor
 
 
 def _cursor_id(cursor: list[Any]) -> uuid.UUID:
