@@ -213,11 +213,6 @@ class PriceLine:
         return round_money(self.quantity * self.unit_price)
 
     @property
-    def hours(self) -> Decimal:
-        """The hours of care the line charges for (a visit line's care is on its hours line)."""
-        return self.quantity if self.unit is Unit.HOUR else ZERO
-
-    @property
     def description(self) -> str:
         what = "contact hours" if self.unit is Unit.HOUR else "visits (travel and mileage)"
         return f"{PRICE_KIND_LABEL[self.kind]} {what}"
@@ -239,16 +234,6 @@ class Care:
     def __sub__(self, other: Care) -> Care:
         return Care({kind: value - other.minutes.get(kind, ZERO) for kind, value in self.minutes.items()},
                     {kind: value - other.visits.get(kind, ZERO) for kind, value in self.visits.items()})
-
-    def __add__(self, other: Care) -> Care:
-        return Care(_added(self.minutes, other.minutes), _added(self.visits, other.visits))
-
-
-def _added(first: Mapping[PriceKind, Decimal], second: Mapping[PriceKind, Decimal]) -> dict[PriceKind, Decimal]:
-    total = dict(first)
-    for kind, value in second.items():
-        total[kind] = total.get(kind, ZERO) + value
-    return total
 
 
 @dataclass(frozen=True, slots=True)
