@@ -6,7 +6,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, func, select
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.models import INFRA
 from services.packages.visits.models import Visit
+from shared.contracts.brokerage import PlacementCorrected
 from shared.contracts.common import Tier
 from shared.contracts.packages import PackageChanged, PackageCreated
 from shared.contracts.providers import ContractState
@@ -330,3 +331,24 @@ async def test_a_package_is_costed_and_published_with_the_councils_night_window_
         created, changed = PackageCreated.event_type, PackageChanged.event_type
         assert (published[created, evening["id"]], published[created, morning["id"]],
                 published[changed, morning["id"]]) == ("94.50", "78.75", "94.50")
+
+
+async def test_an_imported_placement_imported_again_corrects_its_package_from_the_start(suite: Suite) -> None:
+    commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)
+    provider_id, start = uuid.uuid4(), date(2026, 3, 2)
+    package = await place(suite, broker, provider_id=provider_id, visits=weekly(60, days=("mon",)), start_on=start)
+    placed = referral_placed(provider_id=provider_id, visits=weekly(45, days=("mon", "thu")), start_on=start,
+                             referral_id=uuid.UUID(package["referral_id"]), health_share_percent=50)
+    earlier = start - timedelta(days=14)
+    await publish(suite, PlacementCorrected(referral=placed.referral, provider_id=provider_id, start_on=earlier,
+                                            at=datetime.now(UTC)))
+
+    async def corrected() -> dict[str, Any] | None:
+        shown = (await suite.http.get(f"/api/v1/packages/{package['id']}", headers=broker)).json()
+        return shown if shown["start_on"] == str(earlier) else None
+
+    shown = await eventually(corrected)
+    assert ([visit["minutes"] for visit in shown["visits"]], shown["terms_from"], shown["health_share_percent"]) == (
+        [45, 45], str(earlier), 50)
+    assert (shown["weekly_hours"], shown["weekly_cost"]) == ("1.50", "23.63")

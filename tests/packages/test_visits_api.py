@@ -25,7 +25,8 @@ async def test_visits_are_recorded_once_per_provider_visit_id_and_checked_row_by
     provider = await suite.provider(str(provider_id))
     body = {"visits": [
         _visit(package["id"], start, "V-1"),
-        _visit(package["id"], start + timedelta(days=1), "V-2", outcome="missed", actual_start=None, actual_minutes=None),
+        _visit(package["id"], start + timedelta(days=1), "V-2", outcome="missed", actual_start=None,
+               actual_minutes=None),
         _visit(package["id"], start - timedelta(days=1), "V-3"),
         _visit(package["id"], today() + timedelta(days=1), "V-4"),
         _visit(others["id"], start, "V-5"),
