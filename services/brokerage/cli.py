@@ -25,7 +25,7 @@ from tqdm import tqdm
 from services.brokerage.clock import utcnow
 from services.brokerage.imports.exceptions import UnreadableImport
 from services.brokerage.imports.reading import ImportFormat, RawPlacement, csv_placements, json_placements, utf8_text
-from services.brokerage.imports.schemas import ImportReport
+from services.brokerage.imports.schemas import PlacementsReport
 from services.brokerage.imports.service import import_placements
 from services.brokerage.models import INFRA
 from services.brokerage.settings import BrokerageSettings
@@ -66,7 +66,7 @@ def reading(path: Path, *, form: ImportFormat, settings: BrokerageSettings) -> I
 
 
 async def run_import(placements: Iterable[RawPlacement], *, settings: BrokerageSettings,
-                     batch_rows: int | None = None) -> ImportReport:
+                     batch_rows: int | None = None) -> PlacementsReport:
     database = Database(settings.resolved_database_url(), schema="brokerage",
                         session_info=INFRA.session_info("brokerage"))
     now = utcnow()

@@ -15,7 +15,7 @@ from services.brokerage.imports.exceptions import (
     UnsupportedMediaType,
 )
 from services.brokerage.imports.reading import ImportFormat, document_placements
-from services.brokerage.imports.schemas import EXAMPLE_PLACEMENT, ImportReport, PlacementIn
+from services.brokerage.imports.schemas import EXAMPLE_PLACEMENT, PlacementIn, PlacementsReport
 from shared.errors import Forbidden, Unauthorized, problem_responses
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
@@ -49,10 +49,10 @@ async def _body(request: Request, *, limit: int) -> bytes:
     return bytes(body)
 
 
-@router.post("/import", response_model=ImportReport, openapi_extra={"requestBody": BODY},
+@router.post("/import", response_model=PlacementsReport, openapi_extra={"requestBody": BODY},
              responses=problem_responses(Unauthorized, Forbidden, UnreadableImport, TooManyPlacements,
                                          UnsupportedMediaType, PayloadTooLarge))
-async def import_placements(request: Request, actor: PlacementImporter, settings: SettingsDep) -> ImportReport:
+async def import_placements(request: Request, actor: PlacementImporter, settings: SettingsDep) -> PlacementsReport:
     """Placements already made (a council's existing packages at go-live, an emergency placement arranged
     out of hours), keyed by `external_ref`: each new one becomes a placed referral (history `imported`)
     whose hours count against the provider's cap and whose package follows; one imported before is left

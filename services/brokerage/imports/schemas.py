@@ -28,28 +28,28 @@ EXAMPLE_PLACEMENT = {
 }
 
 
-class RejectedRow(BaseModel):
+class RejectedPlacement(BaseModel):
     row: int = Field(description="The placement's position in the file, the first being 1 (CSV: the first row "
                                  "after the header)", examples=[3])
     external_ref: str | None = Field(examples=["PKG-000125"])
     reason: str = Field(examples=["area: the area ZZZ is not a known contract area"])
 
 
-class ImportWarning(BaseModel):
+class PlacementWarning(BaseModel):
     row: int = Field(examples=[7])
     external_ref: str = Field(examples=["PKG-000129"])
     warning: str = Field(examples=["Acme Care: 130.00 h placed in OAK passes its cap of 120.00"])
 
 
-class ImportReport(BaseModel):
+class PlacementsReport(BaseModel):
     created: int = Field(default=0, description="New placements, each now a placed referral")
     updated: int = Field(default=0, description="Placements imported before whose details were corrected")
     unchanged: int = Field(default=0, description="Placements imported before, with the same details")
-    rejected: list[RejectedRow] = Field(default_factory=list, description="Rows that changed nothing, and why")
-    warnings: list[ImportWarning] = Field(default_factory=list,
+    rejected: list[RejectedPlacement] = Field(default_factory=list, description="Rows that changed nothing, and why")
+    warnings: list[PlacementWarning] = Field(default_factory=list,
                                           description="Rows imported that take a provider past its hours cap")
 
-    def add(self, other: ImportReport) -> None:
+    def add(self, other: PlacementsReport) -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged

@@ -31,7 +31,7 @@ from services.brokerage.imports.domain import (
 )
 from services.brokerage.imports.exceptions import UnreadableImport
 from services.brokerage.imports.reading import RawPlacement
-from services.brokerage.imports.schemas import ImportReport, ImportWarning, PlacementIn, RejectedRow
+from services.brokerage.imports.schemas import PlacementIn, PlacementsReport, PlacementWarning, RejectedPlacement
 from services.brokerage.readmodel.service import COUNTED_PLACEMENTS, known_area_codes, placed_hours, provider_states
 from services.brokerage.referrals.domain import (
     FieldProblem,
@@ -74,13 +74,13 @@ class Batch:
     areas: set[str]
     hours: dict[tuple[uuid.UUID, str], Decimal]
     now: datetime
-    report: ImportReport = field(default_factory=ImportReport)
+    report: PlacementsReport = field(default_factory=PlacementsReport)
     new: list[ImportedPlacement] = field(default_factory=list)
     corrections: list[tuple[Correction, dict[str, object]]] = field(default_factory=list)
     """Each with the referral's audit view before it."""
 
     def reject(self, checked: CheckedRow, problem: FieldProblem) -> None:
-        self.report.rejected.append(RejectedRow(row=checked.row, external_ref=checked.placement.external_ref,
+        self.report.rejected.append(RejectedPlacement(row=checked.row, external_ref=checked.placement.external_ref,
                                                 reason=problems_text([problem])))
 
 
@@ -93,20 +93,20 @@ async def import_placements(
     start_window: tuple[date, date],
     batch_rows: int,
     on_batch: Callable[[int], None] = lambda _rows: None,
-) -> ImportReport:
+) -> PlacementsReport:
     """Imports every placement, committing each batch of `batch_rows`; `on_batch(rows)` after each commit.
 
     A document unreadable before its first placement is refused whole (nothing written); one that breaks
     off later ends the import there, reported as a rejected row after the batches already committed.
     """
-    report, last_row = ImportReport(), 0
+    report, last_row = PlacementsReport(), 0
     seen: dict[str, int] = {}
     batch: list[CheckedRow] = []
     try:
         for raw in placements:
             last_row = raw.row
             checked = _check(raw, seen=seen, start_window=start_window)
-            if isinstance(checked, RejectedRow):
+            if isinstance(checked, RejectedPlacement):
                 report.rejected.append(checked)
                 continue
             batch.append(checked)
@@ -115,31 +115,33 @@ async def import_placements(
     except UnreadableImport as exc:
         if last_row == 0:
             raise
-        report.rejected.append(RejectedRow(row=last_row + 1, external_ref=None, reason=exc.detail))
+        report.rejected.append(RejectedPlacement(row=last_row + 1, external_ref=None, reason=exc.detail))
     await _commit_batch(database, batch, report, actor=actor, now=now, on_batch=on_batch)
     report.rejected.sort(key=lambda each: each.row)
     report.warnings.sort(key=lambda each: each.row)
     return report
 
 
-def _check(raw: RawPlacement, *, seen: dict[str, int], start_window: tuple[date, date]) -> CheckedRow | RejectedRow:
+def _check(
+    raw: RawPlacement, *, seen: dict[str, int], start_window: tuple[date, date]
+) -> CheckedRow | RejectedPlacement:
     """The rules a row must meet whatever the database holds; `seen` keeps each key's first row."""
     if raw.problem is not None:
-        return RejectedRow(row=raw.row, external_ref=raw.external_ref, reason=raw.problem)
+        return RejectedPlacement(row=raw.row, external_ref=raw.external_ref, reason=raw.problem)
     try:
         placement = PlacementIn.model_validate(raw.data)
     except ValidationError as exc:
-        return RejectedRow(row=raw.row, external_ref=raw.external_ref, reason=_schema_reason(exc))
+        return RejectedPlacement(row=raw.row, external_ref=raw.external_ref, reason=_schema_reason(exc))
     first = seen.setdefault(placement.external_ref, raw.row)
     if first != raw.row:
-        return RejectedRow(row=raw.row, external_ref=placement.external_ref,
+        return RejectedPlacement(row=raw.row, external_ref=placement.external_ref,
                            reason=f"external_ref: {placement.external_ref} is also at row {first} of this file")
     justification = placement.short_visit_justification
     earliest, latest = start_window
     problems = (short_visit_problems(placement.visits, justification.model_dump() if justification else None)
                 + imported_start_problems(placement.start_on, earliest=earliest, latest=latest))
     if problems:
-        return RejectedRow(row=raw.row, external_ref=placement.external_ref, reason=problems_text(problems))
+        return RejectedPlacement(row=raw.row, external_ref=placement.external_ref, reason=problems_text(problems))
     return CheckedRow(row=raw.row, placement=placement)
 
 
@@ -149,7 +151,7 @@ def _schema_reason(exc: ValidationError) -> str:
 
 
 async def _commit_batch(
-    database: Database, batch: list[CheckedRow], report: ImportReport, *, actor: Principal, now: datetime,
+    database: Database, batch: list[CheckedRow], report: PlacementsReport, *, actor: Principal, now: datetime,
     on_batch: Callable[[int], None],
 ) -> None:
     if not batch:
@@ -159,7 +161,9 @@ async def _commit_batch(
     batch.clear()
 
 
-async def _committed(database: Database, batch: list[CheckedRow], *, actor: Principal, now: datetime) -> ImportReport:
+async def _committed(
+    database: Database, batch: list[CheckedRow], *, actor: Principal, now: datetime
+) -> PlacementsReport:
     """The batch applied in one transaction. Two imports of one file at once both find an external_ref
     new; the unique constraint lets only one create it, and the other's batch, rolled back, is applied
     again and finds it (unchanged, or corrected)."""
@@ -174,7 +178,7 @@ async def _committed(database: Database, batch: list[CheckedRow], *, actor: Prin
             attempt += 1
 
 
-async def _apply(session: AsyncSession, rows: list[CheckedRow], *, actor: Principal, now: datetime) -> ImportReport:
+async def _apply(session: AsyncSession, rows: list[CheckedRow], *, actor: Principal, now: datetime) -> PlacementsReport:
     placements = [each.placement for each in rows]
     existing = await imported_referrals(session, external_refs={each.external_ref for each in placements})
     provider_ids = {each.provider_id for each in placements}
@@ -254,5 +258,5 @@ def _count_hours(batch: Batch, checked: CheckedRow, *, provider_id: uuid.UUID, a
     cap = next((each.weekly_hours_cap for each in provider.contracts if each.area == area), None)
     warning = cap_warning(provider_name=provider.name, area=area, placed=placed, cap=cap)
     if warning is not None:
-        batch.report.warnings.append(ImportWarning(row=checked.row, external_ref=checked.placement.external_ref,
+        batch.report.warnings.append(PlacementWarning(row=checked.row, external_ref=checked.placement.external_ref,
                                                    warning=warning))
