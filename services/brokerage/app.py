@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.brokerage.consumers import build_handlers
+from services.brokerage.imports.router import router as imports_router
 from services.brokerage.models import INFRA
 from services.brokerage.offers.router import router as offers_router
 from services.brokerage.referrals.router import router as referrals_router
@@ -24,7 +25,7 @@ def build_spec(settings: BrokerageSettings | None = None) -> ServiceSpec:
         title="Brokerage: referrals, the cascade, offers",
         settings=settings,
         infra=INFRA,
-        routers=[referrals_router, offers_router, webhooks_router],
+        routers=[imports_router, referrals_router, offers_router, webhooks_router],
         handlers=build_handlers(settings),
         extra_lifespan=background_work(settings),
     )

@@ -18,3 +18,5 @@ BrokerPrincipal = Annotated[Principal, Depends(require_roles(Role.BROKER))]
 StaffOrProvider = Annotated[Principal, Depends(require_roles(*STAFF_ROLES, Role.PROVIDER))]
 OfferAnswerer = Annotated[Principal, Depends(require_roles(Role.PROVIDER, Role.BROKER))]
 ProviderPrincipal = Annotated[Principal, Depends(require_roles(Role.PROVIDER))]
+PlacementImporter = Annotated[Principal, Depends(require_roles(Role.BROKER, Role.COMMISSIONER))]
+"""Placements already made are brought in by brokers (an out-of-hours placement) or commissioners (go-live)."""

@@ -1,6 +1,6 @@
 """Brokerage settings (env prefix BROKERAGE_): the cascade's policy, offer deadlines and the workers."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import ClassVar
 
@@ -33,6 +33,17 @@ class BrokerageSettings(ServiceSettings):
     webhook_retry_base_seconds: float = Field(default=2.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_allow_private_addresses: bool = False
+    import_batch_rows: int = Field(default=500, gt=0, le=5000, description="Placements committed per import batch")
+    import_max_rows: int = Field(default=5000, gt=0, description="Placements one import request may carry (the "
+                                                                 "CLI takes any number)")
+    import_max_document_bytes: int = Field(default=64 * 1024 * 1024, gt=0,
+                                           description="Largest import read whole: a request body, or a JSON file "
+                                                       "given to the CLI (CSV files are streamed)")
+    import_max_past_days: int = Field(default=3653, ge=0, description="How long ago an imported placement may have "
+                                                                     "started (ten years)")
+    import_max_future_days: int = Field(default=90, ge=0, description="How far ahead an imported placement may "
+                                                                      "start: one later than that is a referral "
+                                                                      "to source")
 
     def policy(self) -> Policy:
         return Policy(
@@ -46,6 +57,10 @@ class BrokerageSettings(ServiceSettings):
             ramp_up=timedelta(weeks=self.ramp_up_weeks),
             ramp_up_max_weekly_hours=self.ramp_up_max_weekly_hours,
         )
+
+    def import_start_window(self, today: date) -> tuple[date, date]:
+        """The earliest and latest start date an imported placement may have."""
+        return today - timedelta(days=self.import_max_past_days), today + timedelta(days=self.import_max_future_days)
 
     def declines_window(self) -> timedelta:
         return timedelta(days=self.recent_declines_days)

@@ -82,7 +82,8 @@ def build_handlers(settings: QualitySettings) -> EventHandlers:
     @handlers.on(ReferralPlaced.event_type)
     async def referral_placed(session: AsyncSession, envelope: EventEnvelope) -> None:
         placed = envelope.payload_as(ReferralPlaced)
-        await note_referral(session, facts=placed.referral, status="placed", placed_at=placed.placed_at)
+        await note_referral(session, facts=placed.referral, status="placed", placed_at=placed.placed_at,
+                            imported=placed.imported)
 
     @handlers.on(ReferralUnsourced.event_type)
     async def referral_unsourced(session: AsyncSession, envelope: EventEnvelope) -> None:

@@ -114,12 +114,16 @@ async def suite(backend: Backend) -> AsyncIterator[Suite]:
         yield running
 
 
+def market_of(database: Database) -> Market:
+    return Market(database=database, consumer=Consumer(database=database, tables=INFRA.events,
+                                                       handlers=build_handlers(BrokerageSettings())))
+
+
 @pytest.fixture
 async def market(suite: Suite) -> AsyncIterator[Market]:
-    database = brokerage_database(suite.backend)
-    consumer = Consumer(database=database, tables=INFRA.events, handlers=build_handlers(BrokerageSettings()))
-    yield Market(database=database, consumer=consumer)
-    await database.dispose()
+    played = market_of(brokerage_database(suite.backend))
+    yield played
+    await played.database.dispose()
 
 
 def referral_body(**changes: Any) -> dict[str, Any]:

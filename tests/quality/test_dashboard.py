@@ -84,6 +84,26 @@ async def test_referral_events_feed_weekly_counts_time_to_source_and_unmet_need(
     assert len(body["referrals_per_week"]) == 12
 
 
+async def test_an_imported_placement_is_left_out_of_time_to_source(suite: Suite) -> None:
+    """It was made before it was recorded in the suite (brokerage's placements import), never sourced here."""
+    broker = await suite.staff("broker")
+    sourced, brought_in = referral(), referral()
+    await publish(suite, ReferralCreated(referral=sourced), source="brokerage")
+    events = [
+        ReferralPlaced(referral=sourced, provider_id=uuid.uuid4(), tier=Tier.PRIMARY, awarded=False,
+                       start_on=date.today(), placed_at=sourced.created_at + timedelta(hours=4)),
+        ReferralPlaced(referral=brought_in, provider_id=uuid.uuid4(), tier=Tier.PRIMARY, awarded=False,
+                       start_on=date.today() - timedelta(days=400), placed_at=NOW, imported=True)]
+    envelopes = [await publish(suite, event, source="brokerage") for event in events]
+
+    async def both_handled() -> bool:
+        return all([await processed(suite, str(envelope.id)) for envelope in envelopes])
+
+    await eventually(both_handled)
+    body = await summary(suite, broker)
+    assert body["time_to_source"] == {"placed": 1, "median_hours": "4.00", "p90_hours": "4.00"}
+
+
 async def test_visit_reports_count_short_visits_and_missed_ones_as_evidence(suite: Suite) -> None:
     officer = await suite.staff("quality_officer")
     provider_id = await known_provider(suite, officer)

@@ -4,9 +4,11 @@ history, make the offers or put the referral on the waiting list, and record the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.cascade.domain import Decision, Need, Outcome, SkipReason, run_cascade, skip_reason
@@ -54,12 +56,28 @@ def offer_facts(offer: Offer, referral: Referral, *, at: datetime) -> OfferFacts
                       urgency=Urgency(referral.urgency), at=at)
 
 
+def history_row(
+    *, referral_id: uuid.UUID, event: str, at: datetime, provider_id: uuid.UUID | None = None,
+    tier: str | None = None, reason: str | None = None, detail: str = "",
+) -> dict[str, Any]:
+    """One history entry's values (the detail cut to the column's 500 characters)."""
+    return {"referral_id": referral_id, "event": event, "at": at, "provider_id": provider_id, "tier": tier,
+            "reason": reason, "detail": detail[:500]}
+
+
 def add_history(
     session: AsyncSession, *, referral_id: uuid.UUID, event: str, at: datetime, provider_id: uuid.UUID | None = None,
     tier: str | None = None, reason: str | None = None, detail: str = "",
 ) -> None:
-    session.add(HistoryEntry(referral_id=referral_id, event=event, at=at, provider_id=provider_id, tier=tier,
-                             reason=reason, detail=detail[:500]))
+    session.add(HistoryEntry(**history_row(referral_id=referral_id, event=event, at=at, provider_id=provider_id,
+                                           tier=tier, reason=reason, detail=detail)))
+
+
+async def record_history(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Many history entries in one multi-row INSERT (the placements import writes thousands at once;
+    added one at a time, each would wait for its own id)."""
+    if rows:
+        await session.execute(insert(HistoryEntry), list(rows))
 
 
 async def decide(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -87,9 +88,37 @@ async def known_area(session: AsyncSession, *, code: str) -> KnownArea | None:
     return await session.get(KnownArea, code)
 
 
+async def known_area_codes(session: AsyncSession, *, codes: Collection[str]) -> set[str]:
+    """Which of `codes` are known areas, in one query."""
+    if not codes:
+        return set()
+    return set((await session.scalars(select(KnownArea.code).where(KnownArea.code.in_(sorted(codes))))).all())
+
+
 async def provider_state(session: AsyncSession, *, provider_id: uuid.UUID) -> ProviderState | None:
     row = await session.get(KnownProvider, provider_id)
     return None if row is None else ProviderState.model_validate(row.state)
+
+
+async def provider_states(session: AsyncSession, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ProviderState]:
+    """The known ones of `ids`, in one query."""
+    if not ids:
+        return {}
+    rows = await session.scalars(select(KnownProvider).where(KnownProvider.id.in_(sorted(ids))))
+    return {row.id: ProviderState.model_validate(row.state) for row in rows}
+
+
+async def placed_hours(
+    session: AsyncSession, *, provider_ids: Collection[uuid.UUID]
+) -> dict[tuple[uuid.UUID, str], Decimal]:
+    """Weekly hours placed with each of the providers, by area: what counts against their caps."""
+    if not provider_ids:
+        return {}
+    rows = await session.execute(
+        select(Placement.provider_id, Placement.area, func.sum(Placement.weekly_hours))
+        .where(Placement.provider_id.in_(sorted(provider_ids)), Placement.status.in_(COUNTED_PLACEMENTS))
+        .group_by(Placement.provider_id, Placement.area))
+    return {(provider_id, area): Decimal(hours) for provider_id, area, hours in rows}
 
 
 async def area_snapshot(

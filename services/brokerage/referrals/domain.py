@@ -24,6 +24,11 @@ class FieldProblem:
     message: str
 
 
+def problems_text(problems: Sequence[FieldProblem]) -> str:
+    """`field: message; field: message`, as problem details and import reports say them."""
+    return "; ".join(f"{each.field}: {each.message}" for each in problems)
+
+
 def weekly_hours(visits: Sequence[ScheduledVisit]) -> Decimal:
     """Care hours a week: every visit's minutes times its carers (a double-up takes two workers)."""
     minutes = sum(visit.minutes * visit.carers for visit in visits)
@@ -54,4 +59,17 @@ def short_visit_problems(
 def start_problems(start_on: date, *, today: date) -> list[FieldProblem]:
     if start_on < today:
         return [FieldProblem("start_on", f"the start date {start_on} is in the past")]
+    return []
+
+
+def imported_start_problems(start_on: date, *, earliest: date, latest: date) -> list[FieldProblem]:
+    """A placement already made may have started long ago (a council's packages at go-live) or last night
+    (an out-of-hours placement), but not before `earliest` (a mistyped year) nor after `latest`: a
+    placement starting that far ahead is a referral to source, not one to record."""
+    if start_on < earliest:
+        return [FieldProblem("start_on", f"the start date {start_on} is before {earliest}, the earliest an "
+                                         "imported placement may start")]
+    if start_on > latest:
+        return [FieldProblem("start_on", f"the start date {start_on} is after {latest}: a placement starting "
+                                         "that far ahead is a referral to source")]
     return []

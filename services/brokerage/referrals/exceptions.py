@@ -1,4 +1,4 @@
-from services.brokerage.referrals.domain import FieldProblem
+from services.brokerage.referrals.domain import FieldProblem, problems_text
 from shared.errors import Conflict, NotFound, Unprocessable
 
 
@@ -19,7 +19,7 @@ class InvalidReferral(Unprocessable):
     title = "The referral breaks a rule"
 
     def __init__(self, problems: list[FieldProblem]) -> None:
-        super().__init__("; ".join(f"{each.field}: {each.message}" for each in problems),
+        super().__init__(problems_text(problems),
                          errors=[{"field": each.field, "message": each.message} for each in problems])
 
 

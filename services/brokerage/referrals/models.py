@@ -14,7 +14,9 @@ from shared.db import UtcDateTime
 
 class Referral(Base):
     """A request to source care. `round` grows with every fresh run of the cascade (a retry), and a
-    provider is offered a referral at most once per round."""
+    provider is offered a referral at most once per round. `external_ref` is the council's own key of
+    a placement brought in by the placements import (none otherwise): unique, so importing it again
+    finds this referral and never makes a second one."""
 
     __tablename__ = "referrals"
     __table_args__ = (
@@ -36,6 +38,7 @@ class Referral(Base):
     status: Mapped[str] = mapped_column(String(20))
     round: Mapped[int] = mapped_column(Integer, default=1)
     placed_with: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    external_ref: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

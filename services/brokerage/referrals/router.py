@@ -31,7 +31,8 @@ def _summary(referral: Referral) -> ReferralSummary:
         needs=referral.needs, urgency=referral.urgency, start_on=referral.start_on, visits=referral.visits,
         short_visit_justification=referral.short_visit_justification,
         funding={"health_share_percent": referral.health_share_percent}, status=referral.status,
-        weekly_hours=referral.weekly_hours, placed_with=referral.placed_with, created_at=referral.created_at,
+        weekly_hours=referral.weekly_hours, placed_with=referral.placed_with, external_ref=referral.external_ref,
+        created_at=referral.created_at,
     )
 
 

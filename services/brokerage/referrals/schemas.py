@@ -47,6 +47,8 @@ class ReferralSummary(ReferralCreate):
     status: str = Field(examples=["sourcing"])
     weekly_hours: Hours
     placed_with: uuid.UUID | None
+    external_ref: str | None = Field(description="The council's key of a placement brought in by the placements "
+                                                 "import; null for a referral sourced here", examples=[None])
     created_at: datetime
 
 

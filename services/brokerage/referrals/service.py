@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,10 +33,22 @@ from shared.pagination import PageRequest
 OPEN_STATUSES = ("sourcing", "unsourced")
 
 
-def _view(referral: Referral) -> dict[str, object]:
+def audit_view(referral: Referral) -> dict[str, object]:
     """What the audit log keeps: the referral's own fields (a pseudonymous client_ref, no names)."""
     return {"status": referral.status, "area": referral.area, "client_ref": referral.client_ref,
             "weekly_hours": str(referral.weekly_hours), "placed_with": referral.placed_with}
+
+
+def referral_fields(data: ReferralCreate) -> dict[str, Any]:
+    """The referral's columns as `data` states them, in the form they are stored and compared in."""
+    justification = data.short_visit_justification
+    return {
+        "client_ref": data.client_ref, "area": data.area, "client_group": str(data.client_group),
+        "needs": sorted({str(each) for each in data.needs}), "urgency": str(data.urgency),
+        "start_on": data.start_on, "visits": [each.model_dump(mode="json") for each in data.visits],
+        "short_visit_justification": justification.model_dump() if justification else None,
+        "health_share_percent": data.funding.health_share_percent, "weekly_hours": weekly_hours(data.visits),
+    }
 
 
 async def _problems(session: AsyncSession, *, data: ReferralCreate, now: datetime) -> list[FieldProblem]:
@@ -53,19 +66,12 @@ async def create_referral(
     problems = await _problems(session, data=data, now=now)
     if problems:
         raise InvalidReferral(problems)
-    referral = Referral(
-        id=uuid.uuid4(), client_ref=data.client_ref, area=data.area, client_group=data.client_group,
-        needs=sorted({str(each) for each in data.needs}), urgency=data.urgency, start_on=data.start_on,
-        visits=[each.model_dump(mode="json") for each in data.visits],
-        short_visit_justification=data.short_visit_justification.model_dump()
-        if data.short_visit_justification else None,
-        health_share_percent=data.funding.health_share_percent, weekly_hours=weekly_hours(data.visits),
-        status="sourcing", round=1, created_at=now, updated_at=now,
-    )
+    referral = Referral(id=uuid.uuid4(), **referral_fields(data), status="sourcing", round=1, created_at=now,
+                        updated_at=now)
     session.add(referral)
     await session.flush()
     await record_audit(session, actor=actor, action="referral.created", entity_type="referral",
-                       entity_id=referral.id, after=_view(referral))
+                       entity_id=referral.id, after=audit_view(referral))
     await record_event(session, ReferralCreated(referral=referral_facts(referral)))
     await source(session, referral=referral, settings=settings, now=now)
     await session.flush()
@@ -126,7 +132,7 @@ async def award(
     provider = await provider_state(session, provider_id=data.provider_id)
     if provider is None:
         raise UnknownProvider()
-    before = _view(referral)
+    before = audit_view(referral)
     tier = next((each.tier for each in provider.contracts if each.area == referral.area), None)
     await claim_referral(session, referral_id=referral.id, provider_id=provider.id, from_statuses=OPEN_STATUSES,
                          now=now)
@@ -134,7 +140,7 @@ async def award(
     await record_placement(session, referral=referral, provider_id=provider.id, tier=tier, awarded=True,
                            start_on=referral.start_on, now=now, detail=f"awarded by a broker: {data.reason}")
     await record_audit(session, actor=actor, action="referral.awarded", entity_type="referral",
-                       entity_id=referral.id, before=before, after={**_view(referral), "reason": data.reason})
+                       entity_id=referral.id, before=before, after={**audit_view(referral), "reason": data.reason})
     return referral
 
 
@@ -143,24 +149,24 @@ async def retry(
 ) -> Referral:
     """Runs the cascade again now as a new round: open offers are withdrawn, everyone may be asked again."""
     referral = await _open_referral(session, referral_id=referral_id)
-    before = _view(referral)
+    before = audit_view(referral)
     await withdraw_open_offers(session, referral=referral, now=now, why="a broker ran the cascade again")
     referral.round += 1
     add_history(session, referral_id=referral.id, at=now, event="considered", detail="a broker ran the cascade again")
     await source(session, referral=referral, settings=settings, now=now)
     await session.flush()
     await record_audit(session, actor=actor, action="referral.retried", entity_type="referral",
-                       entity_id=referral.id, before=before, after=_view(referral))
+                       entity_id=referral.id, before=before, after=audit_view(referral))
     return referral
 
 
 async def cancel(session: AsyncSession, *, actor: Principal, referral_id: uuid.UUID, now: datetime) -> Referral:
     referral = await _open_referral(session, referral_id=referral_id)
-    before = _view(referral)
+    before = audit_view(referral)
     await withdraw_open_offers(session, referral=referral, now=now, why="the referral was cancelled")
     referral.status, referral.updated_at = "cancelled", now
     await session.flush()
     await record_audit(session, actor=actor, action="referral.cancelled", entity_type="referral",
-                       entity_id=referral.id, before=before, after=_view(referral))
+                       entity_id=referral.id, before=before, after=audit_view(referral))
     await record_event(session, ReferralCancelled(referral=referral_facts(referral), at=now))
     return referral

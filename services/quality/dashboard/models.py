@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Integer, Numeric, String, Uuid
+from sqlalchemy import Boolean, Integer, Numeric, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.database import Base
@@ -12,6 +12,9 @@ from shared.db import UtcDateTime
 
 
 class ReferralFact(Base):
+    """`imported`: a placement made before it was recorded in the suite (brokerage's placements import),
+    never sourced here, so it has no time to source."""
+
     __tablename__ = "referral_facts"
 
     referral_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -21,6 +24,7 @@ class ReferralFact(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     placed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DeclineFact(Base):

@@ -48,12 +48,13 @@ P90 = Decimal("0.9")
 
 
 async def note_referral(
-    session: AsyncSession, *, facts: ReferralFacts, status: str, placed_at: datetime | None = None
+    session: AsyncSession, *, facts: ReferralFacts, status: str, placed_at: datetime | None = None,
+    imported: bool = False,
 ) -> None:
     fact = await locked_row(session, ReferralFact, key="referral_id", values={
         "referral_id": facts.referral_id, "area": facts.area, "urgency": facts.urgency.value,
         "weekly_hours": facts.weekly_hours, "created_at": facts.created_at, "status": status,
-        "placed_at": placed_at})
+        "placed_at": placed_at, "imported": imported})
     if fact.status not in SETTLED and not (status == "sourcing" and fact.status == "unsourced"):
         fact.status, fact.placed_at = status, placed_at
     await session.flush()
@@ -123,9 +124,10 @@ async def _weekly(session: AsyncSession, today: date, weeks: int) -> list[WeekCo
 
 
 async def _time_to_source(session: AsyncSession, since: datetime) -> TimeToSource:
+    """Referrals sourced through the suite only: an imported placement was made before it was recorded."""
     rows = (await session.execute(
         select(ReferralFact.created_at, ReferralFact.placed_at)
-        .where(ReferralFact.placed_at.is_not(None), ReferralFact.created_at >= since)
+        .where(ReferralFact.placed_at.is_not(None), ReferralFact.created_at >= since, ReferralFact.imported.is_(False))
     ))
     hours = [hours_of(placed_at - created_at) for created_at, placed_at in rows if placed_at is not None]
     return TimeToSource(placed=len(hours), median_hours=median(hours), p90_hours=percentile(hours, P90))
