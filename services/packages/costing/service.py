@@ -187,8 +187,10 @@ class PriceBook:
         return cls(cards, contracts)
 
     def card(self, area: str, on: date) -> RateCard | None:
-        """The area's card with the latest effective date on or before `on`."""
-        return next((card for card in self.cards.get(area, ()) if card.effective_from <= on), None)
+        """The area's card with the latest effective date on or before `on`; for care that began before the
+        area's first card (a placement brought in at go-live), that first card."""
+        cards = self.cards.get(area, [])
+        return next((card for card in cards if card.effective_from <= on), cards[-1] if cards else None)
 
     def agreed_rate(self, provider_id: uuid.UUID | None, area: str, on: date) -> Decimal | None:
         """The provider's contract rate in the area that day, when the registry sets one."""
