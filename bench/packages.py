@@ -25,6 +25,7 @@ from services.packages.costing.domain import PriceKind, pricing_of
 from services.packages.costing.models import RateCard
 from services.packages.costing.service import cost_model
 from services.packages.invoices.domain import Period
+from services.packages.invoices.repository import allow_batch_memory
 from services.packages.invoices.service import run_invoices
 from services.packages.models import INFRA
 from shared import migrations
@@ -76,9 +77,11 @@ async def _populate(database: Database, packages: int, cards: list[RateCard]) ->
             FROM generate_series(0, :n - 1) AS i;
             """), params)
         await session.execute(text(f"""
-            INSERT INTO package_terms (id, package_id, effective_from, effective_to, visits, health_share_percent)
+            INSERT INTO package_terms (id, package_id, effective_from, effective_to, visits, weekday_visits,
+                                       health_share_percent)
             SELECT md5('term' || i)::uuid, md5('pkg' || i)::uuid, CAST(:start AS date) - 30, NULL,
-                   CAST({schedule} AS json), (ARRAY[0, 0, 0, 50, 75, 100])[1 + i % 6]
+                   CAST({schedule} AS json), CAST('[2, 2, 2, 2, 2, 2, 2]' AS json),
+                   (ARRAY[0, 0, 0, 50, 75, 100])[1 + i % 6]
             FROM generate_series(0, :n - 1) AS i;
             """), params)
         await session.execute(text("""
@@ -133,7 +136,9 @@ def _floor_query(cards: list[RateCard]) -> str:
 
 
 async def _floor(database: Database, cards: list[RateCard]) -> tuple[float, dict[uuid.UUID, Decimal]]:
+    """The floor runs with the memory the run gives its own aggregates."""
     async with database.sessionmaker() as session:
+        await allow_batch_memory(session)
         started = time.perf_counter()
         rows = (await session.execute(text(_floor_query(cards)))).all()
         return time.perf_counter() - started, {provider: total for provider, total in rows}

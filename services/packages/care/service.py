@@ -192,8 +192,8 @@ async def create_from_referral(
     session.add(package)
     await session.flush()
     term = PackageTerm(package_id=package.id, effective_from=placed.start_on,
-                       visits=[visit.model_dump(mode="json") for visit in referral.visits],
                        health_share_percent=referral.funding.health_share_percent)
+    term.schedule(referral.visits)
     session.add(term)
     await session.flush()
     record = PackageRecord(package, term, None)
@@ -223,7 +223,7 @@ async def correct_imported(
     terms = list(await session.scalars(select(PackageTerm).where(PackageTerm.package_id == package.id)
                                        .order_by(PackageTerm.effective_from)))
     first = terms[0]
-    first.visits = [visit.model_dump(mode="json") for visit in referral.visits]
+    first.schedule(referral.visits)
     first.health_share_percent = referral.funding.health_share_percent
     if first.effective_to is None or corrected.start_on < first.effective_to:
         package.start_on = first.effective_from = corrected.start_on
@@ -289,16 +289,16 @@ async def change(
     domain.check_change(status=PackageStatus(record.package.status), effective_from=data.effective_from,
                         latest_term_from=record.term.effective_from)
     before = _audit_view(record)
-    visits = record.term.visits if data.visits is None else [v.model_dump(mode="json") for v in data.visits]
+    visits = record.visits if data.visits is None else data.visits
     health = record.term.health_share_percent if data.health_share_percent is None else data.health_share_percent
     if data.effective_from == record.term.effective_from:
-        record.term.visits, record.term.health_share_percent = visits, health
         term = record.term
     else:
         record.term.effective_to = data.effective_from
-        term = PackageTerm(package_id=package_id, effective_from=data.effective_from, visits=visits,
-                           health_share_percent=health)
+        term = PackageTerm(package_id=package_id, effective_from=data.effective_from)
         session.add(term)
+    term.schedule(visits)
+    term.health_share_percent = health
     await session.flush()
     changed = PackageRecord(record.package, term, record.suspension)
     await record_audit(session, actor=actor, action="package.changed", entity_type="package", entity_id=package_id,

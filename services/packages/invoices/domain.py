@@ -163,6 +163,8 @@ class PackageRef:
 
 
 def _funders(care: Care, health_share_percent: int) -> list[tuple[Funder, Care]]:
+    if not health_share_percent:
+        return [(Funder.COUNCIL, care)]
     health = care.share(health_share_percent)
     return [(Funder.COUNCIL, care - health), (Funder.HEALTH, health)]
 
@@ -203,7 +205,9 @@ def _line_order(key: tuple[PaymentRule, Funder, PriceKind, UnitPricesKey]) -> tu
     return funder, RULE_ORDER.index(rule), KIND_ORDER.index(kind), prices
 
 
+@functools.lru_cache(maxsize=1024)
 def _description(kind: PriceKind, unit: Unit, rule: PaymentRule, funder: Funder, period_label: str) -> str:
+    """A few dozen texts serve a run's 100,000s of lines: made once each."""
     what = "contact hours" if unit is Unit.HOUR else "visits (travel and mileage)"
     share = ", health-funded share" if funder is Funder.HEALTH else ""
     return f"{PRICE_KIND_LABEL[kind]} {what}, {RULE_LABEL[rule]}, {period_label}{share}"

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, case, exists, false, func, insert, or_, select, update
+from sqlalchemy import Table, and_, case, exists, false, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,11 +23,12 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
 from services.packages.care.models import Package, PackageTerm, Suspension
-from services.packages.costing.domain import Band, Calendar, DayKind, PriceKind, Unit, Usage
+from services.packages.costing.domain import Calendar, DayKind, PriceKind, Unit, Usage
 from services.packages.invoices.domain import BilledLine, DateRange, Funder, InvoiceKind, LedgerCodes, Line, Period
 from services.packages.invoices.models import Invoice, InvoiceCounter, InvoiceLine
 from services.packages.visits.domain import Approval, PaymentRule
 from services.packages.visits.models import Visit
+from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.packages import VisitOutcome
 
 CHUNK = 5000
@@ -35,6 +36,16 @@ LINES = Table(InvoiceLine.__tablename__, InvoiceLine.metadata)
 LINE_COLUMNS = ("invoice_id", "position", "package_id", "funder", "description", "hours", "quantity", "unit",
                 "unit_price", "amount", "rule", "price_kind", "area", "client_group", "cost_centre", "ledger_code",
                 "block_area", "reverses_line_id")
+
+
+BATCH_WORK_MEM = "64MB"
+"""Memory PostgreSQL may give each sort or hash of an invoice run: its aggregates group millions of visits,
+which spill to disk at the default 4MB. Set for the run's own transactions only (SET LOCAL)."""
+
+
+async def allow_batch_memory(session: AsyncSession) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"SET LOCAL work_mem = '{BATCH_WORK_MEM}'"))
 
 
 async def take_counter(session: AsyncSession, series: str) -> int:
@@ -113,20 +124,20 @@ def _night(calendar: Calendar) -> ColumnElement[bool]:
     return or_(Visit.planned_start >= starts, Visit.planned_start < ends)
 
 
-def _in_band(band: Band, calendar: Calendar) -> ColumnElement[bool]:
-    """`Calendar.day_kind` and `is_night` in SQL: the visit is priced in `band`."""
+DAY_KINDS = list(DayKind)
+
+
+def _band(calendar: Calendar) -> ColumnElement[int]:
+    """`Calendar.day_kind` and `is_night` in SQL: the visit's position in `Usage.BANDS` (the day bands,
+    then the night bands). Grouping by it costs one expression a visit, not one per band."""
     holiday = Visit.date.in_(sorted(calendar.bank_holidays)) if calendar.bank_holidays else false()
-    day = {DayKind.BANK_HOLIDAY: holiday, DayKind.WEEKEND: and_(Visit.weekend, ~holiday),
-           DayKind.WEEKDAY: and_(~Visit.weekend, ~holiday)}[band.kind]
-    night = _night(calendar)
-    return and_(day, night if band.night else ~night)
+    day = case((holiday, DAY_KINDS.index(DayKind.BANK_HOLIDAY)), (Visit.weekend, DAY_KINDS.index(DayKind.WEEKEND)),
+               else_=DAY_KINDS.index(DayKind.WEEKDAY))
+    return day + case((_night(calendar), len(DAY_KINDS)), else_=0)
 
 
-def _usage_columns(calendar: Calendar) -> list[ColumnElement[Any]]:
-    """Paid carer-minutes and carer-visits per band, in `Usage`'s order."""
-    minutes, visits = Visit.paid_minutes * Visit.carers, Visit.carers
-    return [func.sum(case((_in_band(band, calendar), amount), else_=0))
-            for band in Usage.BANDS for amount in (minutes, visits)]
+USAGE_COLUMNS = (func.sum(Visit.paid_minutes * Visit.carers), func.sum(Visit.carers))
+"""Paid carer-minutes and carer-visits of a group of visits."""
 
 
 def _paid_rule() -> ColumnElement[Any]:
@@ -134,8 +145,24 @@ def _paid_rule() -> ColumnElement[Any]:
     return case((or_(Visit.approval.is_(None), Visit.approval == Approval.APPROVED), Visit.rule), else_=None)
 
 
-def _usage(row: Sequence[Any]) -> Usage:
-    return Usage(*(int(value or 0) for value in row))
+class UsageTally:
+    """Adds up (band, carer-minutes, carer-visits) groups into a `Usage` per key."""
+
+    def __init__(self) -> None:
+        self.counts: dict[Any, list[int]] = {}
+
+    def add(self, key: Any, band: int, minutes: int | None, visits: int | None) -> None:
+        counts = self.counts.get(key)
+        if counts is None:
+            counts = self.counts[key] = [0] * (2 * len(Usage.BANDS))
+        counts[2 * band] += int(minutes or 0)
+        counts[2 * band + 1] += int(visits or 0)
+
+    def reported(self) -> Reported:
+        found: Reported = defaultdict(dict)
+        for (owner, rule), counts in self.counts.items():
+            found[owner][rule] = Usage(*counts)
+        return found
 
 
 def _rule(value: str | None) -> PaymentRule | None:
@@ -184,16 +211,16 @@ async def delivered_by_package(session: AsyncSession, period: Period, calendar: 
     """Paid usage per package and rule over the period, and call-monitoring counts per package: one
     aggregate over the period's visits and nothing else (no join), so it costs one scan. The usage is right
     for every package in care all period long under one term; `delivered_by_term` counts the others."""
-    rule = _paid_rule()
-    query = (select(Visit.package_id, rule, *_count_columns(punctual_within_minutes), *_usage_columns(calendar))
-             .where(_reported(period)).group_by(Visit.package_id, rule))
+    rule, band = _paid_rule(), _band(calendar)
+    query = (select(Visit.package_id, rule, band, *USAGE_COLUMNS, *_count_columns(punctual_within_minutes))
+             .where(_reported(period)).group_by(Visit.package_id, rule, band))
     connection = await session.connection()
-    usage: Reported = defaultdict(dict)
+    tally = UsageTally()
     counts: dict[uuid.UUID, VisitCounts] = defaultdict(VisitCounts)
-    for row in await connection.execute(query):
-        usage[row[0]][_rule(row[1])] = _usage(row[6:])
-        counts[row[0]] += VisitCounts(*(int(value or 0) for value in row[2:6]))
-    return usage, counts
+    for package_id, paid_rule, band_index, minutes, visits, *visit_counts in await connection.execute(query):
+        tally.add((package_id, _rule(paid_rule)), band_index, minutes, visits)
+        counts[package_id] += VisitCounts(*(int(value or 0) for value in visit_counts))
+    return tally.reported(), counts
 
 
 def _in_care() -> ColumnElement[bool]:
@@ -208,30 +235,40 @@ async def delivered_by_term(session: AsyncSession, period: Period, package_ids: 
                             calendar: Calendar) -> Reported:
     """Paid usage per term and rule of the given packages (those whose schedule or funding changed, that
     were suspended or that ended within the period), leaving out days out of care."""
-    usage: Reported = defaultdict(dict)
-    rule = _paid_rule()
+    tally = UsageTally()
+    rule, band = _paid_rule(), _band(calendar)
     for start in range(0, len(package_ids), CHUNK):
         query = (
-            select(PackageTerm.id, rule, *_usage_columns(calendar))
+            select(PackageTerm.id, rule, band, *USAGE_COLUMNS)
             .join(PackageTerm, and_(PackageTerm.package_id == Visit.package_id,
                                     PackageTerm.effective_from <= Visit.date,
                                     or_(PackageTerm.effective_to.is_(None), PackageTerm.effective_to > Visit.date)))
             .where(Visit.package_id.in_(package_ids[start:start + CHUNK]), _reported(period), _in_care())
-            .group_by(PackageTerm.id, rule))
-        for row in await session.execute(query):
-            usage[row[0]][_rule(row[1])] = _usage(row[2:])
-    return usage
+            .group_by(PackageTerm.id, rule, band))
+        for term_id, paid_rule, band_index, minutes, visits in await session.execute(query):
+            tally.add((term_id, _rule(paid_rule)), band_index, minutes, visits)
+    return tally.reported()
 
 
-async def schedules(session: AsyncSession, term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
-    """The weekly schedules of the given terms as stored (a run reads every one of 100,000s to count the
-    visits planned, and validates only those of packages charged by their plan)."""
-    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+async def _by_term(session: AsyncSession, column: InstrumentedAttribute[Any],
+                   term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    found: dict[uuid.UUID, Any] = {}
     for start in range(0, len(term_ids), CHUNK):
-        for term_id, visits in await session.execute(
-                select(PackageTerm.id, PackageTerm.visits).where(PackageTerm.id.in_(term_ids[start:start + CHUNK]))):
-            found[term_id] = visits
+        rows = await session.execute(
+            select(PackageTerm.id, column).where(PackageTerm.id.in_(term_ids[start:start + CHUNK])))
+        found.update(rows.tuples().all())
     return found
+
+
+async def schedules(session: AsyncSession, term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ScheduledVisit]]:
+    """The weekly schedules of the given terms (for packages charged by their plan)."""
+    return {term_id: [ScheduledVisit.model_validate(visit) for visit in visits]
+            for term_id, visits in (await _by_term(session, PackageTerm.visits, term_ids)).items()}
+
+
+async def weekday_visits(session: AsyncSession, term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[int]]:
+    """The given terms' visits per day of the week, Monday first (to count the visits planned)."""
+    return await _by_term(session, PackageTerm.weekday_visits, term_ids)
 
 
 @dataclass
@@ -295,8 +332,12 @@ async def credited(session: AsyncSession, line_ids: Sequence[int]) -> dict[int, 
 
 def line_rows(invoice_id: uuid.UUID, lines: Sequence[Line], codes: LedgerCodes) -> list[tuple[Any, ...]]:
     rows = []
+    coded: dict[tuple[str, str | None, Funder], tuple[str | None, str | None]] = {}
     for position, line in enumerate(lines, start=1):
-        cost_centre, ledger_code = codes.of(area=line.area, client_group=line.client_group, funder=line.funder)
+        key = (line.area, line.client_group, line.funder)
+        if key not in coded:
+            coded[key] = codes.of(area=line.area, client_group=line.client_group, funder=line.funder)
+        cost_centre, ledger_code = coded[key]
         rows.append((invoice_id, position, line.package_id, str(line.funder), line.description, line.hours,
                      line.quantity, str(line.unit), line.unit_price, line.amount, str(line.rule),
                      None if line.kind is None else str(line.kind), line.area, line.client_group, cost_centre,

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,7 +57,6 @@ from services.packages.visits.domain import PaymentRule
 from shared.audit import AuditEntry, record_audit, record_audits
 from shared.auth import Principal, Role, ensure_provider_scope
 from shared.contracts.brokerage import ScheduledVisit
-from shared.contracts.common import Day
 from shared.contracts.packages import CreditNoteIssued, InvoiceIssued, VisitPerformanceReported
 from shared.events.envelope import Event
 from shared.events.outbox import record_events
@@ -186,7 +184,8 @@ class Pricer:
     book: PriceBook
     suspensions: dict[uuid.UUID, list[DateRange]]
     reported: Reported
-    schedules: dict[uuid.UUID, list[dict[str, Any]]]
+    schedules: dict[uuid.UUID, list[ScheduledVisit]]
+    weekday_visits: dict[uuid.UUID, list[int]]
     calendar: Calendar
     period_weekdays: Counter[int] = field(init=False)
 
@@ -198,7 +197,7 @@ class Pricer:
                                 suspensions=self.suspensions.get(term.package_id, ()))
 
     def _planned(self, term: TermRow) -> dict[PaymentRule, Usage]:
-        schedule = [ScheduledVisit.model_validate(visit) for visit in self.schedules[term.term_id]]
+        schedule = self.schedules[term.term_id]
         return {PaymentRule.PLANNED_SCHEDULE: domain.planned_usage(schedule, self._days(term), self.calendar)}
 
     def _reported(self, term: TermRow) -> dict[PaymentRule, Usage]:
@@ -223,7 +222,7 @@ class Pricer:
         """The visits the package's schedules planned on its days in care in the period."""
         planned = 0
         for term in terms:
-            per_weekday = Counter(WEEKDAY[visit["day"]] for visit in self.schedules[term.term_id])
+            per_weekday = self.weekday_visits[term.term_id]
             days = self.period_weekdays if whole_period else Counter(day.weekday() for day in self._days(term))
             planned += sum(per_weekday[weekday] * times for weekday, times in days.items())
         return planned
@@ -238,13 +237,11 @@ class Pricer:
         return guarantees
 
 
-WEEKDAY = {day.value: index for index, day in enumerate(Day)}
-
-
 async def _reported_beside(session: AsyncSession, period: Period, policy: RunPolicy
                            ) -> tuple[Reported, dict[uuid.UUID, VisitCounts]]:
     """The big aggregate on a connection of its own, so the database runs it while the run reads terms."""
     async with AsyncSession(session.bind, info=session.info) as apart:
+        await repository.allow_batch_memory(apart)
         return await repository.delivered_by_package(apart, period, policy.calendar,
                                                      punctual_within_minutes=policy.punctual_within_minutes)
 
@@ -291,10 +288,12 @@ async def _price_period(session: AsyncSession, period: Period, policy: RunPolicy
     apart = {package_id for package_terms in by_provider.values() for package_id, terms in package_terms.items()
              if _counted_per_term(terms, suspended, period)}
     reported = await _reported_per_term(session, period, by_provider, per_package, apart, policy.calendar)
-    all_terms = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
-                 for term in terms]
-    pricer = Pricer(period, book, suspended, reported, await repository.schedules(session, all_terms),
-                    policy.calendar)
+    every_term = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
+                  for term in terms]
+    planned = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
+               if not any(term.term_id in reported for term in terms) for term in terms]
+    pricer = Pricer(period, book, suspended, reported, await repository.schedules(session, planned),
+                    await repository.weekday_visits(session, every_term), policy.calendar)
     pricing = PeriodPricing()
     providers = sorted(set(by_provider) | set(blocks))
     for done, provider_id in enumerate(providers, start=1):
@@ -372,6 +371,7 @@ async def run_invoices(
         raise InvalidPeriod(f"A period is invoiced once it is over: {period.end} is not before {today}.")
     policy = policy or RunPolicy()
     with _collector_paused():
+        await repository.allow_batch_memory(session)
         numbering = await Numbering.take(session)
         billed = await repository.billed(session, period)
         pricing = await _price_period(session, period, policy, progress)

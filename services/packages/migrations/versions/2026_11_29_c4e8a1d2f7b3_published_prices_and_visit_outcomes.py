@@ -1,6 +1,7 @@
 """published prices and visit outcomes: visits report an outcome and are paid under the council's policy
 (kept with their earlier versions; voided; unplanned ones approved), invoice lines are quantities at
-published prices with a rule and ledger codes, packages keep their client group
+published prices with a rule and ledger codes, packages keep their client group and their terms their
+visits per day of the week
 
 Existing visits: `missed` becomes the outcome `missed`, anything else `delivered`, paid under the default
 policy (5 minutes' tolerance, 5-minute increments); where two visits held the same package, date and
@@ -68,9 +69,25 @@ def _visits_data() -> None:
             bind.execute(sa.update(visits).where(visits.c.id == visit_id).values(**changes))
 
 
+def _weekday_visits() -> None:
+    """Each term's visits per day of the week, Monday first, from its schedule."""
+    days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
+    terms = sa.table('package_terms', sa.column('id', sa.Uuid()), sa.column('visits', sa.JSON()),
+                     sa.column('weekday_visits', sa.JSON()))
+    bind = op.get_bind()
+    for term_id, visits in bind.execute(sa.select(terms.c.id, terms.c.visits)).all():
+        counts = [sum(1 for visit in visits if visit['day'] == day) for day in days]
+        bind.execute(sa.update(terms).where(terms.c.id == term_id).values(weekday_visits=counts))
+
+
 def upgrade() -> None:
     with op.batch_alter_table('packages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('client_group', sa.String(length=40), nullable=True))
+    with op.batch_alter_table('package_terms', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('weekday_visits', sa.JSON(), nullable=True))
+    _weekday_visits()
+    with op.batch_alter_table('package_terms', schema=None) as batch_op:
+        batch_op.alter_column('weekday_visits', existing_type=sa.JSON(), nullable=False)
 
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.add_column(sa.Column('outcome', sa.String(length=30), nullable=True))
@@ -166,5 +183,7 @@ def downgrade() -> None:
                        'paid_minutes', 'late_by_minutes', 'notice_hours', 'outcome'):
             batch_op.drop_column(column)
 
+    with op.batch_alter_table('package_terms', schema=None) as batch_op:
+        batch_op.drop_column('weekday_visits')
     with op.batch_alter_table('packages', schema=None) as batch_op:
         batch_op.drop_column('client_group')
