@@ -19,11 +19,12 @@ from pathlib import Path
 from bench import Result
 from services.catalog import CATALOG
 from services.providers.imports.cqc import LOCATION_ID, PROVIDER_ID
-from services.providers.imports.records import ImportFormat, import_records
+from services.providers.imports.records import import_records
 from services.providers.imports.service import import_locations
 from services.providers.models import INFRA
 from shared import migrations
 from shared.db import Database
+from shared.imports import ImportFormat
 
 ROWS = 10_000
 BATCH_ROWS = 500

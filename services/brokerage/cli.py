@@ -23,14 +23,14 @@ from typing import BinaryIO
 from tqdm import tqdm
 
 from services.brokerage.clock import utcnow
-from services.brokerage.imports.exceptions import UnreadableImport
-from services.brokerage.imports.reading import ImportFormat, RawPlacement, csv_placements, json_placements, utf8_text
+from services.brokerage.imports.reading import RawPlacement, csv_placements, json_placements, utf8_text
 from services.brokerage.imports.schemas import PlacementsReport
 from services.brokerage.imports.service import import_placements
 from services.brokerage.models import INFRA
 from services.brokerage.settings import BrokerageSettings
 from shared.auth import Principal, Role
 from shared.db import Database
+from shared.imports import ImportFormat, UnreadableImport
 
 CLI_ACTOR = Principal(subject="cli", kind="user", name="placements import CLI", roles=frozenset({Role.BROKER}))
 

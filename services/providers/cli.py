@@ -17,12 +17,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from services.providers.imports.records import ImportFormat, import_records
+from services.providers.imports.records import import_records
 from services.providers.imports.service import ImportReport, import_locations
 from services.providers.models import INFRA
 from services.providers.settings import ProvidersSettings
 from shared.auth import Principal, Role
 from shared.db import Database
+from shared.imports import ImportFormat
 
 CHUNK_BYTES = 256 * 1024
 CLI_ACTOR = Principal(subject="cli", kind="user", name="registry import CLI", roles=frozenset({Role.COMMISSIONER}))

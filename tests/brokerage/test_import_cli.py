@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from services.brokerage.cli import main, reading, run_import
-from services.brokerage.imports.reading import ImportFormat
 from services.brokerage.models import INFRA
 from services.brokerage.settings import BrokerageSettings
+from shared.imports import ImportFormat
 from tests.brokerage.conftest import Market
 from tests.brokerage.test_import import as_csv, council, outbox, packages_of, placement
 from tests.harness import Backend, Suite, eventually

@@ -23,13 +23,14 @@ from services.brokerage.imports.domain import (
     parse_visits,
     placement_from_csv,
 )
-from services.brokerage.imports.exceptions import TooManyPlacements, UnreadableImport
-from services.brokerage.imports.reading import ImportFormat, csv_placements, document_placements
+from services.brokerage.imports.exceptions import TooManyPlacements
+from services.brokerage.imports.reading import csv_placements, document_placements
 from services.brokerage.imports.schemas import PlacementIn
 from services.brokerage.referrals.domain import imported_start_problems
 from services.brokerage.referrals.service import referral_fields
 from shared.contracts.common import ProviderStatus
 from shared.contracts.providers import ProviderState
+from shared.imports import ImportFormat, UnreadableImport
 
 HEADER = ("external_ref,client_ref,area,client_group,needs,urgency,start_on,provider_id,tier,health_share_percent,"
           "visits,worker_known,part_of_wider_package,time_limited_task")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from services.providers.cli import main, run_import
-from services.providers.imports.records import ImportFormat
 from services.providers.settings import ProvidersSettings
 from shared.db import Database
+from shared.imports import ImportFormat
 from tests.harness import Backend, Suite
 from tests.providers.conftest import Registry, outbox
 from tests.providers.test_import import _document, directory_csv

@@ -14,19 +14,14 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from itertools import islice
 from typing import Any
 
 from services.brokerage.imports.domain import REQUIRED_CSV_COLUMNS, RowRejected, placement_from_csv
-from services.brokerage.imports.exceptions import TooManyPlacements, UnreadableImport
+from services.brokerage.imports.exceptions import TooManyPlacements
+from shared.imports import ImportFormat, UnreadableImport
 
 CLI_HINT = "python -m services.brokerage.cli import-placements FILE"
-
-
-class ImportFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,18 +8,13 @@ from services.brokerage.clock import utcnow
 from services.brokerage.deps import PlacementImporter, SettingsDep
 from services.brokerage.imports import service
 from services.brokerage.imports.domain import CSV_COLUMNS
-from services.brokerage.imports.exceptions import (
-    PayloadTooLarge,
-    TooManyPlacements,
-    UnreadableImport,
-    UnsupportedMediaType,
-)
-from services.brokerage.imports.reading import ImportFormat, document_placements
+from services.brokerage.imports.exceptions import TooManyPlacements
+from services.brokerage.imports.reading import document_placements
 from services.brokerage.imports.schemas import EXAMPLE_PLACEMENT, PlacementIn, PlacementsReport
 from shared.errors import Forbidden, Unauthorized, problem_responses
+from shared.imports import PayloadTooLarge, UnreadableImport, UnsupportedMediaType, import_format, read_limited
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
-MEDIA_TYPES = {"application/json": ImportFormat.JSON, "text/csv": ImportFormat.CSV}
 PLACEMENT_SCHEMA = PlacementIn.model_json_schema(ref_template="#/components/schemas/{model}")
 PLACEMENT_SCHEMA.pop("$defs", None)
 BODY: dict[str, Any] = {
@@ -40,15 +35,6 @@ BODY: dict[str, Any] = {
 }
 
 
-async def _body(request: Request, *, limit: int) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise PayloadTooLarge(f"the body is larger than {limit} bytes; import the file with the command line")
-    return bytes(body)
-
-
 @router.post("/import", response_model=PlacementsReport, openapi_extra={"requestBody": BODY},
              responses=problem_responses(Unauthorized, Forbidden, UnreadableImport, TooManyPlacements,
                                          UnsupportedMediaType, PayloadTooLarge))
@@ -57,11 +43,9 @@ async def import_placements(request: Request, actor: PlacementImporter, settings
     out of hours), keyed by `external_ref`: each new one becomes a placed referral (history `imported`)
     whose hours count against the provider's cap and whose package follows; one imported before is left
     unchanged or corrected. Rows breaking a rule are reported and change nothing; the others are kept."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    form = MEDIA_TYPES.get(media_type)
-    if form is None:
-        raise UnsupportedMediaType(f"Content-Type {media_type or '(none)'} is not imported.")
-    body = await _body(request, limit=settings.import_max_document_bytes)
+    form = import_format(request.headers.get("content-type"))
+    body = await read_limited(request.stream(), limit=settings.import_max_document_bytes,
+                              instead="import the file with the command line")
     placements = document_placements(body, form=form, max_rows=settings.import_max_rows)
     now = utcnow()
     return await service.import_placements(request.app.state.db, placements, actor=actor, now=now,

@@ -29,7 +29,6 @@ from services.brokerage.imports.domain import (
     move_refusal,
     new_placement_refusal,
 )
-from services.brokerage.imports.exceptions import UnreadableImport
 from services.brokerage.imports.reading import RawPlacement
 from services.brokerage.imports.schemas import PlacementIn, PlacementsReport, PlacementWarning, RejectedPlacement
 from services.brokerage.readmodel.service import COUNTED_PLACEMENTS, known_area_codes, placed_hours, provider_states
@@ -53,6 +52,7 @@ from shared.auth import Principal
 from shared.contracts.providers import ProviderState
 from shared.db import Database
 from shared.events.outbox import record_events
+from shared.imports import UnreadableImport
 
 ATTEMPTS = 3
 """A batch that lost a race for an external_ref to an import running at the same moment is applied

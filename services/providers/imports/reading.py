@@ -18,10 +18,6 @@ from typing import Any
 from services.providers.imports.cqc import LOCATION_ID
 
 
-class BodyTooLarge(ValueError):
-    pass
-
-
 class UnreadableBody(ValueError):
     pass
 
@@ -66,15 +62,6 @@ async def directory_rows(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict[str
         yield dict(zip(header, (cell.strip() for cell in record), strict=False))
     if header is None:
         raise UnreadableBody(f"no header row naming {LOCATION_ID!r}")
-
-
-async def read_limited(chunks: AsyncIterator[bytes], *, limit: int) -> bytes:
-    body = bytearray()
-    async for chunk in chunks:
-        body.extend(chunk)
-        if len(body) > limit:
-            raise BodyTooLarge(f"the JSON body is larger than {limit} bytes; send CSV or split it")
-    return bytes(body)
 
 
 def location_documents(body: bytes) -> Iterator[Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from enum import StrEnum
 from typing import TypeVar
 
 from services.providers.imports.cqc import (
@@ -13,15 +12,11 @@ from services.providers.imports.cqc import (
     parse_directory_row,
     parse_location_document,
 )
-from services.providers.imports.reading import directory_rows, location_documents, read_limited
+from services.providers.imports.reading import directory_rows, location_documents
 from services.providers.imports.service import ImportRecord
+from shared.imports import ImportFormat, read_limited
 
 R = TypeVar("R")
-
-
-class ImportFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
 
 
 async def import_records(
@@ -33,7 +28,8 @@ async def import_records(
             row += 1
             yield _read(row, record, parse_directory_row)
         return
-    for row, document in enumerate(location_documents(await read_limited(chunks, limit=max_json_bytes)), 1):
+    body = await read_limited(chunks, limit=max_json_bytes, instead="send CSV or split it")
+    for row, document in enumerate(location_documents(body), 1):
         yield _read(row, document, parse_location_document)
 
 

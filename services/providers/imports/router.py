@@ -5,33 +5,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from services.providers.deps import CommissionerPrincipal
-from services.providers.imports.reading import BodyTooLarge, UnreadableBody
-from services.providers.imports.records import ImportFormat, import_records
+from services.providers.imports.reading import UnreadableBody
+from services.providers.imports.records import import_records
 from services.providers.imports.service import ImportReport, import_locations
 from services.providers.settings import ProvidersSettings
-from shared.errors import Forbidden, SuiteError, Unauthorized, Unprocessable, problem_responses
+from shared.errors import Forbidden, Unauthorized, problem_responses
+from shared.imports import PayloadTooLarge, UnreadableImport, UnsupportedMediaType, import_format
 
 router = APIRouter(prefix="/api/v1/providers", tags=["providers"])
-MEDIA_TYPES = {"application/json": ImportFormat.JSON, "text/csv": ImportFormat.CSV}
-
-
-class UnsupportedMediaType(SuiteError):
-    status = 415
-    problem_type = "unsupported-media-type"
-    title = "Send application/json or text/csv"
-
-
-class PayloadTooLarge(SuiteError):
-    status = 413
-    problem_type = "payload-too-large"
-    title = "The body is too large"
-
-
-class UnreadableImport(Unprocessable):
-    problem_type = "unreadable-import"
-    title = "The import body cannot be read"
-
-
 BODY: dict[str, Any] = {
     "required": True,
     "content": {
@@ -56,17 +37,12 @@ async def import_providers(request: Request, actor: CommissionerPrincipal) -> Im
     """Bulk import of providers and their CQC ratings, keyed by CQC location id: the same document twice
     updates, never duplicates. The body is streamed and committed in batches; each row is reported as
     created, updated or rejected (with the reason)."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    form = MEDIA_TYPES.get(media_type)
-    if form is None:
-        raise UnsupportedMediaType(f"Content-Type {media_type or '(none)'} is not imported.")
+    form = import_format(request.headers.get("content-type"))
     settings: ProvidersSettings = request.app.state.settings
     records = import_records(request.stream(), form=form, max_json_bytes=settings.import_max_json_bytes)
     try:
         return await import_locations(request.app.state.db, records, actor=actor,
                                       batch_rows=settings.import_batch_rows,
                                       on_batch=lambda _rows: request.app.state.events.wake_relay())
-    except BodyTooLarge as exc:
-        raise PayloadTooLarge(str(exc)) from None
     except UnreadableBody as exc:
         raise UnreadableImport(str(exc)) from None
