@@ -84,7 +84,7 @@ async def test_referral_events_feed_weekly_counts_time_to_source_and_unmet_need(
     assert len(body["referrals_per_week"]) == 12
 
 
-async def test_an_imported_placement_is_left_out_of_time_to_source(suite: Suite) -> None:
+async def test_an_imported_placement_is_left_out_of_time_to_source_and_of_the_weeks_demand(suite: Suite) -> None:
     """It was made before it was recorded in the suite (brokerage's placements import), never sourced here."""
     broker = await suite.staff("broker")
     sourced, brought_in = referral(), referral()
@@ -102,6 +102,9 @@ async def test_an_imported_placement_is_left_out_of_time_to_source(suite: Suite)
     await eventually(both_handled)
     body = await summary(suite, broker)
     assert body["time_to_source"] == {"placed": 1, "median_hours": "4.00", "p90_hours": "4.00"}
+    this_week = (sourced.created_at.date() - timedelta(days=sourced.created_at.weekday())).isoformat()
+    week = next(week for week in body["referrals_per_week"] if week["week_start"] == this_week)
+    assert (week["referrals"], week["placed"]) == (1, 1)
 
 
 async def test_visit_reports_count_short_visits_and_missed_ones_as_evidence(suite: Suite) -> None:

@@ -111,10 +111,12 @@ async def note_visits(session: AsyncSession, *, provider_id: uuid.UUID, visits: 
 
 
 async def _weekly(session: AsyncSession, today: date, weeks: int) -> list[WeekCount]:
+    """Referrals made and placed per week; placements brought in at go-live are no week's demand."""
     mondays = weeks_back(today, weeks)
     since = datetime.combine(mondays[0], time.min, tzinfo=UTC)
     rows = (await session.execute(
-        select(ReferralFact.created_at, ReferralFact.status).where(ReferralFact.created_at >= since)
+        select(ReferralFact.created_at, ReferralFact.status)
+        .where(ReferralFact.created_at >= since, ReferralFact.imported.is_(False))
     ))
     made, placed = Counter[date](), Counter[date]()
     for created_at, status in rows:
