@@ -24,8 +24,8 @@ from services.packages.app import MIGRATIONS_DIR
 from services.packages.costing.domain import PriceKind, pricing_of
 from services.packages.costing.models import RateCard
 from services.packages.costing.service import cost_model
-from services.packages.invoices.domain import Period
-from services.packages.invoices.repository import allow_batch_memory
+from services.packages.invoices.domain import Period, RunPolicy
+from services.packages.invoices.repository import tune_for_batch
 from services.packages.invoices.service import run_invoices
 from services.packages.models import INFRA
 from shared import migrations
@@ -80,7 +80,7 @@ async def _populate(database: Database, packages: int, cards: list[RateCard]) ->
             INSERT INTO package_terms (id, package_id, effective_from, effective_to, visits, weekday_visits,
                                        health_share_percent)
             SELECT md5('term' || i)::uuid, md5('pkg' || i)::uuid, CAST(:start AS date) - 30, NULL,
-                   CAST({schedule} AS json), CAST('[2, 2, 2, 2, 2, 2, 2]' AS json),
+                   CAST({schedule} AS json), '2 2 2 2 2 2 2',
                    (ARRAY[0, 0, 0, 50, 75, 100])[1 + i % 6]
             FROM generate_series(0, :n - 1) AS i;
             """), params)
@@ -136,9 +136,9 @@ def _floor_query(cards: list[RateCard]) -> str:
 
 
 async def _floor(database: Database, cards: list[RateCard]) -> tuple[float, dict[uuid.UUID, Decimal]]:
-    """The floor runs with the memory the run gives its own aggregates."""
+    """The floor runs with the settings the run gives its own transactions."""
     async with database.sessionmaker() as session:
-        await allow_batch_memory(session)
+        await tune_for_batch(session, work_mem=RunPolicy().work_mem)
         started = time.perf_counter()
         rows = (await session.execute(text(_floor_query(cards)))).all()
         return time.perf_counter() - started, {provider: total for provider, total in rows}

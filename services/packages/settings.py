@@ -51,6 +51,9 @@ class PackagesSettings(ServiceSettings):
 
     punctual_within_minutes: int = Field(default=15, ge=0, le=240)
     """A delivered visit started no later than this after its planned start is punctual (call monitoring)."""
+    invoice_run_work_mem: str = Field(default="256MB", pattern=r"^[1-9][0-9]{0,6}(kB|MB|GB)$")
+    """What PostgreSQL may give each sort or hash of an invoice run, for the run's own transactions: its
+    aggregates group millions of visits (e.g. PACKAGES_INVOICE_RUN_WORK_MEM=512MB)."""
     ledger_codes: tuple[LedgerRuleSetting, ...] = DEFAULT_LEDGER_CODES
     """Cost centres and ledger codes by area, client group and funder ("*" for any), the most specific
     matching rule winning, e.g. PACKAGES_LEDGER_CODES='[{"area": "*", "client_group": "*", "funder": "council",
@@ -76,6 +79,7 @@ class PackagesSettings(ServiceSettings):
     @property
     def run_policy(self) -> RunPolicy:
         return RunPolicy(calendar=self.calendar, punctual_within_minutes=self.punctual_within_minutes,
+                         work_mem=self.invoice_run_work_mem,
                          ledger_codes=LedgerCodes(tuple(LedgerRule(**rule.model_dump()) for rule in self.ledger_codes)))
 
     @property

@@ -43,9 +43,10 @@ class PackageTerm(Base):
     effective_from: Mapped[date] = mapped_column(Date)
     effective_to: Mapped[date | None] = mapped_column(Date, nullable=True)
     visits: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    weekday_visits: Mapped[list[int]] = mapped_column(JSON)
-    """How many visits the schedule has on each day of the week, Monday first: an invoice run counts the
-    visits planned in a period from these seven numbers, without reading 100,000s of schedules."""
+    weekday_visits: Mapped[str] = mapped_column(String(60))
+    """How many visits the schedule has on each day of the week, Monday first, e.g. "2 2 2 2 2 0 0": an
+    invoice run counts the visits planned in a period from these seven numbers, without reading 100,000s
+    of schedules."""
     health_share_percent: Mapped[int] = mapped_column(Integer)
 
     def schedule(self, visits: Sequence[ScheduledVisit]) -> None:
@@ -53,12 +54,12 @@ class PackageTerm(Base):
         self.weekday_visits = weekday_visits(visits)
 
 
-def weekday_visits(visits: Iterable[ScheduledVisit]) -> list[int]:
+def weekday_visits(visits: Iterable[ScheduledVisit]) -> str:
     days = list(Day)
     counts = [0] * len(days)
     for visit in visits:
         counts[days.index(visit.day)] += 1
-    return counts
+    return " ".join(map(str, counts))
 
 
 class Suspension(Base):

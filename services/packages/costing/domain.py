@@ -264,6 +264,10 @@ class Pricing:
         """The published prices of a kind: the standard ones uplifted, each rounded once."""
         return _published(self)[kind]
 
+    def published(self) -> Mapping[PriceKind, UnitPrices]:
+        """Every published price, by kind."""
+        return _published(self)
+
     def price_kind(self, band: Band) -> PriceKind:
         """Night care is charged at its day's prices unless the night uplift is the higher."""
         day = DAY_PRICE_KIND[band.kind]

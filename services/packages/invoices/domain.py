@@ -37,6 +37,7 @@ from services.packages.costing.domain import (
     PriceKind,
     Pricing,
     Unit,
+    UnitPrices,
     Usage,
     hours_of,
 )
@@ -172,21 +173,21 @@ def _funders(care: Care, health_share_percent: int) -> list[tuple[Funder, Care]]
 def package_lines(package: PackageRef, terms: Iterable[TermCharge], *, period_label: str) -> list[Line]:
     """A package's lines over every term in force in the period: quantities of the same rule, funder, kind
     of price and price are added up before they are priced, so each price is charged once per line."""
-    minutes: dict[tuple[PaymentRule, Funder, PriceKind, UnitPricesKey], Decimal] = {}
-    visits: dict[tuple[PaymentRule, Funder, PriceKind, UnitPricesKey], Decimal] = {}
+    minutes: dict[ChargeKey, Decimal] = {}
+    visits: dict[ChargeKey, Decimal] = {}
     for term in terms:
+        published = term.pricing.published()
         for rule, usage in term.care.items():
             for funder, care in _funders(term.pricing.care(usage), term.health_share_percent):
-                for kind in care.minutes:
-                    prices = term.pricing.prices(kind)
-                    key = (rule, funder, kind, (prices.contact_hour, prices.per_visit))
-                    minutes[key] = minutes.get(key, ZERO) + care.minutes[kind]
+                for kind, kind_minutes in care.minutes.items():
+                    key = (rule, funder, kind, published[kind])
+                    minutes[key] = minutes.get(key, ZERO) + kind_minutes
                     visits[key] = visits.get(key, ZERO) + care.visits[kind]
     lines = []
     for key in sorted(minutes, key=_line_order):
-        rule, funder, kind, (contact_hour, per_visit) = key
-        for unit, quantity, price in ((Unit.HOUR, hours_of(minutes[key]), contact_hour),
-                                      (Unit.VISIT, visits[key], per_visit)):
+        rule, funder, kind, prices = key
+        for unit, quantity, price in ((Unit.HOUR, hours_of(minutes[key]), prices.contact_hour),
+                                      (Unit.VISIT, visits[key], prices.per_visit)):
             if quantity and price:
                 lines.append(Line(package.package_id, funder, rule, kind, unit, quantity, price,
                                   _description(kind, unit, rule, funder, period_label), package.area,
@@ -194,15 +195,16 @@ def package_lines(package: PackageRef, terms: Iterable[TermCharge], *, period_la
     return lines
 
 
-UnitPricesKey = tuple[Decimal, Decimal]
-RULE_ORDER = list(PaymentRule)
-KIND_ORDER = list(PriceKind)
+ChargeKey = tuple[PaymentRule, Funder, PriceKind, UnitPrices]
+"""What a package's care is charged as: quantities with the same key make one line of each unit."""
+RULE_ORDER = {rule: order for order, rule in enumerate(PaymentRule)}
+KIND_ORDER = {kind: order for order, kind in enumerate(PriceKind)}
 
 
-def _line_order(key: tuple[PaymentRule, Funder, PriceKind, UnitPricesKey]) -> tuple[str, int, int, UnitPricesKey]:
+def _line_order(key: ChargeKey) -> tuple[str, int, int, Decimal, Decimal]:
     """The council's lines, then health's; by rule, then kind of price."""
     rule, funder, kind, prices = key
-    return funder, RULE_ORDER.index(rule), KIND_ORDER.index(kind), prices
+    return funder, RULE_ORDER[rule], KIND_ORDER[kind], prices.contact_hour, prices.per_visit
 
 
 @functools.lru_cache(maxsize=1024)
@@ -338,6 +340,8 @@ class RunPolicy:
     calendar: Calendar = field(default_factory=Calendar)
     ledger_codes: LedgerCodes = field(default_factory=lambda: LedgerCodes(()))
     punctual_within_minutes: int = 15
+    work_mem: str = "256MB"
+    """What PostgreSQL may give each sort or hash of the run (its own transactions only)."""
 
 
 def invoice_number(number: int) -> str:

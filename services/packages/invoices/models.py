@@ -67,7 +67,6 @@ class InvoiceLine(Base):
     package_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     funder: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(300))
-    hours: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     quantity: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     unit: Mapped[str] = mapped_column(String(10))
     unit_price: Mapped[Decimal] = mapped_column(AMOUNT)

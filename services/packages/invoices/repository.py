@@ -33,19 +33,18 @@ from shared.contracts.packages import VisitOutcome
 
 CHUNK = 5000
 LINES = Table(InvoiceLine.__tablename__, InvoiceLine.metadata)
-LINE_COLUMNS = ("invoice_id", "position", "package_id", "funder", "description", "hours", "quantity", "unit",
+LINE_COLUMNS = ("invoice_id", "position", "package_id", "funder", "description", "quantity", "unit",
                 "unit_price", "amount", "rule", "price_kind", "area", "client_group", "cost_centre", "ledger_code",
                 "block_area", "reverses_line_id")
 
 
-BATCH_WORK_MEM = "64MB"
-"""Memory PostgreSQL may give each sort or hash of an invoice run: its aggregates group millions of visits,
-which spill to disk at the default 4MB. Set for the run's own transactions only (SET LOCAL)."""
-
-
-async def allow_batch_memory(session: AsyncSession) -> None:
+async def tune_for_batch(session: AsyncSession, *, work_mem: str) -> None:
+    """On PostgreSQL, for the run's own transaction only: the memory each sort or hash may take (its
+    aggregates group millions of visits, which at the default 4MB spill to disk and sort instead of
+    hashing), and no JIT compilation (it costs a second a run and gains nothing on these plain sums)."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"SET LOCAL work_mem = '{BATCH_WORK_MEM}'"))
+        await session.execute(text("SELECT set_config('work_mem', :work_mem, true), set_config('jit', 'off', true)"),
+                              {"work_mem": work_mem})
 
 
 async def take_counter(session: AsyncSession, series: str) -> int:
@@ -86,6 +85,8 @@ class TermRow:
     package: DateRange
     term: DateRange
     health_share_percent: int
+    weekday_visits: tuple[int, ...]
+    """The schedule's visits per day of the week, Monday first."""
 
 
 async def terms(session: AsyncSession, period: Period) -> list[TermRow]:
@@ -93,14 +94,17 @@ async def terms(session: AsyncSession, period: Period) -> list[TermRow]:
     connection = await session.connection()  # Core rows: no ORM bookkeeping for 100,000s of plain tuples
     rows = await connection.execute(
         select(PackageTerm.id, Package.id, Package.provider_id, Package.area, Package.client_group, Package.start_on,
-               Package.end_on, PackageTerm.effective_from, PackageTerm.effective_to, PackageTerm.health_share_percent)
+               Package.end_on, PackageTerm.effective_from, PackageTerm.effective_to, PackageTerm.health_share_percent,
+               PackageTerm.weekday_visits)
         .join(Package, Package.id == PackageTerm.package_id)
         .where(_overlaps(Package.start_on, Package.end_on, period),
                _overlaps(PackageTerm.effective_from, PackageTerm.effective_to, period, end_exclusive=True)))
     return [
         TermRow(term_id, package_id, provider_id, area, client_group, (start_on, end_on),
-                (term_from, None if term_to is None else term_to - timedelta(days=1)), health)
-        for term_id, package_id, provider_id, area, client_group, start_on, end_on, term_from, term_to, health in rows
+                (term_from, None if term_to is None else term_to - timedelta(days=1)), health,
+                tuple(map(int, weekday_visits.split())))
+        for (term_id, package_id, provider_id, area, client_group, start_on, end_on, term_from, term_to, health,
+             weekday_visits) in rows
     ]
 
 
@@ -250,25 +254,14 @@ async def delivered_by_term(session: AsyncSession, period: Period, package_ids: 
     return tally.reported()
 
 
-async def _by_term(session: AsyncSession, column: InstrumentedAttribute[Any],
-                   term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    found: dict[uuid.UUID, Any] = {}
-    for start in range(0, len(term_ids), CHUNK):
-        rows = await session.execute(
-            select(PackageTerm.id, column).where(PackageTerm.id.in_(term_ids[start:start + CHUNK])))
-        found.update(rows.tuples().all())
-    return found
-
-
 async def schedules(session: AsyncSession, term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ScheduledVisit]]:
     """The weekly schedules of the given terms (for packages charged by their plan)."""
-    return {term_id: [ScheduledVisit.model_validate(visit) for visit in visits]
-            for term_id, visits in (await _by_term(session, PackageTerm.visits, term_ids)).items()}
-
-
-async def weekday_visits(session: AsyncSession, term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[int]]:
-    """The given terms' visits per day of the week, Monday first (to count the visits planned)."""
-    return await _by_term(session, PackageTerm.weekday_visits, term_ids)
+    found: dict[uuid.UUID, list[ScheduledVisit]] = {}
+    for start in range(0, len(term_ids), CHUNK):
+        for term_id, visits in await session.execute(
+                select(PackageTerm.id, PackageTerm.visits).where(PackageTerm.id.in_(term_ids[start:start + CHUNK]))):
+            found[term_id] = [ScheduledVisit.model_validate(visit) for visit in visits]
+    return found
 
 
 @dataclass
@@ -338,8 +331,8 @@ def line_rows(invoice_id: uuid.UUID, lines: Sequence[Line], codes: LedgerCodes) 
         if key not in coded:
             coded[key] = codes.of(area=line.area, client_group=line.client_group, funder=line.funder)
         cost_centre, ledger_code = coded[key]
-        rows.append((invoice_id, position, line.package_id, str(line.funder), line.description, line.hours,
-                     line.quantity, str(line.unit), line.unit_price, line.amount, str(line.rule),
+        rows.append((invoice_id, position, line.package_id, str(line.funder), line.description, line.quantity,
+                     str(line.unit), line.unit_price, line.amount, str(line.rule),
                      None if line.kind is None else str(line.kind), line.area, line.client_group, cost_centre,
                      ledger_code, line.block_area, line.reverses))
     return rows

@@ -4,7 +4,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from services.packages.invoices.domain import Funder, InvoiceKind
 from services.packages.visits.domain import PaymentRule
@@ -50,8 +50,6 @@ class InvoiceLineOut(BaseModel):
     package_id: uuid.UUID | None = Field(description="Null on a block contract's top-up line")
     description: str = Field(examples=["Weekday contact hours, delivered within tolerance (planned minutes), "
                                        "2026-11-02 to 2026-11-29"])
-    hours: Quantity = Field(description="Hours of care the line is for (0 on a visit line: its care is on the "
-                                        "contact-hours line)")
     quantity: Quantity = Field(examples=["12.75"])
     unit: ChargeUnit
     unit_price: Money = Field(description="A published price (rate card, agreed rate) or the hourly rate")
@@ -65,6 +63,13 @@ class InvoiceLineOut(BaseModel):
     reverses_line_id: int | None = Field(
         default=None, description="On a credit: the line it takes back (see lines' `id`)")
     id: int = Field(description="The line's own id (what a credit names in reverses_line_id)")
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Hours of care the line is for: its quantity on a contact-hours line, 0 on a visit line (that "
+                    "care is on its contact-hours line)")
+    @property
+    def hours(self) -> Quantity:
+        return self.quantity if self.unit is ChargeUnit.HOUR else Decimal(0)
 
 
 class InvoiceSummary(BaseModel):

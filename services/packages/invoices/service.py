@@ -185,7 +185,6 @@ class Pricer:
     suspensions: dict[uuid.UUID, list[DateRange]]
     reported: Reported
     schedules: dict[uuid.UUID, list[ScheduledVisit]]
-    weekday_visits: dict[uuid.UUID, list[int]]
     calendar: Calendar
     period_weekdays: Counter[int] = field(init=False)
 
@@ -222,9 +221,8 @@ class Pricer:
         """The visits the package's schedules planned on its days in care in the period."""
         planned = 0
         for term in terms:
-            per_weekday = self.weekday_visits[term.term_id]
             days = self.period_weekdays if whole_period else Counter(day.weekday() for day in self._days(term))
-            planned += sum(per_weekday[weekday] * times for weekday, times in days.items())
+            planned += sum(term.weekday_visits[weekday] * times for weekday, times in days.items())
         return planned
 
     def guarantees(self, provider_id: uuid.UUID, contracts: Iterable[domain.BlockContract]) -> list[BlockGuarantee]:
@@ -241,7 +239,7 @@ async def _reported_beside(session: AsyncSession, period: Period, policy: RunPol
                            ) -> tuple[Reported, dict[uuid.UUID, VisitCounts]]:
     """The big aggregate on a connection of its own, so the database runs it while the run reads terms."""
     async with AsyncSession(session.bind, info=session.info) as apart:
-        await repository.allow_batch_memory(apart)
+        await repository.tune_for_batch(apart, work_mem=policy.work_mem)
         return await repository.delivered_by_package(apart, period, policy.calendar,
                                                      punctual_within_minutes=policy.punctual_within_minutes)
 
@@ -288,12 +286,10 @@ async def _price_period(session: AsyncSession, period: Period, policy: RunPolicy
     apart = {package_id for package_terms in by_provider.values() for package_id, terms in package_terms.items()
              if _counted_per_term(terms, suspended, period)}
     reported = await _reported_per_term(session, period, by_provider, per_package, apart, policy.calendar)
-    every_term = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
-                  for term in terms]
     planned = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
                if not any(term.term_id in reported for term in terms) for term in terms]
     pricer = Pricer(period, book, suspended, reported, await repository.schedules(session, planned),
-                    await repository.weekday_visits(session, every_term), policy.calendar)
+                    policy.calendar)
     pricing = PeriodPricing()
     providers = sorted(set(by_provider) | set(blocks))
     for done, provider_id in enumerate(providers, start=1):
@@ -371,7 +367,7 @@ async def run_invoices(
         raise InvalidPeriod(f"A period is invoiced once it is over: {period.end} is not before {today}.")
     policy = policy or RunPolicy()
     with _collector_paused():
-        await repository.allow_batch_memory(session)
+        await repository.tune_for_batch(session, work_mem=policy.work_mem)
         numbering = await Numbering.take(session)
         billed = await repository.billed(session, period)
         pricing = await _price_period(session, period, policy, progress)

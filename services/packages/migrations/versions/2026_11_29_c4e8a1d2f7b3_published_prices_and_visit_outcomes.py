@@ -6,7 +6,7 @@ visits per day of the week
 Existing visits: `missed` becomes the outcome `missed`, anything else `delivered`, paid under the default
 policy (5 minutes' tolerance, 5-minute increments); where two visits held the same package, date and
 planned start, the later reported is voided. Existing invoice lines, issued before published prices,
-keep their amount as one unit at that price (quantity 1, unit `visit`).
+keep their amount as one unit at that price (quantity 1, unit `visit`), their hours in the description.
 
 Revision ID: c4e8a1d2f7b3
 Revises: b7d2e9f1c3a5
@@ -73,10 +73,10 @@ def _weekday_visits() -> None:
     """Each term's visits per day of the week, Monday first, from its schedule."""
     days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
     terms = sa.table('package_terms', sa.column('id', sa.Uuid()), sa.column('visits', sa.JSON()),
-                     sa.column('weekday_visits', sa.JSON()))
+                     sa.column('weekday_visits', sa.String()))
     bind = op.get_bind()
     for term_id, visits in bind.execute(sa.select(terms.c.id, terms.c.visits)).all():
-        counts = [sum(1 for visit in visits if visit['day'] == day) for day in days]
+        counts = " ".join(str(sum(1 for visit in visits if visit['day'] == day)) for day in days)
         bind.execute(sa.update(terms).where(terms.c.id == term_id).values(weekday_visits=counts))
 
 
@@ -84,10 +84,10 @@ def upgrade() -> None:
     with op.batch_alter_table('packages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('client_group', sa.String(length=40), nullable=True))
     with op.batch_alter_table('package_terms', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('weekday_visits', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('weekday_visits', sa.String(length=60), nullable=True))
     _weekday_visits()
     with op.batch_alter_table('package_terms', schema=None) as batch_op:
-        batch_op.alter_column('weekday_visits', existing_type=sa.JSON(), nullable=False)
+        batch_op.alter_column('weekday_visits', existing_type=sa.String(length=60), nullable=False)
 
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.add_column(sa.Column('outcome', sa.String(length=30), nullable=True))
@@ -129,8 +129,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_visit_revisions_visit_id'), ['visit_id'], unique=False)
 
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
-        batch_op.alter_column('hours', existing_type=sa.Numeric(precision=12, scale=2),
-                              type_=sa.Numeric(precision=14, scale=4), existing_nullable=False)
         batch_op.add_column(sa.Column('quantity', sa.Numeric(precision=14, scale=4), nullable=True))
         batch_op.add_column(sa.Column('unit', sa.String(length=10), nullable=True))
         batch_op.add_column(sa.Column('unit_price', sa.Numeric(precision=14, scale=2), nullable=True))
@@ -143,6 +141,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reverses_line_id', sa.Integer(), nullable=True))
     op.get_bind().execute(sa.text("""
         UPDATE invoice_lines SET quantity = 1, unit = 'visit', unit_price = amount, area = block_area,
+            description = description || ' (' || hours || ' hours)',
             rule = CASE
                 WHEN block_area IS NOT NULL THEN 'block_top_up'
                 WHEN description LIKE 'Credit:%' OR description LIKE 'Adjustment%' THEN 'adjustment'
@@ -155,16 +154,18 @@ def upgrade() -> None:
             batch_op.alter_column(column, existing_type=kind, nullable=False)
         batch_op.create_foreign_key(batch_op.f('fk_invoice_lines_reverses_line_id_invoice_lines'), 'invoice_lines',
                                     ['reverses_line_id'], ['id'])
+        batch_op.drop_column('hours')
 
 
 def downgrade() -> None:
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_invoice_lines_reverses_line_id_invoice_lines'), type_='foreignkey')
+        batch_op.add_column(sa.Column('hours', sa.Numeric(precision=12, scale=2), server_default='0', nullable=False))
+    op.get_bind().execute(sa.text("UPDATE invoice_lines SET hours = CASE WHEN unit = 'hour' THEN quantity ELSE 0 END"))
+    with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
         for column in ('reverses_line_id', 'ledger_code', 'cost_centre', 'client_group', 'area', 'price_kind', 'rule',
                        'unit_price', 'unit', 'quantity'):
             batch_op.drop_column(column)
-        batch_op.alter_column('hours', existing_type=sa.Numeric(precision=14, scale=4),
-                              type_=sa.Numeric(precision=12, scale=2), existing_nullable=False)
 
     with op.batch_alter_table('visit_revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visit_revisions_visit_id'))
