@@ -441,3 +441,28 @@ async def test_ledger_codes_follow_the_councils_mapping_by_area_client_group_and
             ("council", "OAK-OP", "5101"), ("health", "ASC", "5900")}
         block = await _document(suite, finance, by_provider[str(council["block_provider"])])
         assert [(line["cost_centre"], line["ledger_code"]) for line in block["lines"]] == [("ASC", "5000")]
+
+
+async def test_a_decision_on_an_unplanned_visit_stands_for_its_day_and_a_move_waits_for_a_new_one(
+        suite: Suite) -> None:
+    broker = await suite.staff("broker")
+    provider_id = uuid.uuid4()
+    package = (await place(suite, broker, provider_id=provider_id, visits=weekly(60, days=("mon",)),
+                           start_on=START))["id"]
+    provider = await suite.provider(str(provider_id))
+    report = (await suite.http.post("/api/v1/visits", headers=provider,
+                                    json={"visits": [visit(package, 5, "W-1")]})).json()
+    visit_id = report["results"][0]["id"]
+    await suite.http.post(f"/api/v1/visits/{visit_id}/approve", json={}, headers=broker)
+    longer = visit(package, 5, "W-1", actual_minutes=60, correction_reason="logged out early")
+    await suite.http.post("/api/v1/visits", headers=provider, json={"visits": [longer]})
+    shown = (await suite.http.get(f"/api/v1/visits/{visit_id}", headers=broker)).json()
+    assert (shown["approval"], shown["version"]) == ("approved", 2)
+    moved = visit(package, 6, "W-1", actual_minutes=60, correction_reason="it was the Sunday")
+    await suite.http.post("/api/v1/visits", headers=provider, json={"visits": [moved]})
+    shown = (await suite.http.get(f"/api/v1/visits/{visit_id}", headers=broker)).json()
+    assert (shown["approval"], shown["paid_minutes"], shown["version"]) == ("pending", 0, 3)
+    planned_day = visit(package, 7, "W-1", actual_minutes=60, correction_reason="it was the Monday")
+    await suite.http.post("/api/v1/visits", headers=provider, json={"visits": [planned_day]})
+    shown = (await suite.http.get(f"/api/v1/visits/{visit_id}", headers=broker)).json()
+    assert (shown["approval"], shown["paid_minutes"]) == (None, 60)

@@ -136,9 +136,20 @@ def _reported(visit: Visit) -> dict[str, Any]:
     return {name: getattr(visit, name) for name in REPORTED_FIELDS}
 
 
+def _approval(visit: Visit, row: VisitIn, *, file: PackageFile) -> Approval | None:
+    """None for a visit the schedule plans; a broker's decision stands while the visit stays on the same
+    package and day, and a visit newly unplanned (or moved) waits for one."""
+    if file.planned_on(row.date):
+        return None
+    if visit.approval is not None and (visit.package_id, visit.date) == (row.package_id, row.date):
+        return Approval(visit.approval)
+    return Approval.PENDING
+
+
 def _apply(visit: Visit, row: VisitIn, *, file: PackageFile, policy: PaymentPolicy) -> None:
     """Sets what the report says, and what follows from it: the weekend flag, lateness, what it is paid,
     and whether a broker must approve it (a day its package's schedule does not have)."""
+    visit.approval = _approval(visit, row, file=file)
     for name, value in row.reported().items():
         setattr(visit, name, value)
     visit.weekend = DAYS[row.date.weekday()] in WEEKEND
@@ -146,11 +157,6 @@ def _apply(visit: Visit, row: VisitIn, *, file: PackageFile, policy: PaymentPoli
     paid = payable(outcome=row.outcome, planned_minutes=row.planned_minutes, actual_minutes=row.actual_minutes,
                    notice_hours=row.notice_hours, policy=policy)
     visit.paid_minutes, visit.rule = paid.minutes, paid.rule
-    planned = file.planned_on(row.date)
-    if planned:
-        visit.approval = None
-    elif visit.approval is None:
-        visit.approval = Approval.PENDING
 
 
 def _facts(visit: Visit) -> VisitFacts:
