@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,6 +69,8 @@ SERIES = ("documents", "invoices", "credit_notes")
 Progress = Callable[[int, int], None]
 """Called with (providers done, providers in the run)."""
 PackageTerms = dict[uuid.UUID, list[TermRow]]
+LINES_PER_WRITE = 50_000
+"""Lines are written as they are made, this many at a time, so a run never holds every row at once."""
 
 
 @dataclass
@@ -148,8 +151,13 @@ async def _issue(session: AsyncSession, *, actor: Principal | None, documents: l
     invoices = [document.issue(*numbering.next(document.kind), at=at) for document in documents]
     session.add_all(invoices)
     await session.flush()
-    await repository.write_lines(session, [row for invoice, document in zip(invoices, documents, strict=True)
-                                           for row in repository.line_rows(invoice.id, document.lines, codes)])
+    rows: list[tuple[Any, ...]] = []
+    for invoice, document in zip(invoices, documents, strict=True):
+        rows += repository.line_rows(invoice.id, document.lines, codes)
+        if len(rows) >= LINES_PER_WRITE:
+            await repository.write_lines(session, rows)
+            rows = []
+    await repository.write_lines(session, rows)
     await record_audits(session, actor=actor, entries=[
         _audit(invoice, len(document.lines)) for invoice, document in zip(invoices, documents, strict=True)])
     await record_events(session, [_event(invoice) for invoice in invoices])
