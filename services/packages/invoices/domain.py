@@ -132,10 +132,11 @@ class Line:
     client_group: str | None = None
     block_area: str | None = None
     reverses: int | None = None
+    amount: Decimal = field(init=False, compare=False)
+    """quantity x unit_price rounded once, worked out when the line is made (a run reads it thrice)."""
 
-    @property
-    def amount(self) -> Decimal:
-        return round_money(self.quantity * self.unit_price)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", round_money(self.quantity * self.unit_price))
 
     @property
     def hours(self) -> Decimal:

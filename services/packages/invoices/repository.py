@@ -169,8 +169,11 @@ class UsageTally:
         return found
 
 
+RULES = {rule.value: rule for rule in PaymentRule}
+
+
 def _rule(value: str | None) -> PaymentRule | None:
-    return None if value is None else PaymentRule(value)
+    return None if value is None else RULES[value]
 
 
 def _reported(period: Period) -> ColumnElement[bool]:
