@@ -78,16 +78,16 @@ async def _populate(database: Database, packages: int, cards: list[RateCard]) ->
             """), params)
         await session.execute(text(f"""
             INSERT INTO package_terms (id, package_id, effective_from, effective_to, visits, weekday_visits,
-                                       health_share_percent)
+                                       weekday_minutes, health_share_percent)
             SELECT md5('term' || i)::uuid, md5('pkg' || i)::uuid, CAST(:start AS date) - 30, NULL,
-                   CAST({schedule} AS json), '2 2 2 2 2 2 2',
+                   CAST({schedule} AS json), '2 2 2 2 2 2 2', '75 75 75 75 75 75 75',
                    (ARRAY[0, 0, 0, 50, 75, 100])[1 + i % 6]
             FROM generate_series(0, :n - 1) AS i;
             """), params)
         await session.execute(text("""
             INSERT INTO visits (id, provider_id, provider_visit_id, package_id, date, weekend, planned_start,
                                 actual_start, planned_minutes, actual_minutes, carers, outcome, late_by_minutes,
-                                paid_minutes, rule, version, recorded_at)
+                                paid_minutes, rule, version, week_start, recorded_at)
             SELECT gen_random_uuid(), md5('prov' || (i / :per))::uuid, i || '-' || d || '-' || s,
                    md5('pkg' || i)::uuid, CAST(:start AS date) + d,
                    extract(isodow FROM CAST(:start AS date) + d) >= 6,
@@ -97,7 +97,8 @@ async def _populate(database: Database, packages: int, cards: list[RateCard]) ->
                    CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END, CASE WHEN missed THEN 'missed' ELSE 'delivered' END,
                    CASE WHEN missed THEN 0 ELSE 5 + 5 * s END,
                    CASE WHEN missed THEN 0 ELSE planned END,
-                   CASE WHEN missed THEN NULL ELSE 'delivered_within_tolerance' END, 1, now()
+                   CASE WHEN missed THEN NULL ELSE 'delivered_within_tolerance' END, 1,
+                   CAST(:start AS date) + d - CAST(extract(isodow FROM CAST(:start AS date) + d) AS int) + 1, now()
             FROM generate_series(0, :n - 1) AS i, generate_series(0, 27) AS d, generate_series(0, 1) AS s,
                  LATERAL (SELECT (i * 7 + d * 3 + s) % 97 = 0 AS missed, CASE s WHEN 0 THEN 30 ELSE 45 END AS planned,
                                  (i + d) % 5 AS short) AS visit;

@@ -49,6 +49,9 @@ class PackagesSettings(ServiceSettings):
     late_cancellation_notice_hours: Decimal = Field(default=Decimal(24), ge=0)
     """A visit the person cancelled with less notice than this is paid as planned."""
 
+    banking: bool = False
+    """Whether minutes visits ran over are paid out of the minutes the package's other visits that week left
+    unused, up to the week's planned minutes (DOMAIN.md, the flexibility rule), e.g. PACKAGES_BANKING=true."""
     punctual_within_minutes: int = Field(default=15, ge=0, le=240)
     """A delivered visit started no later than this after its planned start is punctual (call monitoring)."""
     invoice_run_work_mem: str = Field(default="256MB", pattern=r"^[1-9][0-9]{0,6}(kB|MB|GB)$")
@@ -79,6 +82,7 @@ class PackagesSettings(ServiceSettings):
     @property
     def run_policy(self) -> RunPolicy:
         return RunPolicy(calendar=self.calendar, punctual_within_minutes=self.punctual_within_minutes,
+                         banking=self.banking,
                          work_mem=self.invoice_run_work_mem,
                          ledger_codes=LedgerCodes(tuple(LedgerRule(**rule.model_dump()) for rule in self.ledger_codes)))
 

@@ -466,3 +466,53 @@ async def test_a_decision_on_an_unplanned_visit_stands_for_its_day_and_a_move_wa
     await suite.http.post("/api/v1/visits", headers=provider, json={"visits": [planned_day]})
     shown = (await suite.http.get(f"/api/v1/visits/{visit_id}", headers=broker)).json()
     assert (shown["approval"], shown["paid_minutes"]) == (None, 60)
+
+
+async def test_minutes_a_visit_ran_over_are_paid_once_a_broker_approves_the_extension(suite: Suite) -> None:
+    commissioner, broker, finance = [await suite.staff(role) for role in ("commissioner", "broker", "finance")]
+    assert (await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)).status_code == 201
+    provider_id = uuid.uuid4()
+    package = (await place(suite, broker, provider_id=provider_id, visits=weekly(45, days=("mon",)),
+                           start_on=START))["id"]
+    provider = await suite.provider(str(provider_id))
+    report = (await suite.http.post("/api/v1/visits", headers=provider, json={"visits": [
+        visit(package, 0, "X-1", planned_minutes=45, actual_minutes=58)]})).json()
+    visit_id = report["results"][0]["id"]
+    shown = (await suite.http.get(f"/api/v1/visits/{visit_id}", headers=broker)).json()
+    assert (shown["paid_minutes"], shown["overrun_minutes"], shown["extension_approved"]) == (45, 15, False)
+    first = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD, headers=finance)).json()
+    assert [item["total"] for item in first["issued"]] == ["11.81"]  # 0.75 h at 15.75
+
+    assert (await suite.http.post(f"/api/v1/visits/{visit_id}/extension", json={},
+                                  headers=provider)).status_code == 403
+    extended = await suite.http.post(f"/api/v1/visits/{visit_id}/extension",
+                                     json={"note": "stayed until the ambulance came"}, headers=broker)
+    assert (extended.json()["paid_minutes"], extended.json()["extension_approved"]) == (60, True)
+    again = await suite.http.post(f"/api/v1/visits/{visit_id}/extension", json={}, headers=broker)
+    assert (again.status_code, again.json()["type"].endswith("no-extension")) == (409, True)
+    [supplementary] = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD, headers=finance)).json()["issued"]
+    billed = (await _document(suite, finance, supplementary))["lines"]
+    assert _rows(billed) == [(package, "council", "approved_extension", "0.25", "hour", "15.75", "3.94", None)]
+
+
+async def test_where_the_council_allows_banking_an_over_run_is_paid_from_the_weeks_unused_minutes(
+        backend: Backend) -> None:
+    async with running_suite(backend, PACKAGES_BANKING="true") as suite:
+        commissioner, broker, finance = [await suite.staff(role) for role in ("commissioner", "broker", "finance")]
+        assert (await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=commissioner)).status_code == 201
+        provider_id = uuid.uuid4()
+        package = (await place(suite, broker, provider_id=provider_id, visits=weekly(45, days=("mon", "wed")),
+                               start_on=START))["id"]
+        longer, shorter, later = (visit(package, 0, "K-1", planned_minutes=45, actual_minutes=60),
+                                  visit(package, 2, "K-2", planned_minutes=45, actual_minutes=30),
+                                  visit(package, 7, "K-3", planned_minutes=45, actual_minutes=70))
+        assert (await suite.http.post("/api/v1/visits", headers=await suite.provider(str(provider_id)),
+                                      json={"visits": [longer, shorter, later]})).json()["recorded"] == 3
+        [invoice] = (await suite.http.post("/api/v1/invoice-runs", json=PERIOD, headers=finance)).json()["issued"]
+        lines = (await _document(suite, finance, invoice))["lines"]
+        # week 1: 60 and 30 minutes against 90 planned: the 15 over are paid from the 15 unused; week 2: the
+        # visit of 70 minutes ran 25 over, paid from the Wednesday nobody reported (45 unused)
+        assert _rows(lines) == [
+            (package, "council", "delivered_within_tolerance", "1.50", "hour", "15.75", "23.63", None),
+            (package, "council", "actual_minutes", "0.50", "hour", "15.75", "7.88", None),
+            (package, "council", "banked_minutes", "0.6667", "hour", "15.75", "10.50", None)]

@@ -226,3 +226,19 @@ def test_what_is_in_force_plus_the_adjustments_is_always_exactly_what_is_due(
                                                                    for n, line in enumerate(rebill))],
                                reference="INV-000001")
     assert again == ([], [])
+
+
+def test_banking_pays_over_runs_only_from_the_weeks_unused_planned_minutes_band_by_band() -> None:
+    assert domain.banked_minutes(limit=90, paid=75, overrun=[15, 0, 0, 0, 0, 0]) == [15, 0, 0, 0, 0, 0]
+    assert domain.banked_minutes(limit=90, paid=80, overrun=[15, 5, 0, 0, 0, 0]) == [10, 0, 0, 0, 0, 0]
+    assert domain.banked_minutes(limit=90, paid=60, overrun=[20, 20, 0, 0, 0, 0]) == [20, 10, 0, 0, 0, 0]
+    assert domain.banked_minutes(limit=90, paid=100, overrun=[20, 0, 0, 0, 0, 0]) == [0, 0, 0, 0, 0, 0]
+
+
+@given(st.integers(0, 5000), st.integers(0, 5000), st.lists(st.integers(0, 600), min_size=6, max_size=6))
+def test_banked_minutes_never_take_a_week_past_its_planned_minutes_nor_pay_more_than_ran_over(
+        limit: int, paid: int, overrun: list[int]) -> None:
+    banked = domain.banked_minutes(limit=limit, paid=paid, overrun=overrun)
+    assert all(0 <= taken <= ran for taken, ran in zip(banked, overrun, strict=True))
+    assert paid + sum(banked) <= max(limit, paid)
+    assert sum(banked) == min(sum(overrun), max(0, limit - paid))

@@ -2,7 +2,7 @@
 suspensions (hospital stays)."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -47,18 +47,23 @@ class PackageTerm(Base):
     """How many visits the schedule has on each day of the week, Monday first, e.g. "2 2 2 2 2 0 0": an
     invoice run counts the visits planned in a period from these seven numbers, without reading 100,000s
     of schedules."""
+    weekday_minutes: Mapped[str] = mapped_column(String(100))
+    """The schedule's carer-minutes on each day of the week, Monday first: where the council allows banking,
+    a week's planned minutes limit what its visits are paid."""
     health_share_percent: Mapped[int] = mapped_column(Integer)
 
     def schedule(self, visits: Sequence[ScheduledVisit]) -> None:
         self.visits = [visit.model_dump(mode="json") for visit in visits]
-        self.weekday_visits = weekday_visits(visits)
+        self.weekday_visits = _per_weekday(visits, lambda _visit: 1)
+        self.weekday_minutes = _per_weekday(visits, lambda visit: visit.minutes * visit.carers)
 
 
-def weekday_visits(visits: Iterable[ScheduledVisit]) -> str:
+def _per_weekday(visits: Iterable[ScheduledVisit], count: Callable[[ScheduledVisit], int]) -> str:
+    """Seven numbers, Monday first, as text."""
     days = list(Day)
     counts = [0] * len(days)
     for visit in visits:
-        counts[days.index(visit.day)] += 1
+        counts[days.index(visit.day)] += count(visit)
     return " ".join(map(str, counts))
 
 

@@ -102,12 +102,26 @@ def planned_usage(visits: Sequence[ScheduledVisit], days: Iterable[date], calend
     return total
 
 
+def banked_minutes(*, limit: int, paid: int, overrun: Sequence[int]) -> list[int]:
+    """DOMAIN.md, banking: a week's over-runs are paid out of the minutes its planned care left unused, the
+    week's planned minutes being the limit. Taken band by band in `Usage.BANDS` order."""
+    room = max(0, limit - paid)
+    banked = []
+    for minutes in overrun:
+        taken = min(minutes, room)
+        room -= taken
+        banked.append(taken)
+    return banked
+
+
 RULE_LABEL = {
     PaymentRule.PLANNED_SCHEDULE: "planned schedule (no visits reported)",
     PaymentRule.DELIVERED_WITHIN_TOLERANCE: "delivered within tolerance (planned minutes)",
     PaymentRule.ACTUAL_MINUTES: "actual minutes, rounded up to the billing increment",
     PaymentRule.FRUSTRATED_VISIT: "frustrated visits (planned minutes)",
     PaymentRule.LATE_CANCELLATION: "cancelled by the client at short notice (planned minutes)",
+    PaymentRule.APPROVED_EXTENSION: "minutes over planned, extension approved",
+    PaymentRule.BANKED_MINUTES: "minutes over planned, paid from the week's unused minutes (banking)",
 }
 
 LineKey = tuple[uuid.UUID | None, Funder, PaymentRule, PriceKind | None, Unit, Decimal, str | None]
@@ -248,7 +262,7 @@ class BlockGuarantee:
         they reach it)."""
         charged = sum((line.hours for line in lines if line.area == self.area and line.package_id), ZERO)
         short = hours_of((self.guaranteed_hours - charged) * MINUTES_PER_HOUR)
-        if short <= 0:
+        if short <= 0 or not self.hourly_rate:
             return None
         return Line(None, Funder.COUNCIL, PaymentRule.BLOCK_TOP_UP, None, Unit.HOUR, short, self.hourly_rate,
                     f"Block contract {self.area}: {self.block_hours} h/week guaranteed for {self.days_covered} days, "
@@ -341,6 +355,8 @@ class RunPolicy:
     calendar: Calendar = field(default_factory=Calendar)
     ledger_codes: LedgerCodes = field(default_factory=lambda: LedgerCodes(()))
     punctual_within_minutes: int = 15
+    banking: bool = False
+    """Whether over-runs are paid from the week's unused planned minutes (DOMAIN.md's flexibility rule)."""
     work_mem: str = "256MB"
     """What PostgreSQL may give each sort or hash of the run (its own transactions only)."""
 

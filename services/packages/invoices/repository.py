@@ -87,6 +87,8 @@ class TermRow:
     health_share_percent: int
     weekday_visits: tuple[int, ...]
     """The schedule's visits per day of the week, Monday first."""
+    weekday_minutes: tuple[int, ...]
+    """The schedule's carer-minutes per day of the week, Monday first."""
 
 
 async def terms(session: AsyncSession, period: Period) -> list[TermRow]:
@@ -95,16 +97,16 @@ async def terms(session: AsyncSession, period: Period) -> list[TermRow]:
     rows = await connection.execute(
         select(PackageTerm.id, Package.id, Package.provider_id, Package.area, Package.client_group, Package.start_on,
                Package.end_on, PackageTerm.effective_from, PackageTerm.effective_to, PackageTerm.health_share_percent,
-               PackageTerm.weekday_visits)
+               PackageTerm.weekday_visits, PackageTerm.weekday_minutes)
         .join(Package, Package.id == PackageTerm.package_id)
         .where(_overlaps(Package.start_on, Package.end_on, period),
                _overlaps(PackageTerm.effective_from, PackageTerm.effective_to, period, end_exclusive=True)))
     return [
         TermRow(term_id, package_id, provider_id, area, client_group, (start_on, end_on),
                 (term_from, None if term_to is None else term_to - timedelta(days=1)), health,
-                tuple(map(int, weekday_visits.split())))
+                tuple(map(int, weekday_visits.split())), tuple(map(int, weekday_minutes.split())))
         for (term_id, package_id, provider_id, area, client_group, start_on, end_on, term_from, term_to, health,
-             weekday_visits) in rows
+             weekday_visits, weekday_minutes) in rows
     ]
 
 
@@ -142,6 +144,9 @@ def _band(calendar: Calendar) -> ColumnElement[int]:
 
 USAGE_COLUMNS = (func.sum(Visit.paid_minutes * Visit.carers), func.sum(Visit.carers))
 """Paid carer-minutes and carer-visits of a group of visits."""
+_EXTENDED = Visit.extension_approved_by.is_not(None)
+EXTENDED_COLUMN = func.sum(case((_EXTENDED, Visit.overrun_minutes * Visit.carers), else_=0))
+"""The carer-minutes visits ran over that approved extensions pay."""
 
 
 def _paid_rule() -> ColumnElement[Any]:
@@ -154,6 +159,13 @@ class UsageTally:
 
     def __init__(self) -> None:
         self.counts: dict[Any, list[int]] = {}
+
+    def add_group(self, owner: uuid.UUID, rule: PaymentRule | None, band: int, minutes: int | None,
+                  visits: int | None, extended: int | None) -> None:
+        """A group of visits paid by one rule in one band, and the extensions approved on them."""
+        self.add((owner, rule), band, minutes, visits)
+        if rule is not None and extended:
+            self.add((owner, PaymentRule.APPROVED_EXTENSION), band, extended, 0)
 
     def add(self, key: Any, band: int, minutes: int | None, visits: int | None) -> None:
         counts = self.counts.get(key)
@@ -219,13 +231,14 @@ async def delivered_by_package(session: AsyncSession, period: Period, calendar: 
     aggregate over the period's visits and nothing else (no join), so it costs one scan. The usage is right
     for every package in care all period long under one term; `delivered_by_term` counts the others."""
     rule, band = _paid_rule(), _band(calendar)
-    query = (select(Visit.package_id, rule, band, *USAGE_COLUMNS, *_count_columns(punctual_within_minutes))
+    query = (select(Visit.package_id, rule, band, *USAGE_COLUMNS, EXTENDED_COLUMN,
+                    *_count_columns(punctual_within_minutes))
              .where(_reported(period)).group_by(Visit.package_id, rule, band))
     connection = await session.connection()
     tally = UsageTally()
     counts: dict[uuid.UUID, VisitCounts] = defaultdict(VisitCounts)
-    for package_id, paid_rule, band_index, minutes, visits, *visit_counts in await connection.execute(query):
-        tally.add((package_id, _rule(paid_rule)), band_index, minutes, visits)
+    for package_id, paid_rule, band_index, minutes, visits, extended, *visit_counts in await connection.execute(query):
+        tally.add_group(package_id, _rule(paid_rule), band_index, minutes, visits, extended)
         counts[package_id] += VisitCounts(*(int(value or 0) for value in visit_counts))
     return tally.reported(), counts
 
@@ -246,15 +259,42 @@ async def delivered_by_term(session: AsyncSession, period: Period, package_ids: 
     rule, band = _paid_rule(), _band(calendar)
     for start in range(0, len(package_ids), CHUNK):
         query = (
-            select(PackageTerm.id, rule, band, *USAGE_COLUMNS)
+            select(PackageTerm.id, rule, band, *USAGE_COLUMNS, EXTENDED_COLUMN)
             .join(PackageTerm, and_(PackageTerm.package_id == Visit.package_id,
                                     PackageTerm.effective_from <= Visit.date,
                                     or_(PackageTerm.effective_to.is_(None), PackageTerm.effective_to > Visit.date)))
             .where(Visit.package_id.in_(package_ids[start:start + CHUNK]), _reported(period), _in_care())
             .group_by(PackageTerm.id, rule, band))
-        for term_id, paid_rule, band_index, minutes, visits in await session.execute(query):
-            tally.add((term_id, _rule(paid_rule)), band_index, minutes, visits)
+        for term_id, paid_rule, band_index, minutes, visits, extended in await session.execute(query):
+            tally.add_group(term_id, _rule(paid_rule), band_index, minutes, visits, extended)
     return tally.reported()
+
+
+@dataclass(slots=True)
+class WeekOfCare:
+    """A package's week of reported care: the carer-minutes paid (approved extensions included) and, per
+    band, the carer-minutes visits ran over that no extension paid."""
+
+    paid: int = 0
+    overrun: list[int] = field(default_factory=lambda: [0] * len(Usage.BANDS))
+
+
+async def weeks_of_care(session: AsyncSession, period: Period, calendar: Calendar
+                        ) -> dict[uuid.UUID, dict[date, WeekOfCare]]:
+    """Where the council allows banking: each package's weeks of counted visits on days in care."""
+    band = _band(calendar)
+    counted = and_(Visit.rule.is_not(None), or_(Visit.approval.is_(None), Visit.approval == Approval.APPROVED))
+    overrun = Visit.overrun_minutes * Visit.carers
+    query = (select(Visit.package_id, Visit.week_start, band,
+                    func.sum(Visit.paid_minutes * Visit.carers + case((_EXTENDED, overrun), else_=0)),
+                    func.sum(case((_EXTENDED, 0), else_=overrun)))
+             .where(_reported(period), counted, _in_care()).group_by(Visit.package_id, Visit.week_start, band))
+    weeks: dict[uuid.UUID, dict[date, WeekOfCare]] = defaultdict(dict)
+    for package_id, week_start, band_index, paid, unpaid in await session.execute(query):
+        week = weeks[package_id].setdefault(week_start, WeekOfCare())
+        week.paid += int(paid or 0)
+        week.overrun[band_index] += int(unpaid or 0)
+    return weeks
 
 
 async def schedules(session: AsyncSession, term_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ScheduledVisit]]:

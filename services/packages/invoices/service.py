@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +44,7 @@ from services.packages.invoices.exceptions import (
     InvoiceNotFound,
 )
 from services.packages.invoices.models import Invoice, InvoiceLine
-from services.packages.invoices.repository import Billed, Reported, TermRow, VisitCounts
+from services.packages.invoices.repository import Billed, Reported, TermRow, VisitCounts, WeekOfCare
 from services.packages.invoices.schemas import (
     CreditNoteIn,
     InvoiceLineOut,
@@ -194,6 +194,8 @@ class Pricer:
     reported: Reported
     schedules: dict[uuid.UUID, list[ScheduledVisit]]
     calendar: Calendar
+    weeks: dict[uuid.UUID, dict[date, WeekOfCare]]
+    """Each package's weeks of reported care, where the council allows banking (else none)."""
     period_weekdays: Counter[int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -210,17 +212,35 @@ class Pricer:
     def _reported(self, term: TermRow) -> dict[PaymentRule, Usage]:
         return {rule: usage for rule, usage in self.reported.get(term.term_id, {}).items() if rule is not None}
 
+    def _banked(self, terms: list[TermRow]) -> dict[uuid.UUID, Usage]:
+        """Per term, the over-run minutes each week's unused planned minutes pay (a week's to the term in
+        force on its first day in care)."""
+        banked: dict[uuid.UUID, Usage] = {}
+        in_care = {day: term for term in terms for day in self._days(term)}
+        for week_start, week in self.weeks.get(terms[0].package_id, {}).items():
+            days = [day for day in (week_start + timedelta(days=n) for n in range(7)) if day in in_care]
+            if not days:
+                continue
+            limit = sum(in_care[day].weekday_minutes[day.weekday()] for day in days)
+            minutes = domain.banked_minutes(limit=limit, paid=week.paid, overrun=week.overrun)
+            term_id = in_care[days[0]].term_id
+            banked[term_id] = banked.get(term_id, Usage()) + Usage(*(n for band in minutes for n in (band, 0)))
+        return banked
+
     def lines(self, terms: list[TermRow]) -> list[Line] | None:
         """One package's lines over its terms: from its reported visits when it reported any, else from its
         schedule; None when no rate applies to one of its terms."""
         first = terms[0]
         reported = any(term.term_id in self.reported for term in terms)
+        banked = self._banked(terms) if reported and first.package_id in self.weeks else {}
         charges: list[TermCharge] = []
         for term in terms:
             prices = self.book.price_list(area=term.area, on=term.term[0], provider_id=term.provider_id)
             if prices is None:
                 return None
             care = self._reported(term) if reported else self._planned(term)
+            if term.term_id in banked:
+                care = {**care, PaymentRule.BANKED_MINUTES: banked[term.term_id]}
             charges.append(TermCharge(care, prices.pricing, term.health_share_percent))
         return domain.package_lines(PackageRef(first.package_id, first.area, first.client_group), charges,
                                     period_label=self.period.label)
@@ -296,8 +316,9 @@ async def _price_period(session: AsyncSession, period: Period, policy: RunPolicy
     reported = await _reported_per_term(session, period, by_provider, per_package, apart, policy.calendar)
     planned = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
                if not any(term.term_id in reported for term in terms) for term in terms]
+    weeks = await repository.weeks_of_care(session, period, policy.calendar) if policy.banking else {}
     pricer = Pricer(period, book, suspended, reported, await repository.schedules(session, planned),
-                    policy.calendar)
+                    policy.calendar, weeks)
     pricing = PeriodPricing()
     providers = sorted(set(by_provider) | set(blocks))
     for done, provider_id in enumerate(providers, start=1):

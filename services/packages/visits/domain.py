@@ -4,7 +4,9 @@ delivered visits are paid"). Pure: no I/O.
 Council policy decides what a visit is paid, in minutes of care and the rule that says why:
 - delivered: the planned minutes when the actual fell short of them by no more than the tolerance (5
   minutes by default) or ran over; otherwise the actual minutes rounded up to the billing increment (5
-  minutes by default), never more than planned;
+  minutes by default), never more than planned. Minutes a visit ran over (rounded up to the increment)
+  are paid only when a broker approves an extension, or, where the council allows banking, out of the
+  minutes the package's other visits that week left unused (the week's planned minutes are the limit);
 - frustrated (the carer came but could not deliver the care): the planned minutes;
 - cancelled by the client: the planned minutes when the person gave less notice than the council's rule
   (24 hours by default), else nothing;
@@ -32,6 +34,10 @@ class PaymentRule(StrEnum):
     ACTUAL_MINUTES = "actual_minutes"
     FRUSTRATED_VISIT = "frustrated_visit"
     LATE_CANCELLATION = "late_cancellation"
+    APPROVED_EXTENSION = "approved_extension"
+    """Minutes a visit ran over its planned ones, paid because a broker approved the extension."""
+    BANKED_MINUTES = "banked_minutes"
+    """Minutes visits ran over, paid from minutes the package's other visits that week left unused."""
     BLOCK_TOP_UP = "block_top_up"
     ADJUSTMENT = "adjustment"
     """A reversal of a line billed earlier, or a credit against one."""
@@ -56,10 +62,13 @@ class PaymentPolicy:
 
 @dataclass(frozen=True, slots=True)
 class Payable:
-    """The minutes of care a visit is paid for (per carer) and the rule; no rule when nothing is paid."""
+    """The minutes of care a visit is paid for (per carer) and the rule, no rule when nothing is paid; and
+    the minutes it ran over its planned ones (rounded up to the increment), paid only by an extension or
+    from banked minutes."""
 
     minutes: int
     rule: PaymentRule | None
+    overrun: int = 0
 
 
 NOTHING = Payable(0, None)
@@ -80,7 +89,9 @@ def payable(*, outcome: VisitOutcome, planned_minutes: int, actual_minutes: int 
     if outcome is VisitOutcome.MISSED or actual_minutes is None:
         return NOTHING
     if actual_minutes >= planned_minutes - policy.tolerance_minutes:
-        return Payable(planned_minutes, PaymentRule.DELIVERED_WITHIN_TOLERANCE)
+        over = actual_minutes > planned_minutes
+        overrun = _rounded_up(actual_minutes, policy.billing_increment_minutes) - planned_minutes if over else 0
+        return Payable(planned_minutes, PaymentRule.DELIVERED_WITHIN_TOLERANCE, overrun)
     paid = min(planned_minutes, _rounded_up(actual_minutes, policy.billing_increment_minutes))
     return Payable(paid, PaymentRule.ACTUAL_MINUTES)
 

@@ -13,3 +13,8 @@ class VisitVoided(Conflict):
 class VisitNotPending(Conflict):
     problem_type = "visit-not-pending"
     title = "The visit is not waiting for a decision"
+
+
+class NoExtension(Conflict):
+    problem_type = "no-extension"
+    title = "There is no extension to approve"

@@ -28,6 +28,8 @@ from services.packages.database import Base
 from shared.db import UtcDateTime
 
 NOT_VOIDED = text("voided_at IS NULL")
+Day = date
+"""A calendar date (within `Visit`, `date` names its column)."""
 
 
 class Visit(Base):
@@ -62,6 +64,12 @@ class Visit(Base):
     late_by_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
     paid_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
     rule: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    overrun_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Minutes past the planned ones (rounded up to the increment), paid only by an approved extension or
+    from the week's banked minutes."""
+    extension_approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    week_start: Mapped[Day] = mapped_column(Date)
+    """The Monday of the visit's week: banking limits what a package's over-runs are paid by the week."""
     approval: Mapped[str | None] = mapped_column(String(20), nullable=True)
     """Null for a visit the schedule planned; an unplanned visit (on a day its package's schedule does not
     have) is pending until a broker approves or refuses it."""

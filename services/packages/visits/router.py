@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from services.packages.deps import CareWriter, PackageReader, ProviderClient, SettingsDep, today
 from services.packages.visits import service
 from services.packages.visits.domain import Approval
-from services.packages.visits.exceptions import VisitNotFound, VisitNotPending, VisitVoided
+from services.packages.visits.exceptions import NoExtension, VisitNotFound, VisitNotPending, VisitVoided
 from services.packages.visits.schemas import DecisionIn, VisitDetail, VisitOut, VisitsIn, VisitsReport, VoidIn
 from shared.db import SessionDep
 from shared.errors import Conflict, Forbidden, Unauthorized, problem_responses
@@ -58,6 +58,14 @@ async def void_visit(visit_id: uuid.UUID, data: VoidIn, session: SessionDep, act
 async def approve_visit(visit_id: uuid.UUID, data: DecisionIn, session: SessionDep, actor: CareWriter) -> VisitOut:
     """An unplanned visit approved is paid by the next invoice run of its period."""
     return await service.decide(session, actor=actor, visit_id=visit_id, data=data, approval=Approval.APPROVED)
+
+
+@router.post("/{visit_id}/extension", response_model=VisitOut,
+             responses=problem_responses(VisitNotFound, VisitVoided, NoExtension))
+async def approve_extension(visit_id: uuid.UUID, data: DecisionIn, session: SessionDep,
+                            actor: CareWriter) -> VisitOut:
+    """A broker approves the minutes a visit ran over its planned ones; the next invoice run pays them."""
+    return await service.approve_extension(session, actor=actor, visit_id=visit_id, data=data)
 
 
 @router.post("/{visit_id}/refuse", response_model=VisitOut,

@@ -120,7 +120,12 @@ class VisitOut(BaseModel):
     outcome: VisitOutcome
     notice_hours: Decimal | None
     late_by_minutes: int
-    paid_minutes: int = Field(description="Minutes of care paid per carer (0 while unapproved, voided or unpaid)")
+    paid_minutes: int = Field(description="Minutes of care paid per carer (0 while unapproved, voided or unpaid), "
+                                          "with an approved extension's")
+    overrun_minutes: int = Field(description="Minutes past the planned ones (rounded up to the increment): paid "
+                                             "only by an approved extension or, where the council allows banking, "
+                                             "from minutes the package's other visits that week left unused")
+    extension_approved: bool
     rule: PaymentRule | None = Field(description="Why it is paid so; null when it is paid nothing")
     approval: Approval | None = Field(description="Null for a planned visit; for an unplanned one (on a day its "
                                                   "package's schedule does not have), the broker's decision")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.care.models import Package, PackageTerm, Suspension
 from services.packages.visits.domain import Approval, CareWindow, PaymentPolicy, late_by_minutes, payable
-from services.packages.visits.exceptions import VisitNotFound, VisitNotPending, VisitVoided
+from services.packages.visits.exceptions import NoExtension, VisitNotFound, VisitNotPending, VisitVoided
 from services.packages.visits.models import Visit, VisitRevision
 from services.packages.visits.schemas import (
     REPORTED_FIELDS,
@@ -156,7 +156,10 @@ def _apply(visit: Visit, row: VisitIn, *, file: PackageFile, policy: PaymentPoli
     visit.late_by_minutes = late_by_minutes(planned=row.planned_start, actual=row.actual_start)
     paid = payable(outcome=row.outcome, planned_minutes=row.planned_minutes, actual_minutes=row.actual_minutes,
                    notice_hours=row.notice_hours, policy=policy)
-    visit.paid_minutes, visit.rule = paid.minutes, paid.rule
+    if paid.overrun != visit.overrun_minutes:
+        visit.extension_approved_by = None
+    visit.paid_minutes, visit.rule, visit.overrun_minutes = paid.minutes, paid.rule, paid.overrun
+    visit.week_start = row.date - timedelta(days=row.date.weekday())
 
 
 def _facts(visit: Visit) -> VisitFacts:
@@ -207,7 +210,7 @@ def _check(row: VisitIn, *, ledger: Ledger, files: dict[uuid.UUID, PackageFile],
     assert file is not None
     if known is None:
         visit = Visit(id=uuid.uuid4(), provider_id=ledger.provider_id, provider_visit_id=row.visit_id, version=1,
-                      recorded_at=now)
+                      recorded_at=now, overrun_minutes=0)
         _apply(visit, row, file=file, policy=policy)
         ledger.recorded.append(visit)
         ledger.take(visit)
@@ -270,10 +273,12 @@ def counted(visit: Visit) -> bool:
 
 def visit_out(visit: Visit) -> VisitOut:
     paid = counted(visit)
+    extended = paid and visit.extension_approved_by is not None
     return VisitOut.model_validate({
         **{name: getattr(visit, name) for name in VisitOut.model_fields if hasattr(visit, name)},
         "provider_visit_id": visit.provider_visit_id, "voided": visit.voided_at is not None,
-        "paid_minutes": visit.paid_minutes if paid else 0, "rule": visit.rule if paid else None})
+        "paid_minutes": (visit.paid_minutes + (visit.overrun_minutes if extended else 0)) if paid else 0,
+        "rule": visit.rule if paid else None, "extension_approved": visit.extension_approved_by is not None})
 
 
 async def _visit(session: AsyncSession, *, actor: Principal, visit_id: uuid.UUID, for_update: bool = False) -> Visit:
@@ -324,6 +329,22 @@ async def void(session: AsyncSession, *, actor: Principal, visit_id: uuid.UUID, 
     await session.flush()
     await record_audit(session, actor=actor, action="visit.voided", entity_type="visit", entity_id=visit.id,
                        after={"reason": data.reason})
+    return visit_out(visit)
+
+
+async def approve_extension(session: AsyncSession, *, actor: Principal, visit_id: uuid.UUID,
+                            data: DecisionIn) -> VisitOut:
+    """A broker approves the minutes a visit ran over its planned ones: the next run pays them."""
+    visit = await _visit(session, actor=actor, visit_id=visit_id, for_update=True)
+    if visit.voided_at is not None:
+        raise VisitVoided()
+    if not visit.overrun_minutes or visit.extension_approved_by is not None:
+        raise NoExtension("The visit did not run over its planned minutes." if not visit.overrun_minutes
+                          else "The extension was approved already.")
+    visit.extension_approved_by = actor.name
+    await session.flush()
+    await record_audit(session, actor=actor, action="visit.extension_approved", entity_type="visit",
+                       entity_id=visit.id, after={"overrun_minutes": visit.overrun_minutes, "note": data.note})
     return visit_out(visit)
 
 

@@ -4,7 +4,7 @@ published prices with a rule and ledger codes, packages keep their client group 
 visits per day of the week
 
 Existing visits: `missed` becomes the outcome `missed`, anything else `delivered`, paid under the default
-policy (5 minutes' tolerance, 5-minute increments); where two visits held the same package, date and
+policy (5 minutes' tolerance, 5-minute increments, over-runs unpaid until extended); where two visits held the same package, date and
 planned start, the later reported is voided. Existing invoice lines, issued before published prices,
 keep their amount as one unit at that price (quantity 1, unit `visit`), their hours in the description.
 
@@ -13,7 +13,7 @@ Revises: b7d2e9f1c3a5
 Create Date: 2026-11-29 17:00:00.000000
 """
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -47,37 +47,42 @@ def _visits_data() -> None:
             rule = CASE
                 WHEN missed OR actual_minutes IS NULL THEN NULL
                 WHEN actual_minutes >= planned_minutes - 5 THEN 'delivered_within_tolerance'
-                ELSE 'actual_minutes' END
+                ELSE 'actual_minutes' END,
+            overrun_minutes = CASE
+                WHEN NOT missed AND actual_minutes > planned_minutes
+                THEN (actual_minutes + 4) / 5 * 5 - planned_minutes ELSE 0 END
         """))
     visits = sa.table('visits', sa.column('id', sa.Uuid()), sa.column('package_id', sa.Uuid()),
                       sa.column('date', sa.Date()), sa.column('planned_start', sa.Time()),
                       sa.column('actual_start', sa.Time()), sa.column('recorded_at', sa.DateTime(timezone=True)),
                       sa.column('late_by_minutes', sa.Integer()), sa.column('voided_at', sa.DateTime(timezone=True)),
-                      sa.column('void_reason', sa.String()))
+                      sa.column('void_reason', sa.String()), sa.column('week_start', sa.Date()))
     held: set[tuple[object, object, object]] = set()
     rows = bind.execute(sa.select(visits.c.id, visits.c.package_id, visits.c.date, visits.c.planned_start,
                                   visits.c.actual_start).order_by(visits.c.recorded_at, visits.c.id)).all()
     for visit_id, package_id, day, planned, actual in rows:
-        changes: dict[str, object] = {}
+        changes: dict[str, object] = {"week_start": day - timedelta(days=day.weekday())}
         if late := _late_by(planned, actual):
             changes["late_by_minutes"] = late
         if (package_id, day, planned) in held:
             changes |= {"voided_at": datetime.now(UTC),
                         "void_reason": "a second visit for the same package, date and planned start"}
         held.add((package_id, day, planned))
-        if changes:
-            bind.execute(sa.update(visits).where(visits.c.id == visit_id).values(**changes))
+        bind.execute(sa.update(visits).where(visits.c.id == visit_id).values(**changes))
 
 
-def _weekday_visits() -> None:
-    """Each term's visits per day of the week, Monday first, from its schedule."""
+def _per_weekday() -> None:
+    """Each term's visits and carer-minutes per day of the week, Monday first, from its schedule."""
     days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
     terms = sa.table('package_terms', sa.column('id', sa.Uuid()), sa.column('visits', sa.JSON()),
-                     sa.column('weekday_visits', sa.String()))
+                     sa.column('weekday_visits', sa.String()), sa.column('weekday_minutes', sa.String()))
     bind = op.get_bind()
     for term_id, visits in bind.execute(sa.select(terms.c.id, terms.c.visits)).all():
         counts = " ".join(str(sum(1 for visit in visits if visit['day'] == day)) for day in days)
-        bind.execute(sa.update(terms).where(terms.c.id == term_id).values(weekday_visits=counts))
+        minutes = " ".join(str(sum(visit['minutes'] * visit['carers'] for visit in visits if visit['day'] == day))
+                           for day in days)
+        bind.execute(sa.update(terms).where(terms.c.id == term_id).values(weekday_visits=counts,
+                                                                           weekday_minutes=minutes))
 
 
 def upgrade() -> None:
@@ -85,9 +90,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('client_group', sa.String(length=40), nullable=True))
     with op.batch_alter_table('package_terms', schema=None) as batch_op:
         batch_op.add_column(sa.Column('weekday_visits', sa.String(length=60), nullable=True))
-    _weekday_visits()
+        batch_op.add_column(sa.Column('weekday_minutes', sa.String(length=100), nullable=True))
+    _per_weekday()
     with op.batch_alter_table('package_terms', schema=None) as batch_op:
         batch_op.alter_column('weekday_visits', existing_type=sa.String(length=60), nullable=False)
+        batch_op.alter_column('weekday_minutes', existing_type=sa.String(length=100), nullable=False)
 
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.add_column(sa.Column('outcome', sa.String(length=30), nullable=True))
@@ -95,6 +102,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('late_by_minutes', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('paid_minutes', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('rule', sa.String(length=30), nullable=True))
+        batch_op.add_column(sa.Column('overrun_minutes', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('extension_approved_by', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('week_start', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('approval', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('approved_by', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
@@ -104,6 +114,7 @@ def upgrade() -> None:
     _visits_data()
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.alter_column('outcome', existing_type=sa.String(length=30), nullable=False)
+        batch_op.alter_column('week_start', existing_type=sa.Date(), nullable=False)
         batch_op.drop_column('missed')
         batch_op.create_check_constraint(
             batch_op.f('ck_visits_outcome'), "outcome IN ('delivered', 'missed', 'cancelled_by_client', 'frustrated')")
@@ -180,11 +191,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_visits_date')
         batch_op.drop_constraint(batch_op.f('ck_visits_approval'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_visits_outcome'), type_='check')
-        for column in ('corrected_at', 'void_reason', 'voided_at', 'version', 'approved_by', 'approval', 'rule',
-                       'paid_minutes', 'late_by_minutes', 'notice_hours', 'outcome'):
+        for column in ('corrected_at', 'void_reason', 'voided_at', 'version', 'approved_by', 'approval', 'week_start',
+                       'extension_approved_by', 'overrun_minutes', 'rule', 'paid_minutes', 'late_by_minutes',
+                       'notice_hours', 'outcome'):
             batch_op.drop_column(column)
 
     with op.batch_alter_table('package_terms', schema=None) as batch_op:
+        batch_op.drop_column('weekday_minutes')
         batch_op.drop_column('weekday_visits')
     with op.batch_alter_table('packages', schema=None) as batch_op:
         batch_op.drop_column('client_group')
