@@ -31,6 +31,7 @@ const css = sass.compile(join(here, "styles", "app.scss"), {
   importers: [new sass.NodePackageImporter(here)],
   style: "compressed",
   sourceMap: false,
+  charset: false, // no byte-order mark: the header comment comes first, and the file is served as UTF-8
 });
 writeFileSync(join(staticDir, "app.css"),
   `/* Built by build.mjs from styles/app.scss with govuk-frontend ${version("govuk-frontend")} (MIT). */\n${css.css}\n`);
