@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Locator, Page, ViewportSize, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("WEBCLIENT_ARTIFACTS", ROOT / "build" / "webclient-screenshots"))
@@ -49,9 +51,13 @@ async def check_screen(page: Page, name: str) -> None:
     await page.set_viewport_size(NARROW)
     try:
         await expect(page.locator("h1").first).to_be_visible()
-        overflow = await page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at 390 px wide"
+        try:  # what resizes itself (a chart) does so on the next frames: give it a moment on a slow machine
+            await page.wait_for_function(
+                "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth", timeout=3000)
+        except PlaywrightTimeoutError:
+            overflow = await page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            raise AssertionError(f"{name} scrolls sideways by {overflow} px at 390 px wide") from None
         narrow = await axe_violations(page)
         assert narrow == [], f"axe on {name} at 390 px:\n{_describe(narrow)}"
         await _screenshot(page, name, "390")
@@ -73,3 +79,16 @@ async def type_into(page: Page, target: Locator, text: str) -> None:
     await tab_to(page, target)
     await page.keyboard.press("Control+A")
     await page.keyboard.type(text)
+
+
+async def fill_date(page: Page, field: str, value: date) -> None:
+    """Fills a GOV.UK date input (day, month and year fields; the day field's id is the date's)."""
+    await page.fill(f"#{field}", str(value.day))
+    await page.fill(f"#{field}-month", str(value.month))
+    await page.fill(f"#{field}-year", str(value.year))
+
+
+async def type_date(page: Page, field: str, value: date) -> None:
+    """Types a date into a GOV.UK date input by keyboard alone."""
+    for part, text in (("", value.day), ("-month", value.month), ("-year", value.year)):
+        await type_into(page, page.locator(f"#{field}{part}"), str(text))

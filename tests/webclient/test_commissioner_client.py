@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.webclient.checks import check_screen
+from tests.webclient.checks import check_screen, fill_date
 from tests.webclient.staff import api_get, new_area, primary_provider, sign_in, staff
 
 
@@ -65,7 +67,7 @@ async def test_a_new_rate_card_version_is_compared_side_by_side_with_the_one_in_
     await expect(page.locator("#flash")).to_contain_text(f"Rate card for {area}")
     await page.get_by_role("button", name="Make a new version of this card").click()
     await expect(page.locator("#care_worker_hourly_pay")).to_have_value("12.60")
-    await page.fill("#effective_from", "2099-04-01")
+    await fill_date(page, "effective_from", date(2099, 4, 1))
     await page.fill("#care_worker_hourly_pay", "13.50")
     await page.get_by_role("button", name="Add the rate card").click()
     await expect(page.locator("#flash")).to_contain_text("Wed 1 Apr 2099")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.webclient.checks import check_screen
+from tests.webclient.checks import check_screen, fill_date
 from tests.webclient.staff import api_get, new_area, primary_provider, sign_in, staff
 
 
@@ -103,7 +103,7 @@ async def test_a_concern_without_a_summary_or_dated_in_the_future_shows_the_prob
     await expect(page.locator("#summary-error")).to_contain_text("Enter a summary of the concern")
 
     await page.fill("#summary", "Carer shouted at the person")
-    await page.fill("#occurred_on", str(date.today() + timedelta(days=3)))
+    await fill_date(page, "occurred_on", date.today() + timedelta(days=3))
     await page.get_by_role("button", name="Record a concern").click()
     await expect(page.locator("#occurred_on-error")).to_contain_text("must be today or in the past")
     await check_screen(page, "quality concern refused")

@@ -3,8 +3,9 @@
 // public API. (Issue 12 takes them further: live rows, the week grid, amend, quotes.)
 
 import { api, apiAll, h, refreshIn, rerender, show } from "./core.js";
-import { formatDate, formatDateTime, formatDuration, formatHours, labelOf, todayInLondon, addDays } from "./format.js";
+import { addDays, formatDate, formatDateTime, formatHours, labelOf, todayInLondon } from "./format.js";
 import { areaLabel, areaMap, areaOptions, providerMap } from "./names.js";
+import { scheduleText } from "./packages.js";
 import { CLIENT_GROUPS, SKILLS, DAYS } from "./vocabulary.js";
 import {
   bindForm, button, buttonGroup, checkboxes, confirmWithReason, dataTable, dateField, flash, form, h2, heading,
@@ -32,11 +33,6 @@ export async function queueView(_match, params) {
         { key: "status", label: "Status", cell: (r) => tag(r.status), csv: (r) => labelOf(r.status) },
       ] }));
   refreshIn(REFRESH_MS);
-}
-
-function visitText(visit) {
-  return `${labelOf(visit.day)} ${String(visit.start).slice(0, 5)}, ${formatDuration(visit.minutes)}`
-    + (visit.carers > 1 ? `, ${visit.carers} carers` : "");
 }
 
 export async function referralView(match) {
@@ -68,7 +64,7 @@ export async function referralView(match) {
       ["Area", areaLabel(areas, r.area)], ["Client group", labelOf(r.client_group)],
       ["Needs", (r.needs || []).map(labelOf).join(", ")], ["Urgency", tag(r.urgency)],
       ["Start", formatDate(r.start_on)], ["Care a week", formatHours(r.weekly_hours)],
-      ["Visits", h("ul", { class: "govuk-list" }, (r.visits || []).map((v) => h("li", {}, visitText(v))))],
+      ["Visits", h("ul", { class: "govuk-list" }, (r.visits || []).map((v) => h("li", {}, scheduleText(v))))],
       ["Placed with", r.placed_with ? providers.get(r.placed_with)?.name || "" : "Not placed"],
     ]),
     actions,

@@ -72,8 +72,7 @@ export function concernsView(_match, params) {
       selectField({ id: "kind", label: "Kind", options: KINDS.map((k) => [k, labelOf(k)]), value: "complaint" }),
       radios({ name: "severity", legend: "Severity", items: SEVERITIES.map((s) => [s, labelOf(s)]), value: "medium",
         inline: true }),
-      dateField({ id: "occurred_on", label: "Date it happened", hint: "Today when left blank; never in the future",
-        max: todayInLondon() }),
+      dateField({ id: "occurred_on", label: "Date it happened", hint: "Today when left blank; never in the future" }),
       textArea({ id: "summary", label: "Summary", hint: "What happened. No names of people receiving care.",
         required: "Enter a summary of the concern" }),
     ],
@@ -95,7 +94,7 @@ export function monitoringVisitsView(_match, params) {
   return recordsPage({ title: "Monitoring visits", path: "/monitoring-visits", route: "monitoring-visits",
     caption: "a monitoring visit", done: "Monitoring visit recorded",
     fields: () => [
-      dateField({ id: "visited_on", label: "Date of the visit", value: todayInLondon(), max: todayInLondon() }),
+      dateField({ id: "visited_on", label: "Date of the visit", value: todayInLondon() }),
       textArea({ id: "visit-summary", name: "summary", label: "Summary (optional)" }),
       h2("Findings"), hint("For each area checked, its outcome; leave areas not checked as they are."),
       AREAS.map((area, index) => h("div", { class: "app-card" },
@@ -123,7 +122,7 @@ export function feedbackView(_match, params) {
   return recordsPage({ title: "Feedback", path: "/feedback", route: "feedback", caption: "feedback",
     done: "Feedback recorded",
     fields: () => [
-      dateField({ id: "received_on", label: "Date received", hint: "Today when left blank", max: todayInLondon() }),
+      dateField({ id: "received_on", label: "Date received", hint: "Today when left blank" }),
       hint("Scores from 1 (very poor) to 5 (excellent); leave out what the person did not score."),
       h("div", { class: "app-inline-form" }, ASPECTS.map((aspect) => selectField({ id: `score-${aspect}`,
         name: `score-${aspect}`, label: labelOf(aspect), paths: `scores.${aspect} scores`,

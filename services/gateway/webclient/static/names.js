@@ -46,8 +46,9 @@ export async function providerName(id) {
   return (await providerMap()).get(id)?.name || "a provider no longer registered";
 }
 
+// Areas by code (staff only: a provider's staff see the codes their contracts and offers name).
 export async function areaMap() {
-  areas ||= new Map((await apiAll("/areas")).map((area) => [area.code, area]));
+  areas ||= new Map(session.isStaff ? (await apiAll("/areas")).map((area) => [area.code, area]) : []);
   return areas;
 }
 

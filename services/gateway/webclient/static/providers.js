@@ -264,7 +264,8 @@ function embargoesTable(provider, history, areas, commissioner) {
   return dataTable({ id: "embargoes", caption: "Embargoes", rows: history, csvName: "embargoes", pageSize: 10,
     empty: "No embargo, ever.", columns: [
       { key: "scope", label: "Scope", value: (e) => embargoScope(areas, e) },
-      { key: "imposed_by", label: "Imposed by", value: (e) => labelOf(e.imposed_by) },
+      { key: "imposed_by", label: "Imposed by", value: (e) => `${labelOf(e.imposed_by)}, recorded by `
+        + `${e.recorded_by ? personName(e.recorded_by) : "the risk matrix's escalation"}` },
       { key: "starts_on", label: "From", cell: (e) => formatDate(e.starts_on) },
       { key: "ends_on", label: "Until", cell: (e) => formatDate(e.ends_on) },
       { key: "reason", label: "Reason" },
@@ -336,7 +337,7 @@ export async function providerView(match) {
   const id = match[1];
   const [provider, embargoes, ratings, areas, areaList] = await Promise.all([api("GET", `/providers/${id}`),
     apiAll(`/providers/${id}/embargoes`), apiAll(`/providers/${id}/ratings`), areaMap(), areaOptions()]);
-  await loadPeople(embargoes.map((e) => e.lifted_by));
+  await loadPeople(embargoes.flatMap((e) => [e.lifted_by, e.recorded_by]));
   const commissioner = session.has("commissioner");
   const capacityWriter = commissioner || session.has("broker");
   const contracts = provider.contracts.map((c) => [areaLabel(areas, c.area), tag(c.tier, labelOf(c.tier)),

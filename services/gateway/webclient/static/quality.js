@@ -2,12 +2,12 @@
 // call logging and punctuality beside their targets), the fortnightly review with its record, and the quality
 // part of each provider's page. Concerns, monitoring visits, feedback and action plans are in intelligence.js.
 
-import { api, apiAll, h, rerender, session, show } from "./core.js";
+import { ApiError, api, apiAll, h, rerender, session, show } from "./core.js";
 import { formatDate, formatDateTime, formatPercent, labelOf, todayInLondon } from "./format.js";
 import { loadPeople, personName, providerMap } from "./names.js";
 import {
-  bindForm, button, dataTable, dateField, detailsBox, flash, form, h2, heading, hint, link, para, simpleTable,
-  summaryList, tag, textArea,
+  bindForm, button, chart, dataTable, dateField, detailsBox, flash, form, h2, heading, hint, link, para,
+  simpleTable, summaryList, tag, textArea,
 } from "./ui.js";
 
 const RAG_ORDER = { red: 0, amber: 1, green: 2 };
@@ -51,11 +51,17 @@ export async function riskMatrixView(_match, params) {
       ] }));
 }
 
-// The quality part of a provider's page: its risk now, the evidence behind it, and its visits' call logging and
-// punctuality (staff only; providers never see it).
+// The provider's score over time as a stepped line, with the RAG of each change in its table.
+function riskChart(points) {
+  return chart({ id: "risk-history", title: "Risk score over time", type: "line", yTitle: "Score",
+    labels: points.map((p) => `${formatDateTime(p.at)} (${labelOf(p.rag)})`),
+    series: [{ label: "Score", data: points.map((p) => p.score), stepped: true }] });
+}
+
+// The quality part of a provider's page: its risk now, its risk over time, the evidence behind it, and its
+// visits' call logging and punctuality (staff only; providers never see it).
 export async function providerQuality(provider) {
   if (!session.isStaff) return "";
-  const row = (await apiAll("/risk-matrix")).find((r) => r.provider_id === provider.id);
   const links = [link(`#/concerns?provider_id=${provider.id}`, "Concerns"),
     link(`#/monitoring-visits?provider_id=${provider.id}`, "Monitoring visits"),
     link(`#/feedback?provider_id=${provider.id}`, "Feedback"),
@@ -63,7 +69,12 @@ export async function providerQuality(provider) {
   const section = h("section", { id: "quality", "aria-labelledby": "quality-title" },
     h2("Quality and risk", { id: "quality-title" }),
     h("ul", { class: "govuk-list" }, links.map((each) => h("li", {}, each))));
+  const row = await api("GET", `/risk-matrix/${provider.id}`).catch((error) => {
+    if (error instanceof ApiError && error.problem.status === 404) return null;
+    throw error;
+  });
   if (!row) { section.append(para("Quality has not assessed this provider yet.")); return section; }
+  const history = await apiAll(`/risk-matrix/${provider.id}/history`, {}, 2000);
   const report = row.visit_performance;
   section.append(
     summaryList([["Risk", [ragTag(row.rag), ` score ${row.score}`]],
@@ -76,6 +87,7 @@ export async function providerQuality(provider) {
         + `${report.timed_visits} timed visits (target ${formatPercent(report.punctuality_target_percent)})`
         : "Not reported yet"],
       ["Missed visits", report ? String(report.missed_visits) : "Not reported yet"]], { id: "risk-now" }),
+    riskChart(history),
     simpleTable({ id: "evidence", caption: "Evidence behind the score", head: ["What", "Severity", "When", "Points",
       "Detail"], numeric: [3], empty: "No evidence counts now.",
     rows: row.evidence.map((e) => [labelOf(e.kind), e.severity ? labelOf(e.severity) : "", formatDate(e.occurred_on),

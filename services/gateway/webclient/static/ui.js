@@ -49,8 +49,6 @@ export function summaryList(rows, attrs = {}) {
     action ? h("dd", { class: "govuk-summary-list__actions" }, action) : "")));
 }
 
-export function insetText(...children) { return h("div", { class: "govuk-inset-text" }, ...children); }
-
 export function warningText(...children) {
   return h("div", { class: "govuk-warning-text" },
     h("span", { class: "govuk-warning-text__icon", "aria-hidden": "true" }, "!"),
@@ -123,8 +121,35 @@ export function textField({ id, name = id, label, hint: hintText, value = "", ty
   return groupOf(id, label, hintText, input);
 }
 
-export function dateField(spec) {
-  return textField({ ...spec, type: "date", width: 10 });
+// The ISO date of day, month and year fields as typed ("" when all are blank): a date that is not real
+// ("2026-02-30") goes to the API as it is, which refuses it with the field named.
+export function isoDate(day, month, year) {
+  if (![day, month, year].some((part) => part.trim())) return "";
+  return `${year.trim().padStart(4, "0")}-${month.trim().padStart(2, "0")}-${day.trim().padStart(2, "0")}`;
+}
+
+// GOV.UK's date input (day, month and year: the UK order whatever the browser's language), kept in a hidden
+// field named `name` as an ISO date, so a form reads it as one value. The day field stands for the date in
+// the error summary (`id`); month and year are `id-month` and `id-year`.
+export function dateField({ id, name = id, label, hint: hintText, value = "", paths, required, ...attrs }) {
+  const [year = "", month = "", day = ""] = (value || "").split("-");
+  const hidden = h("input", { type: "hidden", name, value: value || "" });
+  const part = (partId, text, width, partValue, extra = {}) => h("div", { class: "govuk-date-input__item" },
+    h("div", { class: "govuk-form-group" },
+      h("label", { class: "govuk-label govuk-date-input__label", for: partId }, text),
+      h("input", { class: `govuk-input govuk-date-input__input govuk-input--width-${width}`, id: partId, type: "text",
+        inputmode: "numeric", autocomplete: "off", value: partValue.replace(/^0+(?=\d)/, ""), ...extra })));
+  const inputs = h("div", { class: "govuk-date-input", id: `${id}-parts` },
+    part(id, "Day", 2, day, { "data-label": label, "data-paths": paths || name, "data-required": required, ...attrs }),
+    part(`${id}-month`, "Month", 2, month), part(`${id}-year`, "Year", 4, year));
+  const [dayInput, monthInput, yearInput] = inputs.querySelectorAll("input");
+  inputs.addEventListener("input", () => {
+    hidden.value = isoDate(dayInput.value, monthInput.value, yearInput.value);
+  });
+  return h("div", { class: "govuk-form-group app-date" },
+    h("fieldset", { class: "govuk-fieldset", role: "group", "aria-describedby": hintText ? `${id}-hint` : null },
+      h("legend", { class: "govuk-fieldset__legend govuk-fieldset__legend--s" }, label),
+      described(id, hintText), inputs, hidden));
 }
 
 export function textArea({ id, name = id, label, hint: hintText, value = "", rows = 3, paths, required, ...attrs }) {
@@ -206,7 +231,7 @@ function fieldsOf(form) {
 
 function markField(form, id, text) {
   const control = form.querySelector(`#${CSS.escape(id)}`);
-  const group = control && control.closest(".govuk-form-group");
+  const group = control && (control.closest(".app-date") || control.closest(".govuk-form-group"));
   if (!group) return;
   group.classList.add("govuk-form-group--error");
   const errorId = `${id}-error`;
@@ -217,8 +242,11 @@ function markField(form, id, text) {
   else control.before(message);
   const kind = control.tagName === "SELECT" ? "select" : control.tagName === "TEXTAREA" ? "textarea"
     : control.type === "file" ? "file-upload" : "input";
-  if (control.type !== "radio" && control.type !== "checkbox") control.classList.add(`govuk-${kind}--error`);
-  control.setAttribute("aria-invalid", "true");
+  const parts = control.closest(".govuk-date-input");
+  (parts ? [...parts.querySelectorAll("input")] : [control]).forEach((each) => {
+    if (each.type !== "radio" && each.type !== "checkbox") each.classList.add(`govuk-${kind}--error`);
+    each.setAttribute("aria-invalid", "true");
+  });
   control.setAttribute("aria-describedby", [control.getAttribute("aria-describedby"), errorId].filter(Boolean)
     .join(" "));
 }
@@ -446,10 +474,11 @@ export function dataTable({ id, caption, columns, rows, filters = [], search, pa
       download(`${csvName || id}.csv`, toCsv([columns.map((column) => column.label), ...lines]));
     } }));
   draw();
-  return h("div", { class: "app-data-table", id: `${id}-block` }, tools, count,
+  return h("div", { class: "app-data-table", id: `${id}-block` },
+    h("h2", { class: "govuk-heading-m" }, caption), tools, count,
     h("div", { class: "app-table-wrapper", role: "region", "aria-label": caption, tabindex: "0" },
       h("table", { class: "govuk-table", id },
-        h("caption", { class: "govuk-table__caption govuk-table__caption--m" }, caption),
+        h("caption", { class: "govuk-table__caption govuk-visually-hidden" }, caption),
         h("thead", { class: "govuk-table__head" }, h("tr", { class: "govuk-table__row" }, headers)), body)),
     pager);
 }
