@@ -203,7 +203,7 @@ async def test_the_service_rescores_everyone_in_the_background(backend: Backend)
 
 async def test_a_providers_row_and_its_risk_over_time_are_read_one_provider_at_a_time(suite: Suite) -> None:
     officer = await suite.staff("quality_officer")
-    provider_id, row = await _rated_good_with_three_high_concerns(suite, officer)
+    provider_id, _ = await _rated_good_with_three_high_concerns(suite, officer)
     await concern(suite, officer, provider_id)
     one = await suite.http.get(f"/api/v1/risk-matrix/{provider_id}", headers=await suite.staff("finance"))
     assert one.status_code == 200

@@ -7,7 +7,7 @@ from datetime import date
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.webclient.checks import check_screen, fill_date
+from tests.webclient.checks import check_screen, fill_date, tab_to, type_into
 from tests.webclient.staff import api_get, new_area, primary_provider, sign_in, staff
 
 
@@ -135,3 +135,79 @@ async def test_a_commissioner_imposes_then_lifts_an_embargo(served_suite: str, p
     assert (await api_get(served_suite, commissioner, f"/providers/{provider['id']}"))["embargoes"] == []
     history = (await api_get(served_suite, commissioner, f"/providers/{provider['id']}/embargoes"))["items"]
     assert [(e["status"], e["lift_reason"]) for e in history] == [("lifted", "Investigation closed")]
+
+
+CQC_HEADERS = ["Name", "Postcode", "Service types", "Specialisms/services", "Provider name", "Local authority",
+               "CQC Location ID (for office use only)", "CQC Provider ID (for office use only)"]
+
+
+def _cqc_directory(marker: str) -> bytes:
+    """Two home care agencies and a row without its location id (rejected with the reason)."""
+    rows = [CQC_HEADERS,
+            [f"Riverside Care {marker}", "LE15 6AA", "Homecare agencies", "Dementia|Caring for adults over 65 yrs",
+             "Riverside Group", "Rutland", f"1-{marker}01", f"1-{marker}00"],
+            [f"Meadow Homecare {marker}", "LE15 7BB", "Homecare agencies", "Physical disabilities", "Meadow Ltd",
+             "Rutland", f"1-{marker}02", f"1-{marker}00"],
+            [f"No Id Care {marker}", "LE15 8CC", "Homecare agencies", "", "No Id Ltd", "Rutland", "", ""]]
+    return "\r\n".join(",".join(cell for cell in row) for row in rows).encode()
+
+
+async def test_a_commissioner_creates_a_provider_gives_it_a_primary_contract_and_imports_the_cqc_file(
+    served_suite: str, page: Page
+) -> None:
+    username, password, commissioner = staff(served_suite, "commissioner", display_name="Priya Shah")
+    with httpx.Client(base_url=served_suite + "/api/v1", headers=commissioner) as api:
+        area = new_area(api)
+    marker = str(abs(hash(area)) % 10**7).zfill(7)
+    name = f"Hillside Care {area}"
+    await sign_in(page, served_suite, username, password)
+    await expect(page.locator("h1")).to_have_text("Providers")
+
+    # A new provider by keyboard alone.
+    await tab_to(page, page.get_by_role("button", name="Add a provider"))
+    await page.keyboard.press("Enter")
+    await expect(page.locator("h1")).to_have_text("Add a provider")
+    await check_screen(page, "commissioner new provider")
+    await type_into(page, page.locator("#name"), name)
+    await type_into(page, page.locator("#cqc_location_id"), f"1-{marker}99")
+    await tab_to(page, page.get_by_label("Dementia"))
+    await page.keyboard.press("Space")
+    await tab_to(page, page.get_by_role("button", name="Add the provider"))
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#flash")).to_contain_text(f"{name} is registered")
+    await expect(page.locator("h1")).to_contain_text(name)
+    await expect(page.locator("#provider-facts")).to_contain_text("Dementia")
+
+    # A primary contract needs its hours cap: refused beside the field first.
+    await page.get_by_role("button", name="Add a contract").click()
+    contract = page.locator("#contract-rows .contract").last
+    await contract.get_by_label("Area").select_option(area)
+    await contract.get_by_label("Tier").select_option("primary")
+    await page.get_by_role("button", name="Save contracts").click()
+    summary = page.locator(".govuk-error-summary")
+    await expect(summary).to_contain_text("A primary contract needs a weekly hours cap")
+    await expect(summary).not_to_contain_text("contracts.0")
+    await expect(contract.locator(".govuk-error-message")).to_contain_text("weekly hours cap")
+    await check_screen(page, "commissioner contract refused")
+    await contract.get_by_label("Hours cap a week").fill("120")
+    await page.get_by_role("button", name="Save contracts").click()
+    await expect(page.locator("#flash")).to_contain_text(f"Contracts of {name} saved")
+    await expect(page.locator("#contracts")).to_contain_text("Primary")
+    await expect(page.locator("#contracts")).to_contain_text("120 h")
+    [created] = [p for p in (await api_get(served_suite, commissioner, "/providers", limit=500))["items"]
+                 if p["name"] == name]
+    assert [(c["area"], c["tier"], c["weekly_hours_cap"]) for c in created["contracts"]] == [
+        (area, "primary", "120.00")]
+
+    await page.locator("#nav").get_by_role("link", name="CQC import").click()
+    await expect(page.locator("h1")).to_have_text("Import the CQC file")
+    await page.set_input_files("#cqc-file", files=[{"name": "care-directory.csv", "mimeType": "text/csv",
+                                                      "buffer": _cqc_directory(marker)}])
+    await page.get_by_role("button", name="Import").click()
+    await expect(page.locator("#import-status")).to_contain_text("2 created, 0 updated, 1 rejected")
+    await expect(page.locator("#import-progress")).to_have_attribute("value", "100")
+    await expect(page.locator("#rejected tbody tr")).to_have_count(1)
+    await expect(page.locator("#rejected")).to_contain_text("3")
+    await check_screen(page, "commissioner cqc import")
+    names = {p["name"] for p in (await api_get(served_suite, commissioner, "/providers", limit=500))["items"]}
+    assert {f"Riverside Care {marker}", f"Meadow Homecare {marker}"} <= names

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.webclient.checks import check_screen, fill_date
+from tests.webclient.checks import check_screen, fill_date, tab_to, type_into
 from tests.webclient.staff import api_get, new_area, primary_provider, sign_in, staff
 
 
@@ -144,3 +144,84 @@ async def test_a_write_the_role_does_not_allow_shows_the_servers_refusal(served_
     await page.get_by_role("button", name="Add the rate card").click()
     await expect(page.locator(".govuk-error-summary")).to_contain_text("commissioner")
     assert (await api_get(served_suite, officer, "/rate-cards", area=area))["items"] == []
+
+
+async def test_a_quality_officer_records_a_visit_and_an_action_plan_whose_overdue_action_raises_the_risk(
+    served_suite: str, page: Page
+) -> None:
+    _, _, commissioner = staff(served_suite, "commissioner")
+    with httpx.Client(base_url=served_suite + "/api/v1", headers=commissioner) as api:
+        provider = primary_provider(api, new_area(api))
+    username, password, officer = staff(served_suite, "quality_officer", display_name="Alex Morgan")
+    before = await _known_to_quality(served_suite, officer, provider["id"])
+    await sign_in(page, served_suite, username, password)
+    await expect(page.locator("h1")).to_have_text("Provider risk matrix")
+
+    # A monitoring visit by keyboard alone: from the matrix to the provider, to its monitoring visits.
+    await page.locator("#risk-matrix-search").fill(provider["name"])
+    await tab_to(page, page.locator("#risk-matrix").get_by_role("link", name=provider["name"]))
+    await page.keyboard.press("Enter")
+    await expect(page.locator("h1")).to_contain_text(provider["name"])
+    await tab_to(page, page.locator("#quality").get_by_role("link", name="Monitoring visits"))
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#record-provider")).to_have_value(provider["id"])
+    await tab_to(page, page.locator("#outcome-medication"))
+    for _ in range(3):
+        await page.keyboard.press("ArrowRight")
+    await expect(page.locator("#outcome-medication-4")).to_be_checked()
+    await type_into(page, page.locator("#notes-medication"), "MAR charts not signed for two weeks")
+    await tab_to(page, page.locator("#outcome-training"))
+    await page.keyboard.press("ArrowRight")
+    await tab_to(page, page.get_by_role("button", name="Record a monitoring visit"))
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#flash")).to_contain_text(f"Monitoring visit recorded about {provider['name']}")
+    visit_row = page.locator("#monitoring-visits tbody tr").first
+    await expect(visit_row).to_contain_text("Medication: Inadequate (MAR charts not signed for two weeks)")
+    await expect(visit_row).to_contain_text("Training: Good")
+    await expect(visit_row).to_contain_text("Alex Morgan")
+    await check_screen(page, "quality monitoring visits")
+
+    await page.locator("#flash").get_by_role("link", name="See its risk").click()
+    await page.locator("#quality").get_by_role("link", name="Action plans").click()
+    await page.get_by_role("button", name="Start an action plan").click()
+    await expect(page.locator("#plan-provider")).to_have_value(provider["id"])
+    await page.fill("#plan-title", "Medication handling")
+    await page.fill("#action-0-description", "Audit every MAR chart and retrain the team")
+    await page.fill("#action-0-owner", "Registered manager")
+    await fill_date(page, "action-0-due", date.today() - timedelta(days=2))
+    await check_screen(page, "quality new action plan")
+    await page.get_by_role("button", name="Start the plan").click()
+    await expect(page.locator("#flash")).to_contain_text("1 of its actions are overdue")
+    await expect(page.locator("#actions")).to_contain_text("Overdue")
+    await check_screen(page, "quality action plan")
+
+    after = await _known_to_quality(served_suite, officer, provider["id"])
+    assert "overdue_action" in [line["kind"] for line in after["evidence"]]
+    assert float(after["score"]) > float(before["score"])
+    await page.get_by_role("link", name=provider["name"]).click()
+    await expect(page.locator("#risk-now")).to_contain_text(f"score {after['score']}")
+    await expect(page.locator("#evidence")).to_contain_text("Overdue action")
+    history = (await api_get(served_suite, officer, f"/risk-matrix/{provider['id']}/history"))["items"]
+    assert len(history) >= 3
+    await expect(page.locator("#risk-history-table tbody tr")).to_have_count(len(history))
+    await expect(page.locator("#risk-history-table tbody tr").last).to_contain_text(after["score"])
+    await check_screen(page, "quality provider risk over time")
+
+    await page.locator("#nav").get_by_role("link", name="Reviews").click()
+    await page.fill("#review-notes", "Fortnightly review with the contracts team")
+    await page.get_by_label(provider["name"], exact=False).fill("Plan a follow-up visit within two weeks")
+    await page.get_by_role("button", name="Record the review").click()
+    await expect(page.locator("#flash")).to_contain_text("recorded")
+    review_row = page.locator("#reviews tbody tr").first
+    await expect(review_row).to_contain_text(f"{provider['name']}: Plan a follow-up visit within two weeks")
+    await expect(review_row).to_contain_text("Alex Morgan")
+    await check_screen(page, "quality reviews")
+
+    await page.locator("#nav").get_by_role("link", name="Feedback").click()
+    await page.locator("#record-provider").select_option(provider["id"])
+    await page.select_option("#score-overall", "2")
+    await page.select_option("#score-punctuality", "1")
+    await page.fill("#comments", "Carers often rushed")
+    await page.get_by_role("button", name="Record feedback").click()
+    await expect(page.locator("#feedback tbody tr").first).to_contain_text("Overall 2, Punctuality 1")
+    await check_screen(page, "quality feedback")

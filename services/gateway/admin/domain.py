@@ -10,9 +10,9 @@ def provider_binding_problem(roles: Collection[Role], provider_id: uuid.UUID | N
     """A provider's account (a client, or a user of the provider's staff) holds the provider role alone and
     names its provider, so everything it reads is scoped to that provider; no other account names one."""
     if Role.PROVIDER in roles and provider_id is None:
-        return "an account with the provider role must name its provider_id"
+        return "an account with the provider role must name its provider"
     if Role.PROVIDER in roles and len(set(roles)) > 1:
         return "an account with the provider role holds that role only"
     if Role.PROVIDER not in roles and provider_id is not None:
-        return "provider_id is only for accounts with the provider role"
+        return "only an account with the provider role names a provider"
     return None

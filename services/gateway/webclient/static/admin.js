@@ -58,7 +58,7 @@ function accountFields(providers, { roles = [], provider_id: providerId = "" } =
   return [checkboxes({ name: "roles", legend: "Roles", values: roles, small: true,
     items: ROLES.map((r) => [r, labelOf(r), ROLE_HINTS[r]]) }),
   selectField({ id: "provider_id", label: "Provider (for a provider's staff only)", value: providerId || "",
-    options: providerOptions(providers) })];
+    options: providerOptions(providers), paths: "provider_id body" })];
 }
 
 export async function newUserView() {
@@ -161,7 +161,7 @@ export async function clientsView() {
       + "rostering" }),
     checkboxes({ name: "roles", legend: "Roles", small: true, items: CLIENT_ROLES.map((r) => [r, labelOf(r)]) }),
     selectField({ id: "client-provider", name: "provider_id", label: "Provider (for a provider's software)",
-      options: providerOptions(providers) }),
+      options: providerOptions(providers), paths: "provider_id body" }),
     button("Add the client")), async (data) => {
     if (!data.get("name")) throw localProblem([{ field: "name", text: "Enter the client's name" }]);
     const created = await api("POST", "/admin/clients", { json: { name: data.get("name"), ...rolesAndProvider(data) } });

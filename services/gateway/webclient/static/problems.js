@@ -27,12 +27,15 @@ const RULES = [
   [/^Value error, (.*)$/s, (_label, _f, m) => upperFirst(m[1])],
 ];
 
+// A business rule's own sentence ("A primary contract needs a weekly hours cap.") is plain English already;
+// a fragment is said for its field ("Start date: the start date 2026-11-01 is in the past").
 export function plainMessage(label, message, field = {}) {
+  const text = String(message);
   for (const [pattern, say] of RULES) {
-    const match = String(message).match(pattern);
+    const match = text.match(pattern);
     if (match) return say(label, field, match);
   }
-  return `${label}: ${lowerFirst(String(message))}`;
+  return /^[A-Z]/.test(text) ? text : `${label}: ${text}`;
 }
 
 const WORDS = { starts_on: "start date", ends_on: "end date", weekly_hours_cap: "hours cap",
