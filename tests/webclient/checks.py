@@ -74,6 +74,12 @@ async def tab_to(page: Page, target: Locator, most: int = 80) -> None:
     raise AssertionError(f"{target} was not reached by Tab in {most} presses")
 
 
+async def activate(page: Page, target: Locator) -> None:
+    """Tabs to a link or button and presses Enter, as a keyboard user would."""
+    await tab_to(page, target)
+    await page.keyboard.press("Enter")
+
+
 async def type_into(page: Page, target: Locator, text: str) -> None:
     """Tabs to a field and types into it, as a keyboard user would."""
     await tab_to(page, target)
@@ -92,3 +98,12 @@ async def type_date(page: Page, field: str, value: date) -> None:
     """Types a date into a GOV.UK date input by keyboard alone."""
     for part, text in (("", value.day), ("-month", value.month), ("-year", value.year)):
         await type_into(page, page.locator(f"#{field}{part}"), str(text))
+
+
+async def confirm_with_reason(page: Page, confirm: str, reason_label: str, reason: str) -> None:
+    """A consequential action's confirmation: refused without its reason (said in the error summary), then
+    confirmed with it."""
+    await page.get_by_role("button", name=confirm).click()
+    await expect(page.locator(".govuk-error-summary")).to_contain_text(f"Enter {reason_label.lower()}")
+    await page.get_by_label(reason_label).fill(reason)
+    await page.get_by_role("button", name=confirm).click()

@@ -21,13 +21,13 @@ def admin_headers(base: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def staff(base: str, role: str, *, display_name: str | None = None,
+def staff(base: str, role: str, *, also: tuple[str, ...] = (), display_name: str | None = None,
           provider_id: str | None = None) -> tuple[str, str, dict[str, str]]:
-    """A new user holding `role` (a provider's staff when `provider_id` is given): its username, password and
-    the API headers of a token for it."""
+    """A new user holding `role` and `also` (a provider's staff when `provider_id` is given): its username,
+    password and the API headers of a token for it."""
     username, password = f"{role}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
     httpx.post(base + "/api/v1/admin/users", headers=admin_headers(base), json={
-        "username": username, "password": password, "roles": [role], "display_name": display_name,
+        "username": username, "password": password, "roles": [role, *also], "display_name": display_name,
         "provider_id": provider_id}).raise_for_status()
     token = httpx.post(base + "/api/v1/auth/token", data={
         "grant_type": "password", "username": username, "password": password}).json()["access_token"]
@@ -103,6 +103,14 @@ def primary_provider(api: httpx.Client, area: str) -> dict[str, str]:
     api.put(f"/providers/{provider['id']}/capacity", json={
         "areas": [{"area": area, "weekly_hours": "40.00"}]}).raise_for_status()
     return provider
+
+
+def provider_in_new_area(base: str) -> tuple[dict[str, str], str]:
+    """A provider holding the primary contract of a new area (made by a commissioner): it and the area."""
+    _, _, commissioner = staff(base, "commissioner")
+    with httpx.Client(base_url=base + "/api/v1", headers=commissioner) as api:
+        area = new_area(api)
+        return primary_provider(api, area), area
 
 
 async def sign_in(page: Page, base: str, username: str, password: str) -> None:

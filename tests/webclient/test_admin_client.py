@@ -10,8 +10,8 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.harness import ADMIN_PASSWORD
-from tests.webclient.checks import check_screen, tab_to, type_into
-from tests.webclient.staff import new_area, primary_provider, sign_in, staff
+from tests.webclient.checks import activate, check_screen, confirm_with_reason, tab_to, type_into
+from tests.webclient.staff import provider_in_new_area, sign_in
 
 
 def _signs_in(base: str, username: str, password: str) -> int:
@@ -25,35 +25,28 @@ def _client_signs_in(base: str, client_id: str, secret: str) -> int:
 
 
 async def test_an_administrator_adds_disables_and_resets_users(served_suite: str, page: Page) -> None:
-    _, _, commissioner = staff(served_suite, "commissioner")
-    with httpx.Client(base_url=served_suite + "/api/v1", headers=commissioner) as api:
-        provider = primary_provider(api, new_area(api))
+    provider, _ = provider_in_new_area(served_suite)
     await sign_in(page, served_suite, "admin", ADMIN_PASSWORD)
     await expect(page.locator("h1")).to_have_text("Users")
     await check_screen(page, "admin users")
 
     # A finance officer added by keyboard alone.
     username, password = f"jo.patel.{uuid.uuid4().hex[:4]}", "a-long-first-password"
-    await tab_to(page, page.get_by_role("button", name="Add a user"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.get_by_role("button", name="Add a user"))
     await expect(page.locator("h1")).to_have_text("Add a user")
     await type_into(page, page.locator("#username"), username)
     await type_into(page, page.locator("#display_name"), "Jo Patel")
     await type_into(page, page.locator("#new-password"), password)
     await tab_to(page, page.get_by_label("Finance"))
     await page.keyboard.press("Space")
-    await tab_to(page, page.get_by_role("button", name="Add the user"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.get_by_role("button", name="Add the user"))
     await expect(page.locator("#flash")).to_contain_text("Jo Patel can now sign in")
     await expect(page.locator("#user-facts")).to_contain_text("Finance")
     assert _signs_in(served_suite, username, password) == 200
     await check_screen(page, "admin user")
 
     await page.get_by_role("button", name="Disable the account").click()
-    await page.get_by_role("button", name="Disable the account").click()
-    await expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why")
-    await page.get_by_label("Why").fill("Left the council")
-    await page.get_by_role("button", name="Disable the account").click()
+    await confirm_with_reason(page, "Disable the account", "Why", "Left the council")
     await expect(page.locator("#flash")).to_contain_text("Jo Patel is disabled")
     await expect(page.locator("main .govuk-tag").first).to_have_text("Disabled")
     assert _signs_in(served_suite, username, password) == 401

@@ -8,14 +8,12 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.webclient.checks import check_screen
-from tests.webclient.staff import new_area, primary_provider, sign_in, staff
+from tests.webclient.staff import provider_in_new_area, sign_in, staff
 
 
 def _registry_with_one_primary_provider(base: str) -> tuple[str, str]:
-    _, _, commissioner = staff(base, "commissioner")
-    with httpx.Client(base_url=base + "/api/v1", headers=commissioner) as api:
-        code = new_area(api)
-        return code, primary_provider(api, code)["name"]
+    provider, area = provider_in_new_area(base)
+    return area, provider["name"]
 
 
 def _unsourceable_referral(base: str, broker: dict[str, str], area: str) -> dict[str, object]:

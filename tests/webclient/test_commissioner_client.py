@@ -7,8 +7,8 @@ from datetime import date
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.webclient.checks import check_screen, fill_date, tab_to, type_into
-from tests.webclient.staff import api_get, new_area, primary_provider, sign_in, staff
+from tests.webclient.checks import activate, check_screen, confirm_with_reason, fill_date, tab_to, type_into
+from tests.webclient.staff import api_get, new_area, primary_provider, provider_in_new_area, sign_in, staff
 
 
 async def test_a_commissioner_sees_only_the_commissioning_links(served_suite: str, page: Page) -> None:
@@ -95,7 +95,7 @@ async def test_a_rate_card_below_the_minimum_wage_is_refused_with_the_reason(ser
 
 
 async def test_a_commissioner_imposes_then_lifts_an_embargo(served_suite: str, page: Page) -> None:
-    username, password, commissioner = staff(served_suite, "commissioner")
+    username, password, commissioner = staff(served_suite, "commissioner", display_name="Sam Okafor")
     with httpx.Client(base_url=served_suite + "/api/v1", headers=commissioner) as api:
         area = new_area(api)
         provider = primary_provider(api, area)
@@ -123,12 +123,10 @@ async def test_a_commissioner_imposes_then_lifts_an_embargo(served_suite: str, p
         ("area", area, "council", "open")]
 
     await embargo_row.get_by_role("button", name="Lift").click()
-    await page.get_by_role("button", name="Lift the embargo").click()
-    await expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why it is lifted")
-    await page.get_by_label("Why it is lifted").fill("Investigation closed")
-    await page.get_by_role("button", name="Lift the embargo").click()
+    await confirm_with_reason(page, "Lift the embargo", "Why it is lifted", "Investigation closed")
     await expect(page.locator("#flash")).to_contain_text("lifted")
-    await expect(embargo_row).to_contain_text(f"by {username}")
+    await expect(embargo_row).to_contain_text("Council, recorded by Sam Okafor")
+    await expect(embargo_row).to_contain_text("by Sam Okafor: Investigation closed")
     await expect(embargo_row.get_by_role("button", name="Lift")).to_have_count(0)
     await check_screen(page, "commissioner provider")
 
@@ -164,16 +162,14 @@ async def test_a_commissioner_creates_a_provider_gives_it_a_primary_contract_and
     await expect(page.locator("h1")).to_have_text("Providers")
 
     # A new provider by keyboard alone.
-    await tab_to(page, page.get_by_role("button", name="Add a provider"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.get_by_role("button", name="Add a provider"))
     await expect(page.locator("h1")).to_have_text("Add a provider")
     await check_screen(page, "commissioner new provider")
     await type_into(page, page.locator("#name"), name)
     await type_into(page, page.locator("#cqc_location_id"), f"1-{marker}99")
     await tab_to(page, page.get_by_label("Dementia"))
     await page.keyboard.press("Space")
-    await tab_to(page, page.get_by_role("button", name="Add the provider"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.get_by_role("button", name="Add the provider"))
     await expect(page.locator("#flash")).to_contain_text(f"{name} is registered")
     await expect(page.locator("h1")).to_contain_text(name)
     await expect(page.locator("#provider-facts")).to_contain_text("Dementia")
@@ -211,3 +207,17 @@ async def test_a_commissioner_creates_a_provider_gives_it_a_primary_contract_and
     await check_screen(page, "commissioner cqc import")
     names = {p["name"] for p in (await api_get(served_suite, commissioner, "/providers", limit=500))["items"]}
     assert {f"Riverside Care {marker}", f"Meadow Homecare {marker}"} <= names
+
+
+async def test_contracts_are_listed_by_area_and_tier_with_caps_and_block_hours(served_suite: str, page: Page) -> None:
+    provider, area = provider_in_new_area(served_suite)
+    username, password, _ = staff(served_suite, "commissioner")
+    await sign_in(page, served_suite, username, password)
+    await page.locator("#nav").get_by_role("link", name="Contracts").click()
+    await page.select_option("#all-contracts-area", area)
+    row = page.locator("#all-contracts tbody tr")
+    await expect(row).to_have_count(1)
+    await expect(row).to_contain_text(provider["name"])
+    await expect(row).to_contain_text("Primary")
+    await expect(row).to_contain_text("100 h")
+    await check_screen(page, "commissioner contracts")

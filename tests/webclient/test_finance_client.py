@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.webclient.checks import check_screen, fill_date, tab_to, type_date
+from tests.webclient.checks import activate, check_screen, fill_date, type_date
 from tests.webclient.staff import (
     api_get,
     import_placement,
@@ -46,18 +46,15 @@ async def test_a_finance_officer_runs_a_period_pulls_an_invoice_and_acknowledges
     await check_screen(page, "finance invoices")
 
     # The period run by keyboard alone: the navigation, the dates, the check and the confirmation.
-    await tab_to(page, page.locator("#nav").get_by_role("link", name="Invoice runs"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.locator("#nav").get_by_role("link", name="Invoice runs"))
     await expect(page.locator("h1")).to_have_text("Invoice runs")
     await type_date(page, "period_start", start)
     await type_date(page, "period_end", end)
-    await tab_to(page, page.get_by_role("button", name="Check the run"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.get_by_role("button", name="Check the run"))
     confirm = page.get_by_role("button", name="Issue the invoices")
     await expect(page.locator(".app-confirm")).to_contain_text("Issued documents never change")
     await check_screen(page, "finance invoice run confirmation")
-    await tab_to(page, confirm)
-    await page.keyboard.press("Enter")
+    await activate(page, confirm)
 
     await expect(page.locator("#flash")).to_contain_text("issued 1 documents")
     issued = page.locator("#run-issued")

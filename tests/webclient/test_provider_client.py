@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.webclient.checks import check_screen, tab_to
-from tests.webclient.staff import api_get, eventually_json, new_area, primary_provider, sign_in, staff
+from tests.webclient.checks import activate, check_screen
+from tests.webclient.staff import api_get, eventually_json, provider_in_new_area, sign_in, staff
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -21,10 +21,7 @@ DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 def _a_referral_offered_to(base: str) -> tuple[dict[str, str], str, str]:
     """A provider holding the primary contract of a new area, offered a referral starting today (a visit at
     08:00 every day); the provider, the area and the client reference."""
-    _, _, commissioner = staff(base, "commissioner")
-    with httpx.Client(base_url=base + "/api/v1", headers=commissioner) as api:
-        area = new_area(api)
-        provider = primary_provider(api, area)
+    provider, area = provider_in_new_area(base)
     client_ref = f"P-{uuid.uuid4().hex[:6].upper()}"
     _, _, broker = staff(base, "broker")
     body = {"client_ref": client_ref, "area": area, "client_group": "older_people", "needs": [],
@@ -60,16 +57,13 @@ async def test_a_provider_accepts_an_offer_and_reports_visits_from_its_rota_csv(
     await check_screen(page, "provider offers")
 
     # The offer accepted by keyboard alone.
-    await tab_to(page, page.locator("#open-offers tbody a").first)
-    await page.keyboard.press("Enter")
+    await activate(page, page.locator("#open-offers tbody a").first)
     await expect(page.locator("h1")).to_have_text("Offer of care")
     await expect(page.locator("#offer-schedule")).to_contain_text("Monday")
     await check_screen(page, "provider offer")
-    await tab_to(page, page.get_by_role("button", name="Accept the offer"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.get_by_role("button", name="Accept the offer"))
     await expect(page.locator(".app-confirm")).to_contain_text("Accepting commits you")
-    await tab_to(page, page.get_by_role("button", name="Accept and take on the care"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.get_by_role("button", name="Accept and take on the care"))
     await expect(page.locator("#flash")).to_contain_text("You accepted the offer")
     await expect(page.locator("main .govuk-tag").first).to_have_text("Accepted")
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.webclient.checks import check_screen, fill_date, tab_to, type_into
-from tests.webclient.staff import api_get, new_area, primary_provider, sign_in, staff
+from tests.webclient.checks import activate, check_screen, fill_date, tab_to, type_into
+from tests.webclient.staff import api_get, new_area, primary_provider, provider_in_new_area, sign_in, staff
 
 
 async def _known_to_quality(base: str, headers: dict[str, str], provider_id: str,
@@ -43,9 +43,7 @@ def _one_inadequate_and_one_unrated_provider(base: str) -> tuple[dict[str, str],
 async def test_a_quality_officer_raises_a_concern_and_sees_the_provider_on_the_risk_matrix(
     served_suite: str, page: Page
 ) -> None:
-    _, _, commissioner = staff(served_suite, "commissioner")
-    with httpx.Client(base_url=served_suite + "/api/v1", headers=commissioner) as api:
-        provider = primary_provider(api, new_area(api))
+    provider, _ = provider_in_new_area(served_suite)
     username, password, officer = staff(served_suite, "quality_officer")
     before = await _known_to_quality(served_suite, officer, provider["id"])
     assert before["evidence"] == []
@@ -88,9 +86,7 @@ async def test_a_quality_officer_raises_a_concern_and_sees_the_provider_on_the_r
 async def test_a_concern_without_a_summary_or_dated_in_the_future_shows_the_problem(
     served_suite: str, page: Page
 ) -> None:
-    _, _, commissioner = staff(served_suite, "commissioner")
-    with httpx.Client(base_url=served_suite + "/api/v1", headers=commissioner) as api:
-        provider = primary_provider(api, new_area(api))
+    provider, _ = provider_in_new_area(served_suite)
     username, password, officer = staff(served_suite, "quality_officer")
     await _known_to_quality(served_suite, officer, provider["id"])
     await sign_in(page, served_suite, username, password)
@@ -149,9 +145,7 @@ async def test_a_write_the_role_does_not_allow_shows_the_servers_refusal(served_
 async def test_a_quality_officer_records_a_visit_and_an_action_plan_whose_overdue_action_raises_the_risk(
     served_suite: str, page: Page
 ) -> None:
-    _, _, commissioner = staff(served_suite, "commissioner")
-    with httpx.Client(base_url=served_suite + "/api/v1", headers=commissioner) as api:
-        provider = primary_provider(api, new_area(api))
+    provider, _ = provider_in_new_area(served_suite)
     username, password, officer = staff(served_suite, "quality_officer", display_name="Alex Morgan")
     before = await _known_to_quality(served_suite, officer, provider["id"])
     await sign_in(page, served_suite, username, password)
@@ -159,11 +153,9 @@ async def test_a_quality_officer_records_a_visit_and_an_action_plan_whose_overdu
 
     # A monitoring visit by keyboard alone: from the matrix to the provider, to its monitoring visits.
     await page.locator("#risk-matrix-search").fill(provider["name"])
-    await tab_to(page, page.locator("#risk-matrix").get_by_role("link", name=provider["name"]))
-    await page.keyboard.press("Enter")
+    await activate(page, page.locator("#risk-matrix").get_by_role("link", name=provider["name"]))
     await expect(page.locator("h1")).to_contain_text(provider["name"])
-    await tab_to(page, page.locator("#quality").get_by_role("link", name="Monitoring visits"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.locator("#quality").get_by_role("link", name="Monitoring visits"))
     await expect(page.locator("#record-provider")).to_have_value(provider["id"])
     await tab_to(page, page.locator("#outcome-medication"))
     for _ in range(3):
@@ -172,8 +164,7 @@ async def test_a_quality_officer_records_a_visit_and_an_action_plan_whose_overdu
     await type_into(page, page.locator("#notes-medication"), "MAR charts not signed for two weeks")
     await tab_to(page, page.locator("#outcome-training"))
     await page.keyboard.press("ArrowRight")
-    await tab_to(page, page.get_by_role("button", name="Record a monitoring visit"))
-    await page.keyboard.press("Enter")
+    await activate(page, page.get_by_role("button", name="Record a monitoring visit"))
     await expect(page.locator("#flash")).to_contain_text(f"Monitoring visit recorded about {provider['name']}")
     visit_row = page.locator("#monitoring-visits tbody tr").first
     await expect(visit_row).to_contain_text("Medication: Inadequate (MAR charts not signed for two weeks)")

@@ -64,6 +64,39 @@ export async function providersView(_match, params) {
       chosen: { area: params.get("area") || "" } }));
 }
 
+// Every contract of every provider, one row each: who serves an area on which tier, with what cap and block.
+export async function contractsView(_match, params) {
+  const [providers, areas] = await Promise.all([apiAll("/providers"), areaMap()]);
+  const rows = providers.flatMap((p) => p.contracts.map((c, index) => ({ ...c, id: `${p.id}-${index}`, provider: p })));
+  show(heading("Contracts"),
+    para("Who serves each area on which tier, with the weekly hours cap, block hours and any agreed rate. Change a "
+      + "provider's contracts on its page."),
+    dataTable({ id: "all-contracts", caption: "Contracts by area and tier", rows, csvName: "contracts",
+      sort: { key: "area" }, chosen: { area: params.get("area") || "", tier: params.get("tier") || "" },
+      filters: [
+        { key: "area", label: "Area", options: [...areas.values()].map((a) => [a.code, `${a.name} (${a.code})`]),
+          test: (c, code) => c.area === code },
+        { key: "tier", label: "Tier", options: TIERS.map((t) => [t, labelOf(t)]), test: (c, tier) => c.tier === tier },
+      ],
+      columns: [
+        { key: "area", label: "Area", value: (c) => `${areaLabel(areas, c.area)} ${TIERS.indexOf(c.tier)}`,
+          cell: (c) => areaLabel(areas, c.area), csv: (c) => c.area },
+        { key: "tier", label: "Tier", value: (c) => TIERS.indexOf(c.tier), cell: (c) => labelOf(c.tier),
+          csv: (c) => c.tier },
+        { key: "provider", label: "Provider", value: (c) => c.provider.name,
+          cell: (c) => link(`#/providers/${c.provider.id}`, c.provider.name) },
+        { key: "weekly_hours_cap", label: "Hours cap a week", value: (c) => Number(c.weekly_hours_cap ?? -1),
+          cell: (c) => formatHours(c.weekly_hours_cap), csv: (c) => c.weekly_hours_cap ?? "", numeric: true },
+        { key: "block_hours", label: "Block hours a week", value: (c) => Number(c.block_hours ?? -1),
+          cell: (c) => formatHours(c.block_hours), csv: (c) => c.block_hours ?? "", numeric: true },
+        { key: "hourly_rate", label: "Agreed rate", value: (c) => Number(c.hourly_rate ?? -1),
+          cell: (c) => formatMoney(c.hourly_rate), csv: (c) => c.hourly_rate ?? "", numeric: true },
+        { key: "starts_on", label: "From", cell: (c) => formatDate(c.starts_on) },
+        { key: "ends_on", label: "Until", cell: (c) => (c.ends_on ? formatDate(c.ends_on) : "Open-ended"),
+          csv: (c) => c.ends_on ?? "" },
+      ] }));
+}
+
 // --- a new provider ------------------------------------------------------------------------------------------
 
 function providerFields(provider = {}) {

@@ -11,7 +11,7 @@ import {
 } from "./intelligence.js";
 import { packagesView, packageView } from "./packages.js";
 import { capacityView, offersView, offerView, visitsUploadView } from "./provider.js";
-import { importView, newProviderView, providersView, providerView } from "./providers.js";
+import { contractsView, importView, newProviderView, providersView, providerView } from "./providers.js";
 import { reviewsView, riskMatrixView } from "./quality.js";
 import { newRateCardView, rateCardsView, rateCardView } from "./ratecards.js";
 
@@ -26,6 +26,7 @@ export const ROUTES = [
   [path("/providers/import"), importView],
   [path("/providers/{id}"), providerView],
   [path("/providers"), providersView],
+  [path("/contracts"), contractsView],
   [path("/rate-cards/new"), newRateCardView],
   [path("/rate-cards/{id}"), rateCardView],
   [path("/rate-cards"), rateCardsView],
@@ -60,6 +61,7 @@ export const NAVIGATION = [
   { role: "broker", href: "#/referrals?status=placed", text: "Placed" },
   { role: "broker", href: "#/referrals/new", text: "New referral" },
   { role: "commissioner", href: "#/providers", text: "Providers" },
+  { role: "commissioner", href: "#/contracts", text: "Contracts" },
   { role: "commissioner", href: "#/rate-cards", text: "Rate cards" },
   { role: "commissioner", href: "#/providers/import", text: "CQC import" },
   { role: "quality_officer", href: "#/risk-matrix", text: "Risk matrix" },
