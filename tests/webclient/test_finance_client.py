@@ -139,3 +139,14 @@ async def test_a_finance_officer_reconciles_a_period_and_reads_a_packages_cost(s
     await page.locator("#nav").get_by_role("link", name="Packages").click()
     await expect(page.locator("#packages")).to_contain_text(provider["name"])
     await check_screen(page, "finance packages")
+
+    await page.locator("#nav").get_by_role("link", name="Remittances").click()
+    await page.select_option("#remittance-provider", provider["id"])
+    await fill_date(page, "period_start", start)
+    await fill_date(page, "period_end", end)
+    await page.get_by_role("button", name="Show the remittance").click()
+    remittance = await api_get(served_suite, finance, "/remittances", period_start=str(start), period_end=str(end),
+                               provider_id=provider["id"])
+    await expect(page.locator("#remittance-total")).to_contain_text(f"£{remittance['total']}")
+    await expect(page.locator("#remittance-lines")).to_contain_text("Planned schedule")
+    await check_screen(page, "finance remittance")

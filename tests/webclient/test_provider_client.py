@@ -110,3 +110,23 @@ async def test_a_provider_accepts_an_offer_and_reports_visits_from_its_rota_csv(
     await expect(page.locator("h1")).to_have_text("Your invoices")
     await expect(page.locator("#filter-provider")).to_have_count(0)
     await check_screen(page, "provider invoices")
+
+
+async def test_a_provider_declines_an_offer_with_a_reason_from_the_list(served_suite: str, page: Page) -> None:
+    provider, _, _ = _a_referral_offered_to(served_suite)
+    username, password, own = staff(served_suite, "provider", provider_id=provider["id"])
+    [offer] = (await eventually_json(served_suite, own, "/offers", lambda found: len(found["items"]) == 1,
+                                     status="open"))["items"]
+    await sign_in(page, served_suite, username, password)
+    await page.locator("#open-offers tbody a").first.click()
+    await page.get_by_role("button", name="Decline the offer").click()
+    await page.get_by_role("button", name="Decline the offer").click()
+    await expect(page.locator(".govuk-error-summary")).to_contain_text("Select why you decline")
+    await page.get_by_label("No staff in the area").check()
+    await page.get_by_label("Details").fill("Our Oakham round is full until January")
+    await check_screen(page, "provider decline")
+    await page.get_by_role("button", name="Decline the offer").click()
+    await expect(page.locator("#flash")).to_contain_text("You declined the offer")
+    await expect(page.locator("#offer-facts")).to_contain_text("No staff in the area")
+    answered = await api_get(served_suite, own, f"/offers/{offer['id']}")
+    assert (answered["status"], answered["decline_reason"]) == ("declined", "no_staff_in_area")
