@@ -6,7 +6,7 @@ PORT ?= 8000
 DATA_DIR ?= ./var
 export DATA_DIR
 
-.PHONY: run test lint migrate bench install clean
+.PHONY: run test lint migrate bench install clean vendor
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -30,6 +30,11 @@ test: install lint
 lint: install
 	$(PY) -m ruff check shared services tests bench
 	$(PY) -m mypy shared services bench
+
+# Refreshes the web client's vendored front-end files (GOV.UK Frontend, Chart.js, and axe-core for the tests)
+# from services/gateway/webclient/package-lock.json; the built files are committed, so only this needs Node.js.
+vendor:
+	cd services/gateway/webclient && npm ci --no-audit --no-fund && node build.mjs
 
 bench: install
 	$(PY) -m bench

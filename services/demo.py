@@ -5,7 +5,8 @@ town and three groups of villages), ten providers on block, primary, framework a
 contracts with CQC ratings, declared capacity, two embargoes, rate cards from the cost-of-care model,
 referrals sourced through the cascade (two accepted by providers), and quality concerns. It loads once:
 when the registry already has areas it does nothing. Demo users (password `demo-password`) exist only
-with demo data: `demo.broker`, `demo.commissioner`, `demo.quality`, `demo.finance`.
+with demo data: `demo.broker`, `demo.commissioner`, `demo.quality`, `demo.finance`, and `demo.provider`
+(the staff of Oakham Home Care Ltd, for the provider's screens).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ DEMO_USERS = {
     "demo.quality": Role.QUALITY_OFFICER,
     "demo.finance": Role.FINANCE,
 }
+DISPLAY_NAMES = {"demo.broker": "Sam Carter", "demo.commissioner": "Priya Shah", "demo.quality": "Alex Morgan",
+                 "demo.finance": "Chris Wood", "demo.provider": "Dana Hughes"}
 AREAS = [
     {"code": "OAK", "name": "Oakham", "rural": False, "framework_offer_mode": "ranked"},
     {"code": "UPP", "name": "Uppingham", "rural": False, "framework_offer_mode": "ranked"},
@@ -144,6 +147,7 @@ class DemoLoader:
             await self._referral(referral)
         for provider_id in provider_ids[:2]:
             await self._accept_first_offer(provider_id)
+        await self._provider_user(provider_ids[0])
         await self.call(Role.QUALITY_OFFICER, "POST", "/api/v1/concerns", json={
             "provider_id": provider_ids[4], "kind": "late_visit", "severity": "medium",
             "summary": "Three late morning calls reported by a family in one week", "package_id": None})
@@ -189,12 +193,20 @@ class DemoLoader:
             await self.http.post(f"/api/v1/offers/{offer['id']}/accept", json={"start_on": None}, headers=headers)
 
 
+    async def _provider_user(self, provider_id: str) -> None:
+        """The provider's own staff signing in to the web client (the provider role, bound to the provider)."""
+        async with self.gateway.state.db.sessionmaker() as session, session.begin():
+            await create_user(session, actor=LOADER, data=UserCreate(
+                username="demo.provider", password=DEMO_PASSWORD, roles=[Role.PROVIDER], provider_id=provider_id,
+                display_name=DISPLAY_NAMES["demo.provider"]))
+
+
 async def ensure_demo_users(gateway: FastAPI) -> None:
     async with gateway.state.db.sessionmaker() as session, session.begin():
         for username, role in DEMO_USERS.items():
             if not await _user_exists(session, username):
-                await create_user(session, actor=None,
-                                  data=UserCreate(username=username, password=DEMO_PASSWORD, roles=[role]))
+                await create_user(session, actor=None, data=UserCreate(
+                    username=username, password=DEMO_PASSWORD, roles=[role], display_name=DISPLAY_NAMES[username]))
 
 
 async def _user_exists(session: AsyncSession, username: str) -> bool:

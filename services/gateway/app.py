@@ -12,6 +12,7 @@ from services.gateway import openapi, proxy
 from services.gateway.admin.router import router as admin_router
 from services.gateway.admin.service import set_admin_password
 from services.gateway.auth.router import router as auth_router
+from services.gateway.directory.router import router as directory_router
 from services.gateway.models import INFRA
 from services.gateway.ratelimit import TokenBucketLimiter
 from services.gateway.settings import GatewaySettings
@@ -68,7 +69,7 @@ def create_app(
         title="Home care commissioning and brokerage suite",
         settings=settings,
         infra=INFRA,
-        routers=[auth_router, admin_router, openapi.router, proxy.router],
+        routers=[auth_router, admin_router, directory_router, openapi.router, proxy.router],
         extra_lifespan=_gateway_lifespan(settings, embedded_apps),
         openapi_url=None,
     )

@@ -29,6 +29,7 @@ ROUTES: Mapping[str, str] = {
     "invoice-runs": "packages",
     "invoices": "packages",
     "remittances": "packages",
+    "reconciliation": "packages",
     "concerns": "quality",
     "monitoring-visits": "quality",
     "feedback": "quality",

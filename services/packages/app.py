@@ -9,6 +9,7 @@ from services.packages.consumers import build_handlers
 from services.packages.costing.router import router as costing_router
 from services.packages.invoices.router import router as invoices_router
 from services.packages.models import INFRA
+from services.packages.reconciliation.router import router as reconciliation_router
 from services.packages.settings import PackagesSettings
 from services.packages.visits.router import router as visits_router
 from shared.app import ServiceSpec, create_service_app
@@ -24,7 +25,7 @@ def build_spec(settings: PackagesSettings | None = None) -> ServiceSpec:
         title="Packages: cost of care, contributions, visits, invoices",
         settings=settings,
         infra=INFRA,
-        routers=[costing_router, packages_router, visits_router, invoices_router],
+        routers=[costing_router, packages_router, visits_router, invoices_router, reconciliation_router],
         handlers=build_handlers(settings),
     )
 

@@ -6,10 +6,10 @@ from services.quality.intelligence.models import Concern, Feedback, MonitoringVi
 from services.quality.performance.models import VisitPerformance
 from services.quality.plans.models import ActionPlan, PlanAction
 from services.quality.readmodel.models import KnownProvider
-from services.quality.risk.models import Evidence, ProviderRisk, RiskReview
+from services.quality.risk.models import Evidence, ProviderRisk, RiskChange, RiskReview
 
 __all__ = [
     "INFRA", "ActionPlan", "Base", "Concern", "CountedVisit", "DeclineFact", "Evidence", "Feedback",
-    "KnownProvider", "MonitoringVisit", "PlanAction", "ProviderRisk", "ReferralFact", "RiskReview",
+    "KnownProvider", "MonitoringVisit", "PlanAction", "ProviderRisk", "ReferralFact", "RiskChange", "RiskReview",
     "VisitPerformance", "VisitTally",
 ]

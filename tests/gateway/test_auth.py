@@ -163,7 +163,7 @@ async def test_admin_creates_users_whose_passwords_are_stored_only_as_argon2_has
     {"username": "ok.name", "password": "short", "roles": ["broker"]},
     {"username": "ok.name", "password": "a-long-password", "roles": []},
     {"username": "ok.name", "password": "a-long-password", "roles": ["wizard"]},
-    {"username": "ok.name", "password": "a-long-password", "roles": [Role.PROVIDER.value]},
+    {"username": "ok.name", "password": "a-long-password", "roles": [Role.PROVIDER.value]},  # no provider_id
 ])
 async def test_bad_user_input_is_a_422_problem_listing_the_fields(suite: Suite, body: dict[str, object]) -> None:
     answer = await suite.http.post(ADMIN_USERS, headers=await suite.as_admin(), json=body)

@@ -36,6 +36,8 @@ async def test_an_embargo_is_imposed_shown_on_the_provider_and_announced(
                             ends_on=str(TODAY + timedelta(days=21)))
     assert (imposed["status"], imposed["scope"], imposed["area"], imposed["lift_suggested"]) == (
         "open", "area", "OAK", False)
+    me = (await suite.http.get("/api/v1/users/me", headers=registry.headers)).json()
+    assert imposed["recorded_by"] == me["id"]
     shown = await registry.get(provider["id"])
     assert [e["id"] for e in shown["embargoes"]] == [imposed["id"]]
     events = await outbox(registry_db, "providers.embargo.imposed.v1")
@@ -128,8 +130,8 @@ async def test_a_quality_escalation_imposes_one_council_embargo_and_clearing_it_
         return list((await registry.get(provider["id"]))["embargoes"])
 
     [imposed] = await eventually(embargoes)
-    assert (imposed["imposed_by"], imposed["scope"], imposed["escalation_id"]) == (
-        "council", "all", str(escalation.escalation_id))
+    assert (imposed["imposed_by"], imposed["scope"], imposed["escalation_id"], imposed["recorded_by"]) == (
+        "council", "all", str(escalation.escalation_id), None)
     assert "risk matrix" in imposed["reason"]
     await _deliver(suite, EscalationCleared(provider_id=escalation.provider_id,
                                             escalation_id=escalation.escalation_id, reviewed_by="officer-1",

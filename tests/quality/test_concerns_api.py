@@ -136,3 +136,26 @@ async def test_a_retried_concern_with_the_same_idempotency_key_is_recorded_once(
     row = await risk_row(suite, officer, provider_id)
     assert row is not None
     assert row["score"] == "1.50"
+
+
+async def test_records_dated_after_today_are_refused_naming_the_date_and_write_nothing(suite: Suite) -> None:
+    officer = await suite.staff("quality_officer")
+    provider_id = await known_provider(suite, officer)
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    bodies = {
+        "/api/v1/concerns": ("occurred_on", {"kind": "complaint", "severity": "low", "summary": "Rude carer",
+                                             "occurred_on": tomorrow}),
+        "/api/v1/monitoring-visits": ("visited_on", {"visited_on": tomorrow, "findings": [
+            {"area": "training", "outcome": "good"}]}),
+        "/api/v1/feedback": ("received_on", {"received_on": tomorrow, "scores": {"overall": 1}}),
+    }
+    for path, (field, body) in bodies.items():
+        answer = await suite.http.post(path, headers=officer, json={"provider_id": str(provider_id), **body})
+        assert answer.status_code == 422, (path, answer.text)
+        assert answer.json()["type"].endswith("dated-in-future")
+        assert [error["field"] for error in answer.json()["errors"]] == [field]
+        listed = await suite.http.get(path, headers=officer)
+        assert listed.json()["items"] == []
+    row = await risk_row(suite, officer, provider_id)
+    assert row is not None
+    assert row["evidence"] == []

@@ -199,3 +199,27 @@ async def test_the_service_rescores_everyone_in_the_background(backend: Backend)
             return row is not None and at(row["assessed_at"]) > at(first["assessed_at"])
 
         await eventually(assessed_again)
+
+
+async def test_a_providers_row_and_its_risk_over_time_are_read_one_provider_at_a_time(suite: Suite) -> None:
+    officer = await suite.staff("quality_officer")
+    provider_id, _ = await _rated_good_with_three_high_concerns(suite, officer)
+    await concern(suite, officer, provider_id)
+    one = await suite.http.get(f"/api/v1/risk-matrix/{provider_id}", headers=await suite.staff("finance"))
+    assert one.status_code == 200
+    assert (one.json()["score"], one.json()["rag"]) == ("28.00", "red")
+    history = (await suite.http.get(f"/api/v1/risk-matrix/{provider_id}/history", headers=officer)).json()
+    points = [(point["score"], point["rag"]) for point in history["items"]]
+    assert points == [("0.00", "green"), ("7.00", "green"), ("14.00", "amber"), ("21.00", "amber"),
+                      ("28.00", "red")]
+    assert [point["at"] for point in history["items"]] == sorted(point["at"] for point in history["items"])
+    first = (await suite.http.get(f"/api/v1/risk-matrix/{provider_id}/history", params={"limit": 2},
+                                  headers=officer)).json()
+    rest = (await suite.http.get(f"/api/v1/risk-matrix/{provider_id}/history",
+                                 params={"cursor": first["next_cursor"]}, headers=officer)).json()
+    assert [(p["score"], p["rag"]) for p in first["items"] + rest["items"]] == points
+    unknown = await suite.http.get(f"/api/v1/risk-matrix/{uuid.uuid4()}", headers=officer)
+    assert unknown.status_code == 404
+    assert unknown.json()["type"].endswith("not-assessed")
+    provider = await suite.provider(str(provider_id))
+    assert (await suite.http.get(f"/api/v1/risk-matrix/{provider_id}/history", headers=provider)).status_code == 403

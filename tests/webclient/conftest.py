@@ -1,4 +1,7 @@
-"""A real suite (uvicorn, embedded default) and a real headless Chromium (Debian's) for the web client."""
+"""A real suite (uvicorn, embedded default) and a real headless Chromium (Debian's) for the web client.
+
+Screenshots of every screen checked (`checks.check_screen`) are saved under `WEBCLIENT_ARTIFACTS` (default
+`build/webclient-screenshots`), printed at the end of the run."""
 
 from __future__ import annotations
 
@@ -15,10 +18,11 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.harness import ADMIN_PASSWORD
+from tests.webclient.checks import ARTIFACTS, DESKTOP
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--lang=en-GB",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
@@ -69,7 +73,7 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
     """A fresh page; a script error or a Content-Security-Policy violation on it fails the test."""
-    context = await browser.new_context()
+    context = await browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="Europe/London")
     opened = await context.new_page()
     faults: list[str] = []
     opened.on("pageerror", lambda error: faults.append(f"script error: {error}"))
@@ -78,3 +82,8 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     yield opened
     await context.close()
     assert faults == []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if ARTIFACTS.exists() and any(ARTIFACTS.iterdir()):
+        terminalreporter.write_line(f"web client screenshots: {ARTIFACTS}")

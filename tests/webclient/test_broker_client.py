@@ -7,14 +7,13 @@ from datetime import date, timedelta
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.webclient.staff import new_area, primary_provider, sign_in, staff
+from tests.webclient.checks import check_screen
+from tests.webclient.staff import provider_in_new_area, sign_in, staff
 
 
 def _registry_with_one_primary_provider(base: str) -> tuple[str, str]:
-    _, _, commissioner = staff(base, "commissioner")
-    with httpx.Client(base_url=base + "/api/v1", headers=commissioner) as api:
-        code = new_area(api)
-        return code, primary_provider(api, code)["name"]
+    provider, area = provider_in_new_area(base)
+    return area, provider["name"]
 
 
 def _unsourceable_referral(base: str, broker: dict[str, str], area: str) -> dict[str, object]:
@@ -29,8 +28,11 @@ def _unsourceable_referral(base: str, broker: dict[str, str], area: str) -> dict
 
 async def test_a_wrong_password_is_refused_on_the_sign_in_page(served_suite: str, page: Page) -> None:
     await sign_in(page, served_suite, "admin", "not the password")
-    await expect(page.get_by_role("alert")).to_contain_text("credentials are not valid")
+    summary = page.locator(".govuk-error-summary")
+    await expect(summary).to_contain_text("username or password is not valid")
+    await expect(summary).to_be_focused()
     await expect(page.locator("#nav")).to_be_hidden()
+    await check_screen(page, "sign-in refused")
 
 
 async def test_a_broker_raises_a_referral_and_follows_its_cascade(served_suite: str, page: Page) -> None:
@@ -38,25 +40,32 @@ async def test_a_broker_raises_a_referral_and_follows_its_cascade(served_suite: 
     username, password, _ = staff(served_suite, "broker")
     await sign_in(page, served_suite, username, password)
     await expect(page.locator("h1")).to_have_text("Being sourced")
+    await expect(page.locator("h1")).to_be_focused()
 
-    await page.click("text=New referral")
+    await page.get_by_role("link", name="New referral").click()
     await page.fill("#client_ref", "WEB-001")
     await page.select_option("#area", area)
     await page.check("input[value=dementia]")
-    await page.fill("[aria-label=Minutes]", "15")
-    await page.click("text=Start sourcing")
-    await expect(page.get_by_role("alert")).to_contain_text("30")
+    await page.get_by_label("Minutes").fill("15")
+    await page.get_by_role("button", name="Start sourcing").click()
+    summary = page.locator(".govuk-error-summary")
+    await expect(summary).to_contain_text("under 30 minutes")
+    await expect(summary).to_be_focused()
+    await expect(summary).not_to_contain_text("short_visit_justification")
+    await check_screen(page, "broker new referral refused")
 
-    await page.fill("[aria-label=Minutes]", "45")
+    await page.get_by_label("Minutes").fill("45")
     for _ in range(3):
-        await page.click("text=Add a visit")
-    await page.click("text=Start sourcing")
+        await page.get_by_role("button", name="Add a visit").click()
+    await page.get_by_role("button", name="Start sourcing").click()
     await expect(page.locator("h1")).to_contain_text("Referral WEB-001")
-    await expect(page.locator("#history")).to_contain_text("offered")
+    await expect(page.locator("#history")).to_contain_text("Offered")
     await expect(page.locator("#history")).to_contain_text(provider)
+    await check_screen(page, "broker referral")
 
-    await page.click("text=Sourcing")
+    await page.locator("#nav").get_by_role("link", name="Sourcing").click()
     await expect(page.locator("#queue")).to_contain_text("WEB-001")
+    await check_screen(page, "broker queue")
 
 
 async def test_a_broker_awards_a_waiting_referral_directly_with_a_reason(served_suite: str, page: Page) -> None:
@@ -64,11 +73,12 @@ async def test_a_broker_awards_a_waiting_referral_directly_with_a_reason(served_
     username, password, broker = staff(served_suite, "broker")
     assert _unsourceable_referral(served_suite, broker, area)["status"] == "unsourced"
     await sign_in(page, served_suite, username, password)
-    await page.click("text=Waiting list")
-    await page.click("#queue >> text=WEB-002")
-    await expect(page.locator("#award option", has_text=provider)).to_be_attached()
-    await page.locator("#award select").select_option(label=provider)
-    await page.fill("#award input[name=reason]", "Known to the family; trained for PEG by the district nurse")
-    await page.click("text=Award directly")
-    await expect(page.locator("h1")).to_contain_text("placed")
-    await expect(page.locator("#history")).to_contain_text("awarded")
+    await page.locator("#nav").get_by_role("link", name="Waiting list").click()
+    await page.locator("#queue").get_by_role("link", name="WEB-002").click()
+    await expect(page.locator("#award-provider option", has_text=provider)).to_be_attached()
+    await page.locator("#award-provider").select_option(label=provider)
+    await page.fill("#award-reason", "Known to the family; trained for PEG by the district nurse")
+    await page.get_by_role("button", name="Award directly").click()
+    await expect(page.locator("#flash")).to_contain_text("placed by direct award")
+    await expect(page.locator("main .govuk-tag").first).to_have_text("Placed")
+    await expect(page.locator("#history")).to_contain_text("Awarded")

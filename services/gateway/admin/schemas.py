@@ -1,29 +1,51 @@
 import uuid
 from typing import Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.gateway.admin.domain import provider_binding_problem
 from shared.auth import Role
 
-STAFF_USER_ROLES = [role for role in Role if role is not Role.PROVIDER]
+Password = Field(min_length=12, max_length=200, examples=["correct horse battery"])
+DisplayName = Field(default=None, min_length=1, max_length=200, examples=["Jo Patel"],
+                    description="The name other staff see (who recorded, lifted or acknowledged something); the "
+                                "username when left out")
 
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$", examples=["j.smith"])
-    password: str = Field(min_length=12, max_length=200, examples=["correct horse battery"])
+    password: str = Password
     roles: list[Role] = Field(min_length=1, examples=[["broker"]])
+    display_name: str | None = DisplayName
+    provider_id: uuid.UUID | None = Field(default=None, description="For a provider's staff: the provider role, "
+                                                                    "scoped to this provider like a provider client")
 
     @model_validator(mode="after")
-    def staff_roles_only(self) -> Self:
-        if Role.PROVIDER in self.roles:
-            raise ValueError("staff users cannot hold the provider role; create a client instead")
+    def provider_binding(self) -> Self:
+        if problem := provider_binding_problem(self.roles, self.provider_id):
+            raise ValueError(problem)
         return self
+
+
+class UserUpdate(BaseModel):
+    """What an administrator changes on a user: fields left out stay as they are. `active: false` disables
+    the account at once (its tokens stop working); `password` resets it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = DisplayName
+    roles: list[Role] | None = Field(default=None, min_length=1)
+    provider_id: uuid.UUID | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=12, max_length=200)
 
 
 class UserOut(BaseModel):
     id: uuid.UUID
     username: str
+    display_name: str | None
     roles: list[Role]
+    provider_id: uuid.UUID | None
     active: bool
 
 
@@ -34,12 +56,8 @@ class ClientCreate(BaseModel):
 
     @model_validator(mode="after")
     def provider_binding(self) -> Self:
-        if Role.PROVIDER in self.roles and self.provider_id is None:
-            raise ValueError("a provider client must name its provider_id")
-        if Role.PROVIDER in self.roles and len(self.roles) > 1:
-            raise ValueError("a provider client holds the provider role only")
-        if Role.PROVIDER not in self.roles and self.provider_id is not None:
-            raise ValueError("provider_id is only for provider clients")
+        if problem := provider_binding_problem(self.roles, self.provider_id):
+            raise ValueError(problem)
         if Role.ADMIN in self.roles:
             raise ValueError("machine clients cannot be administrators")
         return self

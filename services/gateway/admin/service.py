@@ -7,16 +7,18 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.admin.schemas import ClientCreate, UserCreate
+from services.gateway.admin.domain import provider_binding_problem
+from services.gateway.admin.schemas import ClientCreate, UserCreate, UserUpdate
 from services.gateway.auth.models import Client, User
 from services.gateway.auth.passwords import hash_secret
 from shared.audit import record_audit
 from shared.auth import Principal, Role
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, Unprocessable
 
 
 def _user_view(user: User) -> dict[str, object]:
-    return {"username": user.username, "roles": user.roles, "active": user.active}
+    return {"username": user.username, "display_name": user.display_name, "roles": user.roles,
+            "provider_id": str(user.provider_id) if user.provider_id else None, "active": user.active}
 
 
 def _client_view(client: Client) -> dict[str, object]:
@@ -27,12 +29,39 @@ def _client_view(client: Client) -> dict[str, object]:
 async def create_user(session: AsyncSession, *, actor: Principal | None, data: UserCreate) -> User:
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict(f"The username {data.username} is taken.")
-    user = User(username=data.username, password_hash=hash_secret(data.password),
-                roles=sorted({str(role) for role in data.roles}), active=True)
+    user = User(username=data.username, display_name=data.display_name, password_hash=hash_secret(data.password),
+                roles=sorted({str(role) for role in data.roles}), provider_id=data.provider_id, active=True)
     session.add(user)
     await session.flush()
     await record_audit(session, actor=actor, action="user.created", entity_type="user",
                        entity_id=user.id, after=_user_view(user))
+    return user
+
+
+async def update_user(session: AsyncSession, *, actor: Principal, user_id: uuid.UUID, data: UserUpdate) -> User:
+    """Changes what the administrator sent; a disabled account is refused at once (the gateway checks every
+    token's account), and nobody disables their own account or takes away their own admin role."""
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("No such user.")
+    sent = data.model_fields_set
+    roles = sorted({str(role) for role in data.roles}) if data.roles is not None else user.roles
+    provider_id = data.provider_id if "provider_id" in sent else user.provider_id
+    if problem := provider_binding_problem([Role(role) for role in roles], provider_id):
+        raise Unprocessable(problem, errors=[{"field": "provider_id", "message": problem}])
+    if str(user.id) == actor.subject and (data.active is False or str(Role.ADMIN) not in roles):
+        raise Conflict("You cannot disable your own account or take away your own admin role.")
+    before = _user_view(user)
+    user.roles, user.provider_id = roles, provider_id
+    if "display_name" in sent:
+        user.display_name = data.display_name
+    if data.active is not None:
+        user.active = data.active
+    if data.password is not None:
+        user.password_hash = hash_secret(data.password)
+    await session.flush()
+    await record_audit(session, actor=actor, action="user.changed", entity_type="user", entity_id=user.id,
+                       before=before, after={**_user_view(user), "password_reset": data.password is not None})
     return user
 
 
@@ -61,6 +90,22 @@ async def create_client(session: AsyncSession, *, actor: Principal, data: Client
     session.add(client)
     await session.flush()
     await record_audit(session, actor=actor, action="client.created", entity_type="client",
+                       entity_id=client.id, after=_client_view(client))
+    return client, secret
+
+
+async def reset_client_secret(session: AsyncSession, *, actor: Principal, client_id: uuid.UUID) -> tuple[Client, str]:
+    """A new secret for a client whose secret was lost or leaked: the old one stops working at once; the new
+    one is shown once and kept only as a hash. A revoked client stays revoked."""
+    client = await session.get(Client, client_id, with_for_update=True)
+    if client is None:
+        raise NotFound("No such client.")
+    if not client.active:
+        raise Conflict("The client is revoked: create a new one instead.")
+    secret = secrets.token_urlsafe(32)
+    client.secret_hash = hash_secret(secret)
+    await session.flush()
+    await record_audit(session, actor=actor, action="client.secret_reset", entity_type="client",
                        entity_id=client.id, after=_client_view(client))
     return client, secret
 

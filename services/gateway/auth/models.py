@@ -9,16 +9,24 @@ from shared.db import UtcDateTime
 
 
 class User(Base):
-    """A member of council staff who signs in with a password."""
+    """A person who signs in with a password: council staff, or a provider's staff using the web client
+    (the provider role, bound to `provider_id` like a provider client)."""
 
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JSON)
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
+
+    @property
+    def name_shown(self) -> str:
+        """What others see of this user: the display name, or the username when none was given."""
+        return self.display_name or self.username
 
 
 class Client(Base):

@@ -14,7 +14,7 @@ from shared.errors import Unauthorized
 
 def principal_of_user(user: User) -> Principal:
     return Principal(subject=str(user.id), kind="user", name=user.username,
-                     roles=frozenset(Role(role) for role in user.roles))
+                     roles=frozenset(Role(role) for role in user.roles), provider_id=user.provider_id)
 
 
 def principal_of_client(client: Client) -> Principal:

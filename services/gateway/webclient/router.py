@@ -1,8 +1,9 @@
-"""The web client of brokers, commissioners and quality officers: static pages served by the gateway, talking
-to the same public API (app.js routes to broker.js, commissioner.js and quality.js; core.js is what they share).
+"""The web client of council staff and small providers: static pages served by the gateway, talking to the
+same public API (app.js is the shell, routes.js names every screen, core.js and ui.js are what they share).
 
-No build step and no third-party script: plain HTML, CSS and JavaScript modules, with a strict
-Content-Security-Policy (scripts only from this origin, no inline script, no framing).
+No build step at run time: plain HTML, CSS and JavaScript modules, with GOV.UK Frontend and Chart.js vendored
+under static/vendor (`make vendor` refreshes them from npm), and a strict Content-Security-Policy (scripts and
+styles only from this origin, no inline script or style, no framing).
 """
 
 from pathlib import Path

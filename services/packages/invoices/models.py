@@ -48,6 +48,8 @@ class Invoice(Base):
     total: Mapped[Decimal] = mapped_column(AMOUNT)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    """Who recorded that the ledger posted it (the account's id: a finance system's client or a person)."""
     kind: Mapped[str] = mapped_column(String(30), default="invoice", server_default="invoice")
     credits_invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(500), nullable=True)

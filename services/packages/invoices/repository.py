@@ -64,7 +64,7 @@ async def set_counter(session: AsyncSession, series: str, *, to: int) -> None:
     await session.execute(update(InvoiceCounter).where(InvoiceCounter.name == series).values(last_value=to))
 
 
-def _overlaps(
+def overlaps(
     start: InstrumentedAttribute[date], end: InstrumentedAttribute[date | None], period: Period, *,
     end_exclusive: bool = False,
 ) -> ColumnElement[bool]:
@@ -99,8 +99,8 @@ async def terms(session: AsyncSession, period: Period) -> list[TermRow]:
                Package.end_on, PackageTerm.effective_from, PackageTerm.effective_to, PackageTerm.health_share_percent,
                PackageTerm.weekday_visits, PackageTerm.weekday_minutes)
         .join(Package, Package.id == PackageTerm.package_id)
-        .where(_overlaps(Package.start_on, Package.end_on, period),
-               _overlaps(PackageTerm.effective_from, PackageTerm.effective_to, period, end_exclusive=True)))
+        .where(overlaps(Package.start_on, Package.end_on, period),
+               overlaps(PackageTerm.effective_from, PackageTerm.effective_to, period, end_exclusive=True)))
     return [
         TermRow(term_id, package_id, provider_id, area, client_group, (start_on, end_on),
                 (term_from, None if term_to is None else term_to - timedelta(days=1)), health,
@@ -115,7 +115,7 @@ async def suspensions(session: AsyncSession, period: Period) -> dict[uuid.UUID, 
     found: dict[uuid.UUID, list[DateRange]] = defaultdict(list)
     for package_id, starts_on, ends_on in await session.execute(
             select(Suspension.package_id, Suspension.starts_on, Suspension.ends_on)
-            .where(_overlaps(Suspension.starts_on, Suspension.ends_on, period))):
+            .where(overlaps(Suspension.starts_on, Suspension.ends_on, period))):
         found[package_id].append((starts_on, ends_on))
     return found
 

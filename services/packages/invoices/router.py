@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from services.packages.deps import Finance, InvoiceReader, InvoiceRunner, SettingsDep, today
 from services.packages.invoices import service
-from services.packages.invoices.domain import Period
+from services.packages.invoices.domain import InvoiceKind, Period
 from services.packages.invoices.exceptions import (
     CreditNotAllowed,
     InvalidPeriod,
@@ -50,13 +50,18 @@ async def list_invoices(
     after_sequence: Annotated[int | None, Query(ge=0, description="Only documents issued after the one with this "
                                                                   "sequence: a ledger asks for what follows the last "
                                                                   "it posted")] = None,
+    kind: Annotated[InvoiceKind | None, Query(description="Only invoices, supplementary invoices or credit "
+                                                          "notes")] = None,
+    period_start: Annotated[date | None, Query(description="Only documents of periods starting on or after")] = None,
+    period_end: Annotated[date | None, Query(description="Only documents of periods ending on or before")] = None,
 ) -> Page[InvoiceSummary] | Response:
     """Issued invoices, supplementary invoices and credit notes in issue order (`sequence`, without gaps)
     for finance systems to pull: page with `cursor`, or resume at any time with `after_sequence` (the last
     sequence the ledger posted). CSV with `Accept: text/csv` (the next cursor then comes in the
     `X-Next-Cursor` header)."""
-    rows = await service.list_invoices(session, actor=actor, page=page, status=status, provider_id=provider_id,
-                                       after_sequence=after_sequence)
+    chosen = service.InvoiceFilter(status=status, provider_id=provider_id, kind=kind, period_start=period_start,
+                                   period_end=period_end)
+    rows = await service.list_invoices(session, actor=actor, page=page, chosen=chosen, after_sequence=after_sequence)
     items = [InvoiceSummary.model_validate(row, from_attributes=True) for row in rows[: page.limit]]
     cursor = next_cursor(rows, page.limit, lambda row: (row.sequence,))
     if wants_csv(accept):

@@ -83,6 +83,8 @@ class InvoiceSummary(BaseModel):
     total: Money
     issued_at: UtcDateTime
     acknowledged_at: UtcDateTime | None
+    acknowledged_by: str | None = Field(default=None, description="The account (user or finance system client) "
+                                                                  "that acknowledged it; its name is at GET /users")
     kind: InvoiceKind = Field(description="A supplementary invoice bills what a period's invoice lacked (visits "
                               "reported late, backdated changes); a credit note corrects an issued invoice, and "
                               "its amounts are negative")

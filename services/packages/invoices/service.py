@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.contracts.service import block_contracts
@@ -414,27 +414,45 @@ async def run_invoices(
                          already_issued=len(billed), unpriced_packages=sorted(pricing.unpriced))
 
 
-def _visible_to(actor: Principal) -> uuid.UUID | None:
+def visible_to(actor: Principal) -> uuid.UUID | None:
     """A provider client sees its own invoices only; staff see all."""
     return actor.provider_id if not actor.is_staff and Role.PROVIDER in actor.roles else None
 
 
+@dataclass(frozen=True)
+class InvoiceFilter:
+    """What a finance officer narrows the list to: documents of a status, a provider, a kind, and of periods
+    within the dates."""
+
+    status: InvoiceStatus | None = None
+    provider_id: uuid.UUID | None = None
+    kind: InvoiceKind | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+
+    def applied(self, query: Select[Invoice]) -> Select[Invoice]:
+        conditions = [column == value for column, value in ((Invoice.status, self.status),
+                                                            (Invoice.provider_id, self.provider_id),
+                                                            (Invoice.kind, self.kind)) if value is not None]
+        if self.period_start is not None:
+            conditions.append(Invoice.period_start >= self.period_start)
+        if self.period_end is not None:
+            conditions.append(Invoice.period_end <= self.period_end)
+        return query.where(*conditions)
+
+
 async def list_invoices(
-    session: AsyncSession, *, actor: Principal, page: PageRequest, status: InvoiceStatus | None,
-    provider_id: uuid.UUID | None, after_sequence: int | None = None,
+    session: AsyncSession, *, actor: Principal, page: PageRequest, chosen: InvoiceFilter,
+    after_sequence: int | None = None,
 ) -> list[Invoice]:
     """In issue order (`sequence`), which is commit order: a pull by cursor, or after the last sequence a
     ledger posted, never skips or repeats one."""
-    query = select(Invoice).order_by(Invoice.sequence).limit(page.limit + 1)
+    query = chosen.applied(select(Invoice).order_by(Invoice.sequence).limit(page.limit + 1))
     if after_sequence is not None:
         query = query.where(Invoice.sequence > after_sequence)
-    own = _visible_to(actor)
+    own = visible_to(actor)
     if own is not None:
         query = query.where(Invoice.provider_id == own)
-    if provider_id is not None:
-        query = query.where(Invoice.provider_id == provider_id)
-    if status is not None:
-        query = query.where(Invoice.status == status)
     if page.cursor:
         query = query.where(Invoice.sequence > int(page.cursor[0]))
     return list(await session.scalars(query))
@@ -468,7 +486,7 @@ async def remittance(session: AsyncSession, *, actor: Principal, provider_id: uu
                      period: Period) -> RemittanceOut:
     """A provider's documents for periods overlapping `period`, line by line, in issue order: what it is
     paid for each package, at which price and by which rule. A provider sees its own only."""
-    own = _visible_to(actor)
+    own = visible_to(actor)
     chosen = own or provider_id
     if chosen is None:
         raise InvalidRemittance("Name the provider (provider_id) whose remittance to show.")
@@ -485,6 +503,7 @@ async def acknowledge(session: AsyncSession, *, actor: Principal, invoice_id: uu
     invoice = await _invoice(session, actor=actor, invoice_id=invoice_id, for_update=True)
     if invoice.status == InvoiceStatus.ISSUED:
         invoice.status, invoice.acknowledged_at = InvoiceStatus.ACKNOWLEDGED, datetime.now(UTC)
+        invoice.acknowledged_by = actor.subject
         await session.flush()
         await record_audit(session, actor=actor, action="invoice.acknowledged", entity_type="invoice",
                            entity_id=invoice.id, before={"status": "issued"}, after={"status": "acknowledged"})

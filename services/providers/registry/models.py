@@ -103,6 +103,8 @@ class Embargo(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     imposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by: Mapped[str | None] = mapped_column(String(100))
+    """The account that imposed it; null for the council embargo a quality escalation imposed."""
     escalation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     lift_suggested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -59,7 +59,8 @@ def embargo_out(embargo: Embargo) -> EmbargoOut:
         id=embargo.id, scope=EmbargoScope(embargo.scope), area=embargo.area,
         client_group=ClientGroup(embargo.client_group) if embargo.client_group else None,
         imposed_by=ImposedBy(embargo.imposed_by), starts_on=embargo.starts_on, ends_on=embargo.ends_on,
-        reason=embargo.reason, status=state, imposed_at=embargo.imposed_at, escalation_id=embargo.escalation_id,
+        reason=embargo.reason, status=state, imposed_at=embargo.imposed_at, recorded_by=embargo.recorded_by,
+        escalation_id=embargo.escalation_id,
         lift_suggested=embargo.lift_suggested_at is not None and state == "open",
         lift_suggested_at=embargo.lift_suggested_at, lifted_at=embargo.lifted_at, lifted_by=embargo.lifted_by,
         lift_reason=embargo.lift_reason, ended_at=embargo.ended_at)

@@ -156,6 +156,8 @@ class EmbargoOut(BaseModel):
     reason: str
     status: Literal["open", "lifted", "ended"] = Field(description="open until lifted or past its end date")
     imposed_at: datetime
+    recorded_by: str | None = Field(default=None, description="The account that imposed it (its name is at GET "
+                                                              "/users); null when a quality escalation did")
     escalation_id: uuid.UUID | None = Field(description="The quality escalation that imposed it, if any")
     lift_suggested: bool = Field(description="Quality cleared the escalation behind it: a person may lift it")
     lift_suggested_at: datetime | None

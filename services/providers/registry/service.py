@@ -309,7 +309,8 @@ async def _impose(
     session: AsyncSession, *, actor: Principal | None, provider_id: uuid.UUID, values: dict[str, Any]
 ) -> tuple[ProviderView, Embargo]:
     before = await _begin_change(session, provider_id)
-    embargo = Embargo(id=uuid.uuid4(), provider_id=provider_id, imposed_at=utcnow(), **values)
+    embargo = Embargo(id=uuid.uuid4(), provider_id=provider_id, imposed_at=utcnow(),
+                      recorded_by=actor.subject if actor else None, **values)
     session.add(embargo)
     imposed = embargo_state(embargo)
     view = await _finish_change(session, actor=actor, action="embargo.imposed", provider_id=provider_id,

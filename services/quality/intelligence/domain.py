@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from services.quality.risk.domain import EvidenceKind, Severity
 from shared.contracts.packages import VisitFacts, VisitOutcome
@@ -39,6 +41,15 @@ class FeedbackAspect(StrEnum):
     CONTINUITY = "continuity"
     DIGNITY = "dignity"
     COMMUNICATION = "communication"
+
+
+COUNCIL_ZONE = ZoneInfo("Europe/London")
+
+
+def after_today(day: date | None, *, now: datetime) -> bool:
+    """A record says when something happened, was seen or was said: never after today where the council is
+    (a concern dated tomorrow would weigh in the risk matrix before it happened)."""
+    return day is not None and day > now.astimezone(COUNCIL_ZONE).date()
 
 
 def concern_evidence_kind(kind: ConcernKind) -> EvidenceKind:

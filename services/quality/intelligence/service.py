@@ -4,13 +4,19 @@ provider in the same transaction, so the matrix (and an escalation) is never beh
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.quality.intelligence.domain import concern_evidence_kind, feedback_severity, finding_severity
+from services.quality.intelligence.domain import (
+    after_today,
+    concern_evidence_kind,
+    feedback_severity,
+    finding_severity,
+)
+from services.quality.intelligence.exceptions import DatedInFuture
 from services.quality.intelligence.models import Concern, Feedback, MonitoringVisit
 from services.quality.intelligence.schemas import ConcernIn, FeedbackIn, MonitoringVisitIn
 from services.quality.listing import keyset_page
@@ -34,9 +40,15 @@ async def _store(
                        entity_id=record.id, after=after)
 
 
+def _not_after_today(day: date | None, *, field: str, now: datetime) -> None:
+    if after_today(day, now=now):
+        raise DatedInFuture(field)
+
+
 async def record_concern(
     session: AsyncSession, *, actor: Principal, data: ConcernIn, settings: QualitySettings, now: datetime
 ) -> Concern:
+    _not_after_today(data.occurred_on, field="occurred_on", now=now)
     provider = await known_provider(session, provider_id=data.provider_id)
     concern = Concern(provider_id=data.provider_id, package_id=data.package_id, kind=data.kind.value,
                       severity=data.severity.value, summary=data.summary,
@@ -52,6 +64,7 @@ async def record_concern(
 async def record_monitoring_visit(
     session: AsyncSession, *, actor: Principal, data: MonitoringVisitIn, settings: QualitySettings, now: datetime
 ) -> MonitoringVisit:
+    _not_after_today(data.visited_on, field="visited_on", now=now)
     provider = await known_provider(session, provider_id=data.provider_id)
     payload = data.model_dump(mode="json")
     visit = MonitoringVisit(provider_id=data.provider_id, visited_on=data.visited_on, summary=data.summary,
@@ -71,6 +84,7 @@ async def record_monitoring_visit(
 async def record_feedback(
     session: AsyncSession, *, actor: Principal, data: FeedbackIn, settings: QualitySettings, now: datetime
 ) -> Feedback:
+    _not_after_today(data.received_on, field="received_on", now=now)
     provider = await known_provider(session, provider_id=data.provider_id)
     payload = data.model_dump(mode="json")
     feedback = Feedback(provider_id=data.provider_id, package_id=data.package_id,

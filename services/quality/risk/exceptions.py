@@ -1,4 +1,11 @@
-from shared.errors import Unprocessable
+from shared.errors import NotFound, Unprocessable
+
+
+class NotAssessed(NotFound):
+    """A provider quality has not scored (unknown to it, or not yet announced by the registry)."""
+
+    problem_type = "not-assessed"
+    title = "Quality has not assessed this provider"
 
 
 class UnknownProvider(Unprocessable):

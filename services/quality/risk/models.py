@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, Numeric, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Date, Index, Integer, Numeric, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.database import Base
@@ -41,6 +41,20 @@ class ProviderRisk(Base):
     assessed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     open_escalation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RiskChange(Base):
+    """A provider's score and RAG from the moment they changed to the next change: its risk over time (the
+    chart on its page), kept whatever the matrix says now."""
+
+    __tablename__ = "risk_history"
+    __table_args__ = (Index("ix_risk_history_provider", "provider_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    score: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    rag: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class RiskReview(Base):

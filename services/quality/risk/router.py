@@ -1,5 +1,7 @@
 """The risk matrix and its fortnightly review (API.md, "Quality")."""
 
+import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -9,12 +11,14 @@ from services.quality.deps import QualityOfficer, SettingsDep
 from services.quality.performance.domain import falls_short
 from services.quality.performance.models import VisitPerformance
 from services.quality.risk import service
-from services.quality.risk.models import ProviderRisk, RiskReview
+from services.quality.risk.exceptions import NotAssessed
+from services.quality.risk.models import ProviderRisk, RiskChange, RiskReview
 from services.quality.risk.schemas import (
     EvidenceLine,
     ReviewDecision,
     ReviewIn,
     ReviewOut,
+    RiskPoint,
     RiskRow,
     VisitPerformanceLine,
 )
@@ -75,3 +79,23 @@ async def record_review(data: ReviewIn, session: SessionDep, officer: QualityOff
 async def list_reviews(session: SessionDep, _staff: StaffPrincipal, page: PageDep) -> Page[ReviewOut]:
     rows, cursor = await service.reviews_page(session, page=page)
     return Page(items=[review_out(review) for review in rows], next_cursor=cursor)
+
+
+def risk_point(change: RiskChange) -> RiskPoint:
+    return RiskPoint(at=change.at, score=change.score, rag=Rag(change.rag))
+
+
+@router.get("/{provider_id}", response_model=RiskRow, responses=problem_responses(NotAssessed),
+            summary="One provider's risk score, RAG and its evidence")
+async def provider_risk(provider_id: uuid.UUID, session: SessionDep, _staff: StaffPrincipal) -> RiskRow:
+    return risk_row(*await service.provider_row(session, provider_id=provider_id))
+
+
+@router.get("/{provider_id}/history", response_model=Page[RiskPoint],
+            summary="A provider's score and RAG over time, oldest first: a point each time they changed")
+async def provider_risk_history(
+    provider_id: uuid.UUID, session: SessionDep, _staff: StaffPrincipal, page: PageDep,
+    since: Annotated[datetime | None, Query(description="Only changes from this time on")] = None,
+) -> Page[RiskPoint]:
+    rows, cursor = await service.history_page(session, provider_id=provider_id, page=page, since=since)
+    return Page(items=[risk_point(row) for row in rows], next_cursor=cursor)

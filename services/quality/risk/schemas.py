@@ -52,6 +52,14 @@ class RiskRow(BaseModel):
         default=None, description="The latest period's call logging and punctuality; null before any report")
 
 
+class RiskPoint(BaseModel):
+    """The provider's score and RAG from `at` until the next point."""
+
+    at: datetime
+    score: Money = Field(examples=["28.00"])
+    rag: Rag
+
+
 class ReviewDecision(BaseModel):
     provider_id: uuid.UUID
     decision: str = Field(min_length=1, max_length=2000, examples=["Plan a monitoring visit within 2 weeks"])

@@ -27,8 +27,8 @@ from services.quality.risk.domain import (
     assess,
     is_escalation,
 )
-from services.quality.risk.exceptions import UnknownProvider
-from services.quality.risk.models import Evidence, ProviderRisk, RiskReview
+from services.quality.risk.exceptions import NotAssessed, UnknownProvider
+from services.quality.risk.models import Evidence, ProviderRisk, RiskChange, RiskReview
 from services.quality.risk.schemas import ReviewIn
 from services.quality.settings import QualitySettings
 from shared.audit import record_audit
@@ -124,6 +124,7 @@ async def reassess(
     await session.flush()
     if previous != (assessment.rag, assessment.score):
         previous_rag = previous[0] if previous else None
+        session.add(RiskChange(provider_id=provider.id, score=assessment.score, rag=assessment.rag.value, at=now))
         await record_event(session, RiskChanged(provider_id=provider.id, score=assessment.score,
                                                 rag=assessment.rag, previous_rag=previous_rag, at=now))
         await _escalate_if_due(session, risk=risk, assessment=assessment, previous=previous_rag,
@@ -274,6 +275,40 @@ async def matrix_page(
     rows = rows[: page.limit]
     reports = await latest_reports(session, provider_ids=[risk.provider_id for risk, _ in rows])
     return [(risk, name, reports.get(risk.provider_id)) for risk, name in rows], cursor
+
+
+async def provider_row(
+    session: AsyncSession, *, provider_id: uuid.UUID
+) -> tuple[ProviderRisk, str, VisitPerformance | None]:
+    """One provider's row of the matrix, with its name and latest period's visit performance."""
+    found = (await session.execute(select(ProviderRisk, KnownProvider.name)
+                                   .join(KnownProvider, KnownProvider.id == ProviderRisk.provider_id)
+                                   .where(ProviderRisk.provider_id == provider_id))).first()
+    if found is None:
+        raise NotAssessed()
+    risk, name = found
+    reports = await latest_reports(session, provider_ids=[provider_id])
+    return risk, name, reports.get(provider_id)
+
+
+async def history_page(
+    session: AsyncSession, *, provider_id: uuid.UUID, page: PageRequest, since: datetime | None
+) -> tuple[list[RiskChange], str | None]:
+    """The provider's score and RAG as they changed, oldest first (from `since` when given)."""
+    query = select(RiskChange).where(RiskChange.provider_id == provider_id).order_by(RiskChange.id)
+    if since is not None:
+        query = query.where(RiskChange.at >= since)
+    if page.cursor:
+        query = query.where(RiskChange.id > _cursor_int(page.cursor))
+    rows = list(await session.scalars(query.limit(page.limit + 1)))
+    return rows[: page.limit], next_cursor(rows, page.limit, lambda row: (row.id,))
+
+
+def _cursor_int(cursor: list[Any]) -> int:
+    try:
+        return int(cursor[0])
+    except (ValueError, IndexError, TypeError):
+        raise Unprocessable("The cursor is not one this API gave out.") from None
 
 
 def _cursor_id(cursor: list[Any]) -> uuid.UUID:

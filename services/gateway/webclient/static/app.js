@@ -1,86 +1,114 @@
-// The web client's entry point: sign-in, the navigation each role sees, and the hash routes to the
-// broker's, the commissioner's and the quality officer's screens (broker.js, commissioner.js, quality.js).
-// Which links show is taken from the token's roles for display only; the server enforces every access and a
-// refusal (403) shows in the problem box.
+// The web client's shell: sign-in, the header and the service navigation each role sees, the hash routes to
+// every role's screens, and focus after navigation (to the page heading, or to the success banner of what
+// was just done). Which links show is read from the token's roles for display only: the server enforces
+// every access, and a refusal shows as the API said it.
 
-import { queueView, referralView, newReferralView } from "./broker.js";
-import { providersView, providerView, rateCardsView, rateCardView } from "./commissioner.js";
-import { api, cancelRefresh, h, onRerender, problemBox, session, show } from "./core.js";
-import { concernsView, riskMatrixView } from "./quality.js";
+import { api, cancelRefresh, focusHeading, focusOn, h, main, onRerender, session, show } from "./core.js";
+import { forgetNames } from "./names.js";
+import { NAVIGATION, ROUTES } from "./routes.js";
+import { bindForm, button, errorSummary, heading, para, takeFlash, textField } from "./ui.js";
+import { ServiceNavigation } from "./vendor/govuk-frontend.min.js";
+import { problemMessages } from "./problems.js";
 
-const UUID = "([0-9a-f-]{36})";
-const ROUTES = [
-  [/^\/referrals\/new$/, () => newReferralView()],
-  [new RegExp(`^/referrals/${UUID}$`), (m) => referralView(m[1])],
-  [/^\/referrals$/, (m, params) => queueView(params)],
-  [/^\/providers$/, (m, params) => providersView(params)],
-  [new RegExp(`^/providers/${UUID}$`), (m) => providerView(m[1])],
-  [/^\/rate-cards$/, (m, params) => rateCardsView(params)],
-  [new RegExp(`^/rate-cards/${UUID}$`), (m) => rateCardView(m[1])],
-  [/^\/risk-matrix$/, (m, params) => riskMatrixView(params)],
-  [/^\/concerns$/, (m, params) => concernsView(params)],
-];
-// Where each role starts, in this order when a user holds several.
-const HOMES = [["broker", "#/referrals?status=sourcing"], ["commissioner", "#/providers"],
-  ["quality_officer", "#/risk-matrix"]];
+const SERVICE = "Home care";
 
+// Where a user starts: the first of their roles in NAVIGATION's order.
 function home() {
-  const found = HOMES.find(([role]) => session.has(role));
-  return found ? found[1] : null;
+  const first = NAVIGATION.find((item) => session.has(item.role));
+  return first ? first.href : null;
 }
 
 function loginView() {
-  const error = h("div");
-  const form = h("form", { class: "card", id: "login" },
-    h("h1", {}, "Sign in"),
-    h("label", { for: "username" }, "Username"), h("input", { id: "username", name: "username", required: true,
-      autocomplete: "username" }),
-    h("label", { for: "password" }, "Password"), h("input", { id: "password", name: "password", type: "password",
-      required: true, autocomplete: "current-password" }),
-    h("p", {}, h("button", { type: "submit" }, "Sign in")), error);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    try {
-      const token = await api("POST", "/auth/token", { form: { grant_type: "password",
-        username: data.get("username"), password: data.get("password") } });
-      session.start(token.access_token, data.get("username"));
-      const start = home() || "#/";
-      if (location.hash === start) route(); else location.hash = start;
-    } catch (e) { error.replaceChildren(problemBox(e)); }
+  const loginForm = bindForm(h("form", { id: "login", class: "app-form" },
+    heading("Sign in"),
+    textField({ id: "username", label: "Username", autocomplete: "username", width: 20 }),
+    textField({ id: "password", label: "Password", type: "password", autocomplete: "current-password",
+      width: 20 }),
+    button("Sign in")), async (data) => {
+    const token = await api("POST", "/auth/token", { form: { grant_type: "password",
+      username: data.get("username"), password: data.get("password") } });
+    session.start(token.access_token);
+    const me = await api("GET", "/users/me").catch(() => null);
+    session.remember(me && me.display_name);
+    const start = home() || "#/";
+    if (location.hash === start) route(); else location.hash = start;
   });
-  show(form);
+  show(loginForm);
 }
 
-function showNav(signedIn) {
-  document.getElementById("nav").hidden = !signedIn;
-  document.getElementById("who").textContent = signedIn ? session.name || "" : "";
-  for (const link of document.querySelectorAll("#nav [data-role]")) {
-    link.hidden = !signedIn || !session.has(link.dataset.role);
-  }
-  document.querySelector(".brand").setAttribute("href", (signedIn && home()) || "#/");
-}
-
-async function route() {
-  cancelRefresh();
-  const [path, query] = location.hash.slice(1).split("?");
-  const params = new URLSearchParams(query || "");
+// The navigation of the roles the user holds, each link once, the current one marked.
+function drawShell(path) {
   const signedIn = Boolean(session.token);
-  showNav(signedIn);
-  if (!signedIn || path === "/login") return loginView();
-  try {
-    for (const [pattern, view] of ROUTES) {
-      const match = (path || "").match(pattern);
-      if (match) return await view(match, params);
-    }
-    const start = home();
-    if (start) { location.hash = start; return undefined; }
-    return show(h("h1", {}, "Home care"), h("p", { class: "muted" },
-      "Your account holds no role with screens in this client (broker, commissioner or quality officer)."));
-  } catch (e) { return show(problemBox(e)); }
+  document.getElementById("service-navigation").hidden = !signedIn;
+  document.getElementById("who").hidden = !signedIn;
+  document.getElementById("who-name").textContent = signedIn ? `Signed in as ${session.name}` : "";
+  document.getElementById("home-link").setAttribute("href", (signedIn && home()) || "#/");
+  const seen = new Set();
+  const items = signedIn ? NAVIGATION.filter((item) => session.has(item.role) && !seen.has(item.href)
+    && seen.add(item.href)) : [];
+  const current = items.find((item) => item.href === location.hash)
+    || items.find((item) => path.startsWith(item.href.slice(1).split("?")[0]));
+  document.getElementById("navigation").replaceChildren(...items.map((item) => h("li", {
+    class: `govuk-service-navigation__item${item === current ? " govuk-service-navigation__item--active" : ""}` },
+  h("a", { class: "govuk-service-navigation__link", href: item.href, "data-role": item.role,
+    "aria-current": item === current ? "page" : null },
+  item === current ? h("strong", { class: "govuk-service-navigation__active-fallback" }, item.text) : item.text))));
 }
 
+function failure(error) {
+  const problem = error.problem || { title: "Something went wrong", detail: String(error.message || error) };
+  const summary = errorSummary(problemMessages(problem).items);
+  return [heading(problem.status === 403 ? "You cannot use this page" : problem.status === 404
+    ? "Page not found" : "Something went wrong"), summary];
+}
+
+function matchRoute(path, params) {
+  for (const [pattern, view] of ROUTES) {
+    const match = path.match(pattern);
+    if (match) return () => view(match, params);
+  }
+  return null;
+}
+
+// Draws the screen the hash names. `keepFocus` (a re-render after an action or a refresh) puts focus back on
+// the control that had it, where it still exists.
+async function route({ keepFocus = false } = {}) {
+  const hash = location.hash || "#/";
+  if (!hash.startsWith("#/")) return;
+  cancelRefresh();
+  forgetNames();
+  const focusedId = keepFocus && document.activeElement ? document.activeElement.id : "";
+  const [path, query] = hash.slice(1).split("?");
+  drawShell(path);
+  if (!session.token || path === "/login") { loginView(); focusHeading(); return; }
+  const view = matchRoute(path, new URLSearchParams(query || ""));
+  try {
+    if (view) await view();
+    else if (home()) { location.replace(home()); return; }
+    else show(heading(SERVICE), para("Your account holds no role with screens in this client."));
+  } catch (error) {
+    show(...failure(error));
+  }
+  const title = main.querySelector("h1");
+  document.title = `${title ? title.textContent : SERVICE} - ${SERVICE}`;
+  const banner = takeFlash();
+  if (banner) { main.prepend(banner); focusOn(banner); }
+  else if (focusedId && document.getElementById(focusedId)) document.getElementById(focusedId).focus();
+  else if (!keepFocus) focusHeading();
+}
+
+// GOV.UK Frontend's scripts read its stylesheet's custom properties (breakpoints), so they start once it loaded.
+document.body.classList.add("govuk-frontend-supported");
+if (document.readyState !== "complete") await new Promise((done) => window.addEventListener("load", done, { once: true }));
+new ServiceNavigation(document.getElementById("service-navigation"));
+document.getElementById("skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  focusOn(main);
+});
+document.getElementById("sign-out").addEventListener("click", () => {
+  session.end();
+  location.hash = "#/login";
+});
 onRerender(route);
-document.getElementById("sign-out").addEventListener("click", () => { session.end(); location.hash = "#/login"; });
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => route());
 route();

@@ -1,142 +1,144 @@
-// The broker's screens: a live queue of referrals, each one's cascade history, the waiting list of
-// unmet need, and one click to retry, award by hand or cancel. They speak only the public API.
+// The broker's screens: the queue of referrals (sourcing, waiting list of unmet need, placed, cancelled), each
+// referral's facts and cascade history, a direct award with a reason, and a new referral. They speak only the
+// public API. (Issue 12 takes them further: live rows, the week grid, amend, quotes.)
 
-import { CLIENT_GROUPS, api, h, pill, problemBox, refreshIn, rerender, show, when } from "./core.js";
+import { api, apiAll, h, refreshIn, rerender, show } from "./core.js";
+import { addDays, formatDate, formatDateTime, formatHours, labelOf, todayInLondon } from "./format.js";
+import { areaLabel, areaMap, areaOptions, providerMap } from "./names.js";
+import { scheduleText } from "./packages.js";
+import { CLIENT_GROUPS, SKILLS, DAYS } from "./vocabulary.js";
+import {
+  bindForm, button, buttonGroup, checkboxes, confirmWithReason, dataTable, dateField, flash, form, h2, heading,
+  link, para, selectField, simpleTable, summaryList, tag, textField,
+} from "./ui.js";
 
 const REFRESH_MS = 10000;
-const SKILLS = ["dementia", "peg_feeding", "catheter_care", "stoma_care", "acquired_brain_injury",
-  "complex_behaviour", "medication", "night_support", "end_of_life", "sensory_impairment"];
-const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const TITLES = { sourcing: "Being sourced", unsourced: "Waiting list: unmet need", placed: "Placed",
+  cancelled: "Cancelled" };
 
-export async function queueView(params) {
+export async function queueView(_match, params) {
   const status = params.get("status") || "sourcing";
-  const titles = { sourcing: "Being sourced", unsourced: "Waiting list: unmet need", placed: "Placed",
-    cancelled: "Cancelled" };
-  const page = await api("GET", "/referrals", { params: { status, limit: 200 } });
-  const rows = page.items.map((r) => h("tr", { class: "clickable", "data-id": r.id,
-    onclick: () => { location.hash = `#/referrals/${r.id}`; } },
-    h("td", {}, r.client_ref), h("td", {}, r.area), h("td", {}, pill(r.urgency)), h("td", {}, r.weekly_hours),
-    h("td", {}, r.start_on), h("td", {}, pill(r.status))));
-  const hours = page.items.reduce((sum, r) => sum + Number(r.weekly_hours || 0), 0);
-  show(h("h1", {}, titles[status] || status),
-    h("p", { class: "muted" }, `${page.items.length} referrals, ${hours.toFixed(2)} hours a week`),
-    h("table", { id: "queue" }, h("thead", {}, h("tr", {}, ["Client", "Area", "Urgency", "Hours/week",
-      "Start", "Status"].map((c) => h("th", {}, c)))), h("tbody", {}, rows.length ? rows
-      : h("tr", {}, h("td", { colspan: 6, class: "muted" }, "Nothing here.")))));
+  const [referrals, areas] = await Promise.all([apiAll("/referrals", { status }, 2000), areaMap()]);
+  const hours = referrals.reduce((sum, r) => sum + Number(r.weekly_hours || 0), 0);
+  show(heading(TITLES[status] || labelOf(status)),
+    para(`${referrals.length} referrals, ${formatHours(hours)} of care a week.`),
+    dataTable({ id: "queue", caption: TITLES[status] || labelOf(status), rows: referrals, csvName: `referrals-${status}`,
+      columns: [
+        { key: "client_ref", label: "Client", cell: (r) => link(`#/referrals/${r.id}`, r.client_ref) },
+        { key: "area", label: "Area", value: (r) => areaLabel(areas, r.area) },
+        { key: "urgency", label: "Urgency", cell: (r) => tag(r.urgency), csv: (r) => labelOf(r.urgency) },
+        { key: "weekly_hours", label: "Hours a week", value: (r) => Number(r.weekly_hours),
+          cell: (r) => formatHours(r.weekly_hours), numeric: true },
+        { key: "start_on", label: "Start", cell: (r) => formatDate(r.start_on) },
+        { key: "status", label: "Status", cell: (r) => tag(r.status), csv: (r) => labelOf(r.status) },
+      ] }));
   refreshIn(REFRESH_MS);
 }
 
-export async function referralView(id) {
-  const r = await api("GET", `/referrals/${id}`);
-  const message = h("div");
-  const act = (label, path, body, cls = "") => h("button", { class: cls, type: "button", onclick: async () => {
-    try { await api("POST", `/referrals/${id}/${path}`, { json: body() }); rerender(); }
-    catch (e) { message.replaceChildren(problemBox(e)); }
-  } }, label);
+export async function referralView(match) {
+  const id = match[1];
+  const [r, providers, areas] = await Promise.all([api("GET", `/referrals/${id}`), providerMap(), areaMap()]);
   const open = r.status === "sourcing" || r.status === "unsourced";
-  const history = (r.history || []).map((e) => h("tr", {}, h("td", {}, when(e.at)), h("td", {}, pill(e.event)),
-    h("td", {}, e.provider_name || e.provider_id || ""), h("td", {}, e.tier || ""),
-    h("td", {}, typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail ?? ""))));
-  show(h("h1", {}, `Referral ${r.client_ref} `, pill(r.status)),
-    h("dl", { class: "facts card" },
-      h("dt", {}, "Area"), h("dd", {}, r.area), h("dt", {}, "Client group"), h("dd", {}, r.client_group),
-      h("dt", {}, "Needs"), h("dd", {}, (r.needs || []).join(", ") || "none"),
-      h("dt", {}, "Urgency"), h("dd", {}, pill(r.urgency)), h("dt", {}, "Start"), h("dd", {}, r.start_on),
-      h("dt", {}, "Hours a week"), h("dd", {}, r.weekly_hours),
-      h("dt", {}, "Visits"), h("dd", {}, (r.visits || []).map((v) =>
-        `${v.day} ${String(v.start).slice(0, 5)} ${v.minutes} min${v.carers > 1 ? " x2" : ""}`).join("; ")),
-      h("dt", {}, "Placed with"), h("dd", {}, r.placed_with ? String(r.placed_with.name || r.placed_with.id
-        || r.placed_with) : "")),
-    open ? h("div", { class: "actions" }, act("Run the cascade again", "retry", () => ({})),
-      awardForm(id, message), act("Cancel referral", "cancel", () => ({ reason: "Cancelled by broker" }),
-        "danger")) : "",
-    message,
-    h("h2", {}, "Cascade history"),
-    h("table", { id: "history" }, h("thead", {}, h("tr", {}, ["When", "What", "Provider", "Tier", "Detail"]
-      .map((c) => h("th", {}, c)))), h("tbody", {}, history)));
+  const actions = h("div", { id: "referral-actions" });
+  if (open) {
+    const cancel = button("Cancel referral", { kind: "warning", type: "button", id: "cancel-referral" });
+    cancel.addEventListener("click", () => confirmWithReason(cancel, { title: `Cancel the referral of ${r.client_ref}`,
+      warning: "Open offers are withdrawn and nobody is offered this care again.", needsReason: false,
+      confirmText: "Cancel the referral", confirm: async () => {
+        await api("POST", `/referrals/${id}/cancel`);
+        flash(`The referral of ${r.client_ref} is cancelled.`);
+        await rerender();
+      } }));
+    const retry = button("Run the cascade again", { kind: "secondary", type: "button", onclick: async () => {
+      await api("POST", `/referrals/${id}/retry`);
+      flash("The cascade ran again.");
+      await rerender();
+    } });
+    actions.append(buttonGroup(retry, cancel), awardForm(id, providers));
+  }
+  const history = (r.history || []).map((e) => [formatDateTime(e.at), tag(e.event),
+    e.provider_name || (e.provider_id && providers.get(e.provider_id)?.name) || "", e.tier ? labelOf(e.tier) : "",
+    e.reason || e.detail || ""]);
+  show(heading(`Referral ${r.client_ref}`), para(tag(r.status)),
+    summaryList([
+      ["Area", areaLabel(areas, r.area)], ["Client group", labelOf(r.client_group)],
+      ["Needs", (r.needs || []).map(labelOf).join(", ")], ["Urgency", tag(r.urgency)],
+      ["Start", formatDate(r.start_on)], ["Care a week", formatHours(r.weekly_hours)],
+      ["Visits", h("ul", { class: "govuk-list" }, (r.visits || []).map((v) => h("li", {}, scheduleText(v))))],
+      ["Placed with", r.placed_with ? providers.get(r.placed_with)?.name || "" : "Not placed"],
+    ]),
+    actions,
+    simpleTable({ id: "history", caption: "Cascade history", head: ["When", "What", "Provider", "Tier", "Detail"],
+      rows: history, empty: "Nothing has happened yet." }));
 }
 
-function awardForm(id, message) {
-  const providers = h("select", { name: "provider_id", required: true, "aria-label": "Provider" });
-  api("GET", "/providers", { params: { limit: 500 } }).then((page) => providers.replaceChildren(
-    ...page.items.map((p) => h("option", { value: p.id }, p.name)))).catch(() => {});
-  const form = h("form", { class: "row", id: "award" }, providers,
-    h("input", { name: "reason", placeholder: "Reason for the direct award", required: true, size: 32 }),
-    h("button", { type: "submit", class: "secondary" }, "Award directly"));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    try {
-      await api("POST", `/referrals/${id}/award`, { json: { provider_id: data.get("provider_id"),
-        reason: data.get("reason") } });
-      rerender();
-    } catch (e) { message.replaceChildren(problemBox(e)); }
+function awardForm(id, providers) {
+  const options = [["", "Choose a provider"], ...[...providers.values()].map((p) => [p.id, p.name])];
+  return bindForm(form({ id: "award" },
+    h2("Award directly"),
+    selectField({ id: "award-provider", name: "provider_id", label: "Provider", options }),
+    textField({ id: "award-reason", name: "reason", label: "Reason for the direct award" }),
+    button("Award directly", { kind: "secondary" })), async (data) => {
+    await api("POST", `/referrals/${id}/award`, { json: { provider_id: data.get("provider_id") || null,
+      reason: data.get("reason") } });
+    flash("The referral is placed by direct award.");
+    await rerender();
   });
-  return form;
 }
 
-function visitRow() {
-  return h("div", { class: "row visit" },
-    h("select", { name: "day", "aria-label": "Day" }, DAYS.map((d) => h("option", { value: d }, d))),
-    h("input", { name: "start", type: "time", value: "08:00", required: true, "aria-label": "Start" }),
-    h("input", { name: "minutes", type: "number", min: 5, max: 1440, value: 45, required: true,
-      "aria-label": "Minutes" }),
-    h("select", { name: "carers", "aria-label": "Carers" }, h("option", { value: 1 }, "1 carer"),
-      h("option", { value: 2 }, "2 carers")),
-    h("button", { type: "button", class: "secondary", onclick: (e) => e.target.closest(".visit").remove() },
-      "Remove"));
+function visitRow(index) {
+  const row = h("div", { class: "app-inline-form visit", "data-row-of": "visits" },
+    selectField({ id: `visit-${index}-day`, name: "day", label: "Day", options: DAYS.map((d) => [d, labelOf(d)]),
+      "data-key": "day" }),
+    textField({ id: `visit-${index}-start`, name: "start", label: "Start", type: "time", value: "08:00",
+      width: 5, "data-key": "start" }),
+    textField({ id: `visit-${index}-minutes`, name: "minutes", label: "Minutes", type: "number", value: "45",
+      width: 3, inputmode: "numeric", "data-key": "minutes", "data-types": "short-visit" }),
+    selectField({ id: `visit-${index}-carers`, name: "carers", label: "Carers", options: [["1", "1 carer"],
+      ["2", "2 carers"]], "data-key": "carers" }),
+    button("Remove", { kind: "secondary", type: "button", onclick: () => row.remove() }));
+  return row;
 }
+
+const JUSTIFICATIONS = [["worker_known", "The care worker is known to the person"],
+  ["part_of_wider_package", "The visit is part of a wider package of support"],
+  ["time_limited_task", "It allows enough time for specific time-limited tasks or a safe and well check"]];
 
 export async function newReferralView() {
-  const areas = await api("GET", "/areas", { params: { limit: 500 } });
-  const visits = h("div", { id: "visits" }, visitRow());
-  const message = h("div");
-  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
-  const form = h("form", { class: "card", id: "new-referral" },
-    h("h1", {}, "New referral"),
-    h("div", { class: "row" },
-      h("div", {}, h("label", { for: "client_ref" }, "Client reference (no names)"),
-        h("input", { id: "client_ref", name: "client_ref", required: true, pattern: "[A-Za-z0-9-]+" })),
-      h("div", {}, h("label", { for: "area" }, "Area"), h("select", { id: "area", name: "area" },
-        areas.items.map((a) => h("option", { value: a.code }, `${a.name} (${a.code})`)))),
-      h("div", {}, h("label", { for: "client_group" }, "Client group"), h("select", { id: "client_group",
-        name: "client_group" }, CLIENT_GROUPS.map((g) => h("option", { value: g }, g.replaceAll("_", " "))))),
-      h("div", {}, h("label", { for: "urgency" }, "Urgency"), h("select", { id: "urgency", name: "urgency" },
-        ["routine", "crisis", "hospital_discharge"].map((u) => h("option", { value: u }, u.replaceAll("_", " "))))),
-      h("div", {}, h("label", { for: "start_on" }, "Start"), h("input", { id: "start_on", name: "start_on",
-        type: "date", value: tomorrow, required: true })),
-      h("div", {}, h("label", { for: "health_share" }, "Health share %"), h("input", { id: "health_share",
-        name: "health_share", type: "number", min: 0, max: 100, value: 0 }))),
-    h("label", {}, "Needs"),
-    h("div", { class: "row" }, SKILLS.map((s) => h("label", { class: "muted" },
-      h("input", { type: "checkbox", name: "needs", value: s }), " " + s.replaceAll("_", " ")))),
-    h("label", {}, "Weekly visits"), visits,
-    h("p", {}, h("button", { type: "button", class: "secondary", onclick: () => visits.append(visitRow()) },
-      "Add a visit")),
-    h("fieldset", {}, h("legend", {}, "Visits under 30 minutes (NICE): all three must hold"),
-      ["worker_known", "part_of_wider_package", "time_limited_task"].map((k) => h("label", { class: "muted" },
-        h("input", { type: "checkbox", name: k }), " " + k.replaceAll("_", " ")))),
-    message,
-    h("p", {}, h("button", { type: "submit" }, "Start sourcing")));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    const justified = ["worker_known", "part_of_wider_package", "time_limited_task"];
-    const anyShort = [...visits.querySelectorAll(".visit")].some((v) => Number(v.querySelector("[name=minutes]").value) < 30);
-    const body = {
+  const areas = await areaOptions();
+  const visits = h("div", { id: "visits" });
+  let added = 0;
+  const addVisit = () => { visits.append(visitRow(added)); added += 1; };
+  addVisit();
+  show(bindForm(form({ id: "new-referral" },
+    heading("New referral"),
+    textField({ id: "client_ref", label: "Client reference", hint: "The council's reference, never a name",
+      width: 10 }),
+    selectField({ id: "area", label: "Area", options: areas }),
+    selectField({ id: "client_group", label: "Client group", options: CLIENT_GROUPS.map((g) => [g, labelOf(g)]) }),
+    selectField({ id: "urgency", label: "Urgency", options: ["routine", "crisis", "hospital_discharge"]
+      .map((u) => [u, labelOf(u)]) }),
+    dateField({ id: "start_on", label: "Start", value: addDays(todayInLondon(), 1) }),
+    textField({ id: "health_share", label: "NHS share (%)", type: "number", value: "0", width: 3,
+      paths: "funding.health_share_percent" }),
+    checkboxes({ name: "needs", legend: "Needs", items: SKILLS.map((s) => [s, labelOf(s)]), small: true }),
+    h2("Weekly visits"), visits,
+    button("Add a visit", { kind: "secondary", type: "button", onclick: addVisit }),
+    checkboxes({ name: "justification", id: "justification", legend: "Visits under 30 minutes (NICE NG21): all three "
+      + "must hold", items: JUSTIFICATIONS, small: true,
+    paths: JUSTIFICATIONS.map(([key]) => `short_visit_justification.${key}`).join(" ") }),
+    button("Start sourcing")), async (data) => {
+    const rows = [...visits.querySelectorAll(".visit")].map((row) => ({
+      day: row.querySelector("[name=day]").value, start: row.querySelector("[name=start]").value,
+      minutes: Number(row.querySelector("[name=minutes]").value),
+      carers: Number(row.querySelector("[name=carers]").value) }));
+    const ticked = data.getAll("justification");
+    const created = await api("POST", "/referrals", { json: {
       client_ref: data.get("client_ref"), area: data.get("area"), client_group: data.get("client_group"),
-      needs: data.getAll("needs"), urgency: data.get("urgency"), start_on: data.get("start_on"),
-      visits: [...visits.querySelectorAll(".visit")].map((v) => ({ day: v.querySelector("[name=day]").value,
-        start: v.querySelector("[name=start]").value, minutes: Number(v.querySelector("[name=minutes]").value),
-        carers: Number(v.querySelector("[name=carers]").value) })),
-      short_visit_justification: anyShort ? Object.fromEntries(justified.map((k) => [k, data.get(k) === "on"]))
-        : null,
-      funding: { health_share_percent: Number(data.get("health_share") || 0) },
-    };
-    try {
-      const created = await api("POST", "/referrals", { json: body });
-      location.hash = `#/referrals/${created.id}`;
-    } catch (e) { message.replaceChildren(problemBox(e)); }
-  });
-  show(form);
+      needs: data.getAll("needs"), urgency: data.get("urgency"), start_on: data.get("start_on"), visits: rows,
+      short_visit_justification: rows.some((v) => v.minutes < 30)
+        ? Object.fromEntries(JUSTIFICATIONS.map(([key]) => [key, ticked.includes(key)])) : null,
+      funding: { health_share_percent: Number(data.get("health_share") || 0) } } });
+    location.hash = `#/referrals/${created.id}`;
+  }));
 }

@@ -1,10 +1,8 @@
-// What every screen of the web client shares: the API call, the session, the element helper and the
-// small pieces of display (pills, dates, the problem box). Every piece of text is set as a text node or
-// attribute (never innerHTML), so nothing that comes from the API is ever read as markup.
+// What every screen shares: the API call, the session, the element helper, showing a screen and moving focus,
+// and re-rendering. Every piece of text is set as a text node or attribute (never innerHTML), so nothing that
+// comes from the API is ever read as markup. The GOV.UK pieces built from these are in ui.js.
 
-export const main = document.getElementById("main");
-export const CLIENT_GROUPS = ["older_people", "learning_disability", "physical_disability", "mental_health",
-  "carer_support"];
+export const main = document.getElementById("main-content");
 
 export class ApiError extends Error {
   constructor(problem) {
@@ -25,79 +23,126 @@ function claimsOf(token) {
 
 export const session = {
   get token() { return sessionStorage.getItem("token"); },
-  get name() { return sessionStorage.getItem("name"); },
-  get roles() { return this.token ? claimsOf(this.token).roles || [] : []; },
+  get claims() { return this.token ? claimsOf(this.token) : {}; },
+  get roles() { return this.claims.roles || []; },
+  get subject() { return this.claims.sub || null; },
+  get providerId() { return this.claims.provider_id || null; },
+  get name() { return sessionStorage.getItem("display_name") || this.claims.name || ""; },
   has(role) { return this.roles.includes(role); },
-  start(token, name) { sessionStorage.setItem("token", token); sessionStorage.setItem("name", name); },
+  get isStaff() { return this.roles.some((role) => role !== "provider"); },
+  start(token) { sessionStorage.clear(); sessionStorage.setItem("token", token); },
+  remember(displayName) { if (displayName) sessionStorage.setItem("display_name", displayName); },
   end() { sessionStorage.clear(); },
 };
 
-export async function api(method, path, { json, form, params } = {}) {
+function urlOf(path, params) {
   const url = new URL("/api/v1" + path, location.origin);
-  Object.entries(params || {}).forEach(([k, v]) => v !== undefined && v !== null && v !== ""
-    && url.searchParams.set(k, v));
-  const headers = { Accept: "application/json" };
+  Object.entries(params || {}).forEach(([key, value]) => {
+    if (Array.isArray(value)) value.forEach((each) => url.searchParams.append(key, each));
+    else if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+  });
+  return url;
+}
+
+// One call to the public API. JSON by default; `accept: "text/csv"` answers the body as text, and `body` with
+// `contentType` sends a file as it is. A refusal throws an ApiError carrying the problem+json.
+export async function api(method, path, { json, form, params, accept, body, contentType } = {}) {
+  const headers = { Accept: accept || "application/json" };
   if (session.token) headers.Authorization = "Bearer " + session.token;
-  let body;
-  if (json !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(json); }
-  if (form !== undefined) body = new URLSearchParams(form);
-  const answer = await fetch(url, { method, headers, body });
+  let payload = body;
+  if (json !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(json); }
+  if (form !== undefined) payload = new URLSearchParams(form);
+  if (contentType) headers["Content-Type"] = contentType;
+  const answer = await fetch(urlOf(path, params), { method, headers, body: payload });
   const text = await answer.text();
+  if (answer.status === 401 && path !== "/auth/token") { session.end(); location.hash = "#/login"; }
+  if (answer.ok && accept && accept !== "application/json") return text;
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = { title: answer.statusText, detail: text }; }
-  if (answer.status === 401 && path !== "/auth/token") { session.end(); location.hash = "#/login"; }
   if (!answer.ok) throw new ApiError(data || { title: answer.statusText, status: answer.status });
   return data;
 }
 
+// A file sent as it is, with the share sent so far reported to `onProgress(fraction)` (fetch cannot report
+// an upload's progress; XMLHttpRequest can). Answers the JSON reply or throws an ApiError.
+export function apiUpload(path, file, contentType, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", urlOf(path, {}));
+    request.setRequestHeader("Accept", "application/json");
+    request.setRequestHeader("Content-Type", contentType);
+    if (session.token) request.setRequestHeader("Authorization", "Bearer " + session.token);
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    });
+    request.addEventListener("load", () => {
+      let data = null;
+      try { data = JSON.parse(request.responseText); } catch { data = { title: request.statusText,
+        detail: request.responseText }; }
+      if (request.status >= 200 && request.status < 300) resolve(data);
+      else reject(new ApiError(data || { title: request.statusText, status: request.status }));
+    });
+    request.addEventListener("error", () => reject(new ApiError({ title: "The upload failed",
+      detail: "The connection to the server was lost." })));
+    request.send(file);
+  });
+}
+
+// Every page of a list (the API gives at most 500 at a time), up to `most` items.
+export async function apiAll(path, params = {}, most = 5000) {
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await api("GET", path, { params: { ...params, limit: 500, cursor } });
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && items.length < most);
+  return items;
+}
+
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
     else if (value === true) node.setAttribute(key, "");
     else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value);
   }
-  for (const child of children.flat()) {
-    node.append(child instanceof Node ? child : document.createTextNode(child ?? ""));
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false || child === "") continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
 }
 
-export const label = (value) => String(value ?? "").replaceAll("_", " ");
-export const pill = (value) => h("span", { class: "pill " + value }, label(value));
-export const when = (iso) => (iso ? new Date(iso).toLocaleString("en-GB", { dateStyle: "medium",
-  timeStyle: "short" }) : "");
-// Today in the user's own time zone (toISOString would give the UTC date, a day out near midnight).
-export const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+export function show(...nodes) { main.replaceChildren(...nodes.flat().filter(Boolean)); }
 
-export function problemBox(error) {
-  const problem = error.problem || { title: String(error.message || error) };
-  const fields = (problem.errors || []).map((e) => h("li", {}, `${e.field}: ${e.message}`));
-  return h("div", { class: "problem", role: "alert" }, h("strong", {}, problem.title || "Refused"),
-    problem.detail ? h("div", {}, problem.detail) : "", fields.length ? h("ul", {}, fields) : "");
+// Focus for keyboard and screen reader users: to an element that is not itself focusable (a heading, an
+// error summary, a banner) by making it focusable for the moment.
+export function focusOn(element) {
+  if (!element) return;
+  if (!element.hasAttribute("tabindex")) {
+    element.setAttribute("tabindex", "-1");
+    element.addEventListener("blur", () => element.removeAttribute("tabindex"), { once: true });
+  }
+  element.focus();
 }
 
-export const notice = (...children) => h("div", { class: "notice", role: "status" }, ...children);
+export function focusHeading() { focusOn(main.querySelector("h1")); }
 
-export function show(...nodes) { main.replaceChildren(...nodes); }
-
-export function table(id, headings, rows, empty = "Nothing here.") {
-  return h("table", { id }, h("thead", {}, h("tr", {}, headings.map((c) => h("th", {}, c)))),
-    h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: headings.length, class: "muted" }, empty))));
+// A file the browser saves (CSV exports), made in the page so nothing else is asked of the server.
+export function download(filename, text, type = "text/csv") {
+  const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
+  const link = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
-
-export function select(attrs, options, chosen) {
-  return h("select", attrs, options.map(([value, text]) => h("option", { value, selected: value === chosen },
-    text)));
-}
-
-// A labelled field in a form row.
-export const field = (id, text, control) => h("div", {}, h("label", { for: id }, text), control);
 
 // Re-rendering the current screen, and the one refresh timer, belong to the router in app.js.
-let rerenderHook = () => {};
+let rerenderHook = async () => {};
 let refreshTimer = null;
 export function onRerender(hook) { rerenderHook = hook; }
-export function rerender() { return rerenderHook(); }
+export function rerender() { return rerenderHook({ keepFocus: true }); }
 export function refreshIn(ms) { clearTimeout(refreshTimer); refreshTimer = setTimeout(rerender, ms); }
 export function cancelRefresh() { clearTimeout(refreshTimer); }
