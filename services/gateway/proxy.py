@@ -75,8 +75,8 @@ async def _check_presented_token(request: Request) -> None:
     if not token or scheme.lower() != "bearer":
         raise Unauthorized("A bearer token is required.")
     principal = request.app.state.token_verifier.verify(token)
-    async with request.app.state.db.sessionmaker() as session:
-        await ensure_still_active(session, principal)
+    async with request.app.state.db.engine.connect() as connection:
+        await ensure_still_active(connection, principal)
 
 
 router = APIRouter()
