@@ -173,6 +173,8 @@ async def _bench(packages: int) -> list[Figure]:
         floor_seconds, floor_totals = await _floor(database, cards)
         async with database.sessionmaker() as session:
             visits = int((await session.execute(text("SELECT count(*) FROM visits"))).scalar_one())
+            database_mb = int((await session.execute(text("SELECT pg_database_size(current_database())"))
+                               ).scalar_one()) / 2**20
     finally:
         if database is not None:
             await database.dispose()
@@ -182,6 +184,7 @@ async def _bench(packages: int) -> list[Figure]:
         value=run_seconds, unit="s", floor=floor_seconds, goal=Goal("ratio <= 1.5", ratio_at_most=1.5),
         detail={"visits": visits, "invoices": len(invoiced), "populate_seconds": populate_seconds,
                 "peak_memory_growth_mb": memory_mb,
+                "database_mb": database_mb,
                 "totals": "match the floor's" if invoiced == floor_totals else "DIFFER FROM THE FLOOR'S"},
     )]
 
