@@ -32,7 +32,8 @@ class Goal:
 
 @dataclass(frozen=True)
 class Figure:
-    """One measured figure; `ratio` is value / floor, `detail` holds what explains it (p50s, counts)."""
+    """One measured figure; `ratio` is value / floor (none when the floor is not above zero, as an added
+    latency lost in the noise can be), `detail` holds what explains it (p50s, counts)."""
 
     name: str
     value: float
@@ -43,7 +44,7 @@ class Figure:
 
     @property
     def ratio(self) -> float | None:
-        return None if not self.floor else self.value / self.floor
+        return None if self.floor is None or self.floor <= 0 else self.value / self.floor
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "value": self.value, "unit": self.unit, "floor": self.floor,
