@@ -75,6 +75,7 @@ class Database:
                 self.url,
                 pool_size=10,
                 max_overflow=20,
+                pool_use_lifo=True,  # the connection used last is taken first: the busy few are never idle
                 connect_args={"server_settings": {"search_path": self.schema}},
             )
             for moment in ("connect", "checkin"):
