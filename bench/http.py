@@ -86,7 +86,9 @@ async def uvicorn(factory: str, env: Mapping[str, str], *, start_seconds: float 
     """`uvicorn FACTORY --factory` on a free port with `env` added to ours; stopped (SIGINT, then
     SIGKILL) on the way out so its lifespan closes its connections."""
     port = free_port()
-    log = Path(tempfile.mkstemp(prefix="bench-uvicorn-", suffix=".log")[1])
+    descriptor, name = tempfile.mkstemp(prefix="bench-uvicorn-", suffix=".log")
+    os.close(descriptor)
+    log = Path(name)
     command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", str(port),
                "--no-access-log", "--log-level", "warning"]
     process = _spawn(command, env, log)
