@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from bench import Figure, Goal, Scale
-from bench.http import Load, nginx, uvicorn
+from bench.http import Load, Server, nginx, uvicorn
 from bench.infra import temporary_database
 from bench.request_path import measure, migrate, providers_service, service_env
 from shared.keys import generate_keypair
@@ -46,33 +46,47 @@ async def _figures(scale: Scale) -> list[Figure]:
                        "SUITE_ADMIN_PASSWORD": ADMIN_PASSWORD, "GATEWAY_RATE_LIMIT_PER_MINUTE": UNLIMITED,
                        "GATEWAY_RATE_LIMIT_BURST": UNLIMITED}
                 async with uvicorn("services.gateway.app:create_app", env) as gateway:
-                    bases = {"direct": service.url, "gateway": gateway.url, "nginx": proxy}
-                    return await _measure(bases, await _token(gateway.url), scale.wrk_seconds)
+                    targets = {"direct": (service.url, service), "gateway": (gateway.url, gateway),
+                               "nginx": (proxy, None)}
+                    return await _measure(targets, await _token(gateway.url), scale.wrk_seconds)
 
 
-async def _measure(bases: dict[str, str], token: str, seconds: int) -> list[Figure]:
+Targets = dict[str, tuple[str, Server | None]]
+"""Each target's base URL and, where its CPU time is wanted, its process (the service's and the gateway's)."""
+
+
+async def _measure(targets: Targets, token: str, seconds: int) -> list[Figure]:
     """Three rounds, each target in turn within a round, and the median of each: measured one after the
     other, a busy machine's drift would pass for a difference between them."""
-    latency = await _rounds(bases, token, connections=1, seconds=seconds)
-    throughput = await _rounds(bases, token, connections=8, seconds=seconds)
+    latency = await _rounds(targets, token, connections=1, seconds=seconds)
+    throughput = await _rounds(targets, token, connections=8, seconds=seconds)
     return _as_figures(latency, throughput)
 
 
-async def _rounds(bases: dict[str, str], token: str, *, connections: int, seconds: int) -> dict[str, Load]:
-    runs: dict[str, list[Load]] = {name: [] for name in bases}
+async def _rounds(targets: Targets, token: str, *, connections: int, seconds: int) -> dict[str, Load]:
+    runs: dict[str, list[Load]] = {name: [] for name in targets}
     for _ in range(ROUNDS):
-        for name, base in bases.items():
+        for name, (base, server) in targets.items():
             runs[name].append(await measure(base + "/api/v1/areas", connections=connections,
-                                            seconds=max(seconds // 2, 1), token=token))
-    return {name: Load(requests_per_second=statistics.median(load.requests_per_second for load in loads),
-                       p50_ms=statistics.median(load.p50_ms for load in loads),
-                       p99_ms=statistics.median(load.p99_ms for load in loads)) for name, loads in runs.items()}
+                                            seconds=max(seconds // 2, 1), token=token, server=server))
+    return {name: _median(loads) for name, loads in runs.items()}
+
+
+def _median(loads: list[Load]) -> Load:
+    cpu = [load.cpu_ms_per_request for load in loads if load.cpu_ms_per_request is not None]
+    return Load(requests=sum(load.requests for load in loads),
+                requests_per_second=statistics.median(load.requests_per_second for load in loads),
+                p50_ms=statistics.median(load.p50_ms for load in loads),
+                p99_ms=statistics.median(load.p99_ms for load in loads),
+                cpu_ms_per_request=statistics.median(cpu) if cpu else None)
 
 
 def _as_figures(latency: dict[str, Load], throughput: dict[str, Load]) -> list[Figure]:
     direct, gateway, proxy = latency["direct"], latency["gateway"], latency["nginx"]
     detail = {"direct_p50_ms": direct.p50_ms, "gateway_p50_ms": gateway.p50_ms, "nginx_p50_ms": proxy.p50_ms,
-              "direct_p99_ms": direct.p99_ms, "gateway_p99_ms": gateway.p99_ms, "nginx_p99_ms": proxy.p99_ms}
+              "direct_p99_ms": direct.p99_ms, "gateway_p99_ms": gateway.p99_ms, "nginx_p99_ms": proxy.p99_ms,
+              "gateway_cpu_ms_per_request": gateway.cpu_ms_per_request,
+              "service_cpu_ms_per_request": direct.cpu_ms_per_request}
     rates = {name: load.requests_per_second for name, load in throughput.items()}
     return [
         Figure(name="gateway: latency added at p50 (concurrency 1, PostgreSQL); floor: nginx's",
@@ -82,7 +96,9 @@ def _as_figures(latency: dict[str, Load], throughput: dict[str, Load]) -> list[F
                value=gateway.p99_ms - direct.p99_ms, unit="ms", floor=proxy.p99_ms - direct.p99_ms, detail=detail),
         Figure(name="gateway: throughput as a share of the service's own (concurrency 8); floor: nginx's",
                value=rates["gateway"] / rates["direct"], unit="x", floor=rates["nginx"] / rates["direct"],
-               detail={f"{name}_req_per_s": rate for name, rate in rates.items()}),
+               detail={**{f"{name}_req_per_s": rate for name, rate in rates.items()},
+                       "gateway_cpu_ms_per_request": throughput["gateway"].cpu_ms_per_request,
+                       "service_cpu_ms_per_request": throughput["direct"].cpu_ms_per_request}),
     ]
 
 

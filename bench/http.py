@@ -50,6 +50,12 @@ class Server:
     def pid(self) -> int:
         return self.process.pid
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used: per request, a figure a busy machine hardly
+        moves, where latency and throughput swing with the other processes' load."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mb(self) -> float:
         """VmHWM: the most resident memory the process has had since it started."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -164,11 +170,14 @@ def _start_nginx(folder: Path, upstream: str, port: int) -> subprocess.Popen[byt
 
 @dataclass(frozen=True)
 class Load:
-    """What `wrk` measured: requests per second and latency percentiles in ms."""
+    """What `wrk` measured: requests, requests per second and latency percentiles in ms; and when the
+    server was named, its CPU milliseconds per request."""
 
+    requests: int
     requests_per_second: float
     p50_ms: float
     p99_ms: float
+    cpu_ms_per_request: float | None = None
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -192,9 +201,11 @@ async def wrk(url: str, *, connections: int, seconds: int, token: str | None = N
     output = done.stdout
     if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"wrk saw failed requests on {url}:\n{output}")
+    count = re.search(r"(\d+) requests in", output)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
-    if rate is None or p50 is None or p99 is None:
+    if count is None or rate is None or p50 is None or p99 is None:
         raise RuntimeError(f"unreadable wrk output:\n{output}")
-    return Load(requests_per_second=float(rate.group(1)), p50_ms=_ms(p50.group(1)), p99_ms=_ms(p99.group(1)))
+    return Load(requests=int(count.group(1)), requests_per_second=float(rate.group(1)), p50_ms=_ms(p50.group(1)),
+                p99_ms=_ms(p99.group(1)))

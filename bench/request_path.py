@@ -7,6 +7,7 @@ new user would. Goal: at least a quarter of the floor's requests per second.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import tempfile
 import uuid
@@ -74,10 +75,16 @@ async def areas_json(server: Server, token: str) -> str:
         return answer.text
 
 
-async def measure(url: str, *, connections: int, seconds: int, token: str | None = None) -> Load:
-    """One second of warm-up (pools filled, caches made), then the measured run."""
+async def measure(url: str, *, connections: int, seconds: int, token: str | None = None,
+                  server: Server | None = None) -> Load:
+    """One second of warm-up (pools filled, caches made), then the measured run; with `server`, its CPU
+    time per request too."""
     await wrk(url, connections=connections, seconds=1, token=token)
-    return await wrk(url, connections=connections, seconds=seconds, token=token)
+    before = server.cpu_seconds() if server else 0.0
+    load = await wrk(url, connections=connections, seconds=seconds, token=token)
+    if server is None:
+        return load
+    return dataclasses.replace(load, cpu_ms_per_request=(server.cpu_seconds() - before) * 1000 / load.requests)
 
 
 async def _backend(keys: KeyPair, label: str, database_url: str | None, scale: Scale) -> list[Figure]:
@@ -85,15 +92,16 @@ async def _backend(keys: KeyPair, label: str, database_url: str | None, scale: S
     async with providers_service(keys, database_url) as service:
         body = await areas_json(service, token)
         served = {c: await measure(service.url + "/api/v1/areas", connections=c, seconds=scale.wrk_seconds,
-                                   token=token) for c in CONCURRENCY}
+                                   token=token, server=service) for c in CONCURRENCY}
     async with uvicorn("bench.bare:create_app", {"BENCH_BARE_BODY": body}) as bare:
-        floors = {c: await measure(bare.url + "/api/v1/areas", connections=c, seconds=scale.wrk_seconds)
-                  for c in CONCURRENCY}
+        floors = {c: await measure(bare.url + "/api/v1/areas", connections=c, seconds=scale.wrk_seconds,
+                                   server=bare) for c in CONCURRENCY}
     return [Figure(
         name=f"request path: GET /api/v1/areas with a token, providers alone on {label}, concurrency {c}",
         value=served[c].requests_per_second, unit="req/s", floor=floors[c].requests_per_second, goal=GOAL,
         detail={"p50_ms": served[c].p50_ms, "p99_ms": served[c].p99_ms, "floor_p50_ms": floors[c].p50_ms,
-                "floor_p99_ms": floors[c].p99_ms, "rows": len(json.loads(body)["items"])},
+                "floor_p99_ms": floors[c].p99_ms, "cpu_ms_per_request": served[c].cpu_ms_per_request,
+                "floor_cpu_ms_per_request": floors[c].cpu_ms_per_request, "rows": len(json.loads(body)["items"])},
     ) for c in CONCURRENCY]
 
 
