@@ -51,7 +51,8 @@ def table(results: dict[str, Any]) -> str:
     lines = ["| figure | value | floor | ratio | goal | met |", "| --- | ---: | ---: | ---: | --- | --- |"]
     for figure in results["figures"]:
         met = {True: "yes", False: "no", None: "-"}[figure["meets_goal"]]
-        floor = "-" if figure["floor"] is None else f"{figure['floor']:.4g} {figure['unit']}"
+        floor_unit = figure["detail"].get("floor_unit", figure["unit"])
+        floor = "-" if figure["floor"] is None else f"{figure['floor']:.4g} {floor_unit}"
         ratio = "-" if figure["ratio"] is None else f"{figure['ratio']:.3g}"
         lines.append(f"| {figure['name']} | {figure['value']:.4g} {figure['unit']} | {floor} | {ratio} | "
                      f"{figure['goal'] or '-'} | {met} |")

@@ -200,7 +200,7 @@ async def _figures(scale: Scale) -> list[Figure]:
                     "POST to the package existing; floor: the gateway's /health/live rate",
                value=len(timings) / seconds, unit="referrals/s", floor=health_rate,
                goal=Goal("ratio >= 0.25", ratio_at_least=0.25),
-               detail={"referrals": len(timings), "in_flight": IN_FLIGHT,
+               detail={"floor_unit": "req/s", "referrals": len(timings), "in_flight": IN_FLIGHT,
                        "p50_ms": statistics.median(ordered) * 1000,
                        "p99_ms": ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000,
                        "requests_per_referral": "POST referral, GET offers (until open), POST accept, GET "
