@@ -6,7 +6,7 @@ PORT ?= 8000
 DATA_DIR ?= ./var
 export DATA_DIR
 
-.PHONY: run test lint migrate bench install clean vendor
+.PHONY: run test lint migrate bench bench-tools install clean vendor
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -36,8 +36,14 @@ lint: install
 vendor:
 	cd services/gateway/webclient && npm ci --no-audit --no-fund && node build.mjs
 
-bench: install
+# Benchmarks (about ten minutes; bench/results.json and a table): needs PostgreSQL and RabbitMQ as `make test`
+# does, and Debian's wrk and nginx, installed here when missing.
+bench: install bench-tools
 	$(PY) -m bench
+
+bench-tools:
+	@{ command -v wrk && { command -v nginx || test -x /usr/sbin/nginx; }; } >/dev/null 2>&1 || { \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk nginx; }
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

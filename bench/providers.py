@@ -1,8 +1,8 @@
-"""The registry's bulk import: rows per second for a 10,000-row CQC care directory CSV, first import
-(every row a new provider, with its audit entry and event) and re-import (every row matched, unchanged),
-on the embedded default's SQLite, and on PostgreSQL too when `BENCH_DATABASE_URL` names an empty database.
-
-    python -m bench providers
+"""Figure 7, the registry's bulk import: rows per second for a CQC care directory CSV on PostgreSQL, first
+import (every row a new provider, with its audit entry and event) and re-import (every row matched and
+unchanged). Floors, in the same database: COPY of the same parsed rows into a bare table of the
+provider's columns (the fastest way to land them), and one SELECT reading them back by location id (the
+least a re-import does). No goal is set for this figure yet.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
-import tempfile
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-from bench import Result
+import asyncpg
+
+from bench import Figure, Scale
+from bench.infra import asyncpg_dsn, temporary_database
 from services.catalog import CATALOG
 from services.providers.imports.cqc import LOCATION_ID, PROVIDER_ID
 from services.providers.imports.records import import_records
@@ -26,7 +26,6 @@ from shared import migrations
 from shared.db import Database
 from shared.imports import ImportFormat
 
-ROWS = 10_000
 BATCH_ROWS = 500
 
 
@@ -47,36 +46,64 @@ async def _chunks(body: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
         yield body[start:start + size]
 
 
-async def _timed_import(database: Database, body: bytes) -> float:
+async def _timed_import(database: Database, body: bytes, rows: int) -> float:
     started = time.perf_counter()
     report = await import_locations(database, import_records(_chunks(body), form=ImportFormat.CSV,
                                                              max_json_bytes=len(body)),
                                     actor=None, batch_rows=BATCH_ROWS)
     elapsed = time.perf_counter() - started
-    if report.created + report.updated != ROWS or report.rejected:
+    if report.created + report.updated != rows or report.rejected:
         raise RuntimeError(f"the benchmark import went wrong: {report.model_dump()}")
     return elapsed
 
 
-async def _measure(url: str) -> dict[str, float]:
+async def _imports(url: str, body: bytes, rows: int) -> tuple[float, float]:
     await asyncio.to_thread(migrations.upgrade, service="providers", migrations_dir=CATALOG["providers"].migrations_dir,
                             url=url)
     database = Database(url, schema="providers", session_info=INFRA.session_info("providers"))
-    body = directory_csv(ROWS)
     try:
-        first = await _timed_import(database, body)
-        again = await _timed_import(database, body)
+        return await _timed_import(database, body, rows), await _timed_import(database, body, rows)
     finally:
         await database.dispose()
-    return {"rows": ROWS, "import_rows_per_second": ROWS / first, "reimport_rows_per_second": ROWS / again,
-            "import_seconds": first}
 
 
-def run() -> list[Result]:
-    units = {"import_rows_per_second": " rows/s", "reimport_rows_per_second": " rows/s", "import_seconds": " s"}
-    folder = Path(tempfile.mkdtemp(prefix="bench-providers-"))
-    results = [Result("import 10k CSV rows (SQLite)", asyncio.run(_measure(f"sqlite+aiosqlite:///{folder}/p.db")),
-                      units, notes=f"batches of {BATCH_ROWS}, one audit entry and one event per provider")]
-    if url := os.environ.get("BENCH_DATABASE_URL"):
-        results.append(Result("import 10k CSV rows (PostgreSQL)", asyncio.run(_measure(url)), units))
-    return results
+async def _floors(url: str, body: bytes) -> tuple[float, float]:
+    records = [(row[LOCATION_ID], row[PROVIDER_ID], row["Name"], row["Postcode"], row["Local authority"],
+                row["Specialisms/services"]) for row in csv.DictReader(io.StringIO(body.decode()))]
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await connection.execute("CREATE TABLE floor_providers (location_id text PRIMARY KEY, provider_id text, "
+                                 "name text, postcode text, local_authority text, specialisms text)")
+        started = time.perf_counter()
+        await connection.copy_records_to_table("floor_providers", records=records)
+        copied = time.perf_counter() - started
+        started = time.perf_counter()
+        found = await connection.fetch("SELECT * FROM floor_providers WHERE location_id = ANY($1)",
+                                       [record[0] for record in records])
+        read = time.perf_counter() - started
+    finally:
+        await connection.close()
+    if len(found) != len(records):
+        raise RuntimeError("the import floor lost rows")
+    return copied, read
+
+
+async def _figures(rows: int) -> list[Figure]:
+    body = directory_csv(rows)
+    async with temporary_database("registry_import") as url:
+        first, again = await _imports(url, body, rows)
+        copy_seconds, select_seconds = await _floors(url, body)
+    detail = {"rows": rows, "batch_rows": BATCH_ROWS, "import_seconds": first, "reimport_seconds": again,
+              "writes_per_row": "a provider, an audit entry and an event (first import); nothing (re-import)"}
+    return [
+        Figure(name=f"registry import: CQC CSV rows per second, first import ({rows} rows, PostgreSQL); "
+                    "floor: COPY of the rows", value=rows / first, unit="rows/s", floor=rows / copy_seconds,
+               detail=detail),
+        Figure(name=f"registry import: CQC CSV rows per second, re-import, unchanged ({rows} rows, PostgreSQL); "
+                    "floor: one SELECT of the rows", value=rows / again, unit="rows/s", floor=rows / select_seconds,
+               detail=detail),
+    ]
+
+
+def figures(scale: Scale) -> list[Figure]:
+    return asyncio.run(_figures(scale.import_rows))

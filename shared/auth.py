@@ -7,15 +7,18 @@ are refused with 401.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from shared.errors import Forbidden, NotFound, Unauthorized
 
@@ -35,8 +38,10 @@ STAFF_ROLES = frozenset({Role.BROKER, Role.COMMISSIONER, Role.QUALITY_OFFICER, R
 
 
 class Principal(BaseModel):
-    """Who is calling: a staff user or a machine client, with roles and (for providers) a provider id."""
+    """Who is calling: a staff user or a machine client, with roles and (for providers) a provider id.
+    Frozen: the token verifier hands the same principal to every request carrying the same token."""
 
+    model_config = ConfigDict(frozen=True)
     subject: str
     kind: str
     name: str
@@ -56,16 +61,42 @@ class Principal(BaseModel):
 
 
 class TokenVerifier:
-    def __init__(self, *, public_key: str, issuer: str, audience: str) -> None:
+    """Checks a token's signature, algorithm, issuer, audience and times, and reads its principal.
+
+    A token is immutable and its signature either holds or not, so a verified token is remembered (up
+    to `cache_size` of them) with its expiry and answered again without the Ed25519 check until it
+    expires; one that failed is never remembered. The public key is parsed once, not per request.
+    Whether the token's account is still active is not the token's to say: the gateway asks its
+    database on every request.
+    """
+
+    def __init__(self, *, public_key: str, issuer: str, audience: str, cache_size: int = 10_000) -> None:
         self.public_key = public_key
         self.issuer = issuer
         self.audience = audience
+        self._key = _ed25519_key(public_key)
+        self._cache_size = cache_size
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, expires_at = remembered
+            if time.time() < expires_at:
+                return principal
+            del self._verified[token]
+            raise Unauthorized("The token has expired.")
+        principal, expires_at = self._verify_signed(token)
+        if len(self._verified) >= self._cache_size:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (principal, expires_at)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self.public_key,
+                self._key,
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,
@@ -76,15 +107,23 @@ class TokenVerifier:
         except jwt.PyJWTError:
             raise Unauthorized("The token is not valid.") from None
         try:
-            return Principal(
+            principal = Principal(
                 subject=claims["sub"],
                 kind=claims.get("kind", "user"),
                 name=claims.get("name", ""),
                 roles=frozenset(Role(role) for role in claims.get("roles", [])),
                 provider_id=claims.get("provider_id"),
             )
-        except (ValueError, KeyError):
+            return principal, float(claims["exp"])
+        except (ValueError, KeyError, TypeError):
             raise Unauthorized("The token's claims are not valid.") from None
+
+
+def _ed25519_key(pem: str) -> Ed25519PublicKey:
+    key = load_pem_public_key(pem.encode())
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("The JWT public key must be an Ed25519 public key (the gateway signs with EdDSA).")
+    return key
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")

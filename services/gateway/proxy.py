@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from services.gateway.auth.service import ensure_still_active
 from services.gateway.ratelimit import RateLimited
+from shared.db import Database
 from shared.errors import NotFound, ServiceUnavailable, SuiteError, Unauthorized
 from shared.observability import request_id_var
 
@@ -76,8 +77,11 @@ async def _check_presented_token(request: Request) -> None:
     if not token or scheme.lower() != "bearer":
         raise Unauthorized("A bearer token is required.")
     principal = request.app.state.token_verifier.verify(token)
-    async with request.app.state.db.sessionmaker() as session:
-        await ensure_still_active(session, principal)
+    database: Database = request.app.state.db
+    async with database.engine.connect() as connection:
+        if database.is_postgres:  # one SELECT is atomic alone: no BEGIN and ROLLBACK round trips around it
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await ensure_still_active(connection, principal)
 
 
 router = APIRouter()

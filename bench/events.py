@@ -1,0 +1,151 @@
+"""Figure 2, the event pipeline: events per second from a producer's transactions through its outbox, the
+relay, RabbitMQ, a consumer and its inbox, each event handled with a database write, on PostgreSQL; the
+suite's own classes (`record_event`, `OutboxRelay`, `RabbitTransport`, `Consumer`) with the settings the
+services use (persistent messages, publisher confirms, prefetch 1, acks after the commit).
+
+Floor: raw aio-pika on the same broker doing the least the same guarantees need: persistent messages
+published one at a time, each confirmed, consumed with prefetch 1 and acked. Goal: half the floor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import ClassVar
+
+import aio_pika
+import asyncpg
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bench import Figure, Goal, Scale
+from bench.infra import asyncpg_dsn, temporary_database, temporary_vhost
+from shared.db import Database, new_metadata
+from shared.events.consumer import Consumer, EventHandlers
+from shared.events.envelope import Event, EventEnvelope
+from shared.events.outbox import OutboxRelay, record_event
+from shared.events.rabbitmq import RabbitTransport
+from shared.infra import InfraTables, infra_tables
+
+GOAL = Goal("ratio >= 0.5", ratio_at_least=0.5)
+TIMEOUT_SECONDS = 600
+
+
+class Pinged(Event):
+    """The benchmark's event: small, like most of the suite's."""
+
+    event_type: ClassVar[str] = "bench.pinged.v1"
+    number: int
+
+
+def _tables(metadata: MetaData) -> tuple[InfraTables, Table]:
+    received = Table("received", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+                     Column("number", Integer, nullable=False), Column("event_id", String(36), nullable=False))
+    return infra_tables(metadata), received
+
+
+async def _database(url: str, schema: str) -> tuple[Database, InfraTables, Table]:
+    """A service's database as the suite lays it out: its own schema with outbox, inbox and a table."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await connection.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await connection.close()
+    metadata = new_metadata()
+    infra, received = _tables(metadata)
+    database = Database(url, schema=schema, session_info=infra.session_info(schema))
+    async with database.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    return database, infra, received
+
+
+async def _pipeline(url: str, broker_url: str, count: int) -> float:
+    """Seconds from the first producer transaction to the consumer's commit of the last event."""
+    producer, producer_infra, _ = await _database(url, "producer")
+    consumer_db, consumer_infra, received = await _database(url, "consumer")
+    transport = RabbitTransport(broker_url, exchange="bench.events")
+    done, handled = asyncio.Event(), 0
+
+    async def handle(session: AsyncSession, envelope: EventEnvelope) -> None:
+        await session.execute(insert(received).values(number=envelope.payload["number"], event_id=str(envelope.id)))
+
+    def committed(_session: AsyncSession) -> None:
+        nonlocal handled
+        handled += 1
+        if handled == count:
+            done.set()
+
+    handlers = EventHandlers()
+    handlers.on(Pinged.event_type)(handle)
+    consumer = Consumer(database=consumer_db, tables=consumer_infra.events, handlers=handlers, on_committed=committed)
+    relay = OutboxRelay(database=producer, tables=producer_infra.events, transport=transport, poll_seconds=0.5)
+    await transport.start()
+    try:
+        await transport.wait_connected(60)
+        await transport.subscribe(queue="consumer.events", routing_keys=[Pinged.event_type], handler=consumer.handle)
+        relay.start()
+        started = time.perf_counter()
+        for number in range(count):
+            async with producer.sessionmaker() as session, session.begin():
+                await record_event(session, Pinged(number=number))
+            relay.wake()
+        await asyncio.wait_for(done.wait(), TIMEOUT_SECONDS)
+        return time.perf_counter() - started
+    finally:
+        await relay.stop()
+        await transport.close()
+        await producer.dispose()
+        await consumer_db.dispose()
+
+
+async def _raw(broker_url: str, count: int) -> float:
+    """Seconds to publish `count` persistent messages one confirm at a time and consume them all with acks."""
+    connection = await aio_pika.connect(broker_url)
+    try:
+        publisher = await connection.channel(publisher_confirms=True)
+        exchange = await publisher.declare_exchange("bench.raw", aio_pika.ExchangeType.TOPIC, durable=True)
+        reader = await connection.channel()
+        await reader.set_qos(prefetch_count=1)
+        queue = await reader.declare_queue("raw.events", durable=True)
+        await queue.bind("bench.raw", routing_key=Pinged.event_type)
+        done, seen = asyncio.Event(), 0
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            nonlocal seen
+            await message.ack()
+            seen += 1
+            if seen == count:
+                done.set()
+
+        await queue.consume(on_message, no_ack=False)
+        body = EventEnvelope.wrap(Pinged(number=0), source="producer").model_dump_json().encode()
+        started = time.perf_counter()
+        for _ in range(count):
+            await exchange.publish(aio_pika.Message(body=body, message_id=str(uuid.uuid4()),
+                                                    content_type="application/json",
+                                                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                                   routing_key=Pinged.event_type)
+        await asyncio.wait_for(done.wait(), TIMEOUT_SECONDS)
+        return time.perf_counter() - started
+    finally:
+        await connection.close()
+
+
+async def _figures(count: int) -> list[Figure]:
+    async with temporary_vhost("events") as broker_url:
+        floor_seconds = await _raw(broker_url, count)
+        async with temporary_database("events") as url:
+            seconds = await _pipeline(url, broker_url, count)
+    return [Figure(
+        name="event pipeline: events/s through outbox, relay, RabbitMQ, consumer and inbox (PostgreSQL); "
+             "floor: raw aio-pika, confirms and acks",
+        value=count / seconds, unit="events/s", floor=count / floor_seconds, goal=GOAL,
+        detail={"events": count, "seconds": seconds, "floor_seconds": floor_seconds,
+                "per_event": "one producer transaction (the outbox row), a publish confirmed, one consumer "
+                             "transaction (the inbox row and one row written by the handler), an ack"},
+    )]
+
+
+def figures(scale: Scale) -> list[Figure]:
+    return asyncio.run(_figures(scale.events))

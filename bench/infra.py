@@ -1,0 +1,90 @@
+"""What the benchmarks stand on: a temporary PostgreSQL database and RabbitMQ virtual host of their own
+(created and removed by each run), and the machine's description for results.json.
+
+PostgreSQL is `BENCH_PG_HOST`/`BENCH_PG_PORT`/`BENCH_PG_USER` (127.0.0.1:5432, postgres, trust), RabbitMQ
+`BENCH_RABBIT_HOST` (127.0.0.1:5672, guest/guest) with `rabbitmqctl` on this machine for the vhost.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiormq
+import asyncpg
+
+PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5432"))
+PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
+RABBIT_HOST = os.environ.get("BENCH_RABBIT_HOST", "127.0.0.1:5672")
+
+
+async def _admin(statement: str) -> None:
+    connection = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def temporary_database(prefix: str) -> AsyncIterator[str]:
+    """An empty database for one benchmark; yields its SQLAlchemy URL and drops it afterwards."""
+    name = f"bench_{prefix}_{uuid.uuid4().hex[:8]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain DSN asyncpg takes for one of our SQLAlchemy URLs."""
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=120, check=True)
+
+
+@asynccontextmanager
+async def temporary_vhost(prefix: str) -> AsyncIterator[str]:
+    """A virtual host of our own on the shared broker (never the broker itself); yields its AMQP URL."""
+    vhost = f"bench_{prefix}_{uuid.uuid4().hex[:8]}"
+    _rabbitmqctl("add_vhost", vhost)
+    try:
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        yield f"amqp://guest:guest@{RABBIT_HOST}/{vhost}"
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages: figures taken on a busy machine are noisy, so each run says."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+async def machine() -> dict[str, Any]:
+    connection = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        postgresql = str(await connection.fetchval("SHOW server_version"))
+    finally:
+        await connection.close()
+    broker = await aiormq.connect(f"amqp://guest:guest@{RABBIT_HOST}/")
+    try:
+        rabbitmq = broker.server_properties.get("version", "?")
+    finally:
+        await broker.close()
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "postgresql": postgresql,
+        "rabbitmq": rabbitmq.decode() if isinstance(rabbitmq, bytes) else str(rabbitmq),
+    }

@@ -1,0 +1,215 @@
+"""Figures 3 and 6, end-to-end sourcing and memory, on the IN-PROCESS suite (`make run`: all five services
+in one uvicorn process, here on PostgreSQL and RabbitMQ); `make run-distributed` does not exist yet, so
+no figure here is of the distributed suite.
+
+Figure 3: referrals per second from a broker's POST, through the cascade's offer and the provider's
+accept, to the package existing in the packages service (polled as a broker would), with the p50 and
+p99 of that whole journey; eight referrals in flight at once, each in an area of its own with its own
+provider (one provider taking every referral would measure that provider's row lock, not the suite).
+Floor: the same gateway's `/health/live` rate at the same concurrency. Goal: a quarter of the floor.
+
+Figure 6: the peak resident memory of that process during figure 3 (one process holds every service,
+so this is the suite's, not one service's). Floor: a bare FastAPI app's peak after the same kind of load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench import Figure, Goal, Scale
+from bench.http import Server, uvicorn, wrk
+from bench.infra import asyncpg_dsn, temporary_database, temporary_vhost
+from services.catalog import CATALOG
+from shared import migrations
+
+ADMIN_PASSWORD = "bench-admin-password"  # a throwaway account in a throwaway database
+IN_FLIGHT = 8
+AREAS = tuple(f"A{number}" for number in range(IN_FLIGHT))
+VISITS = [{"day": day, "start": "08:00", "minutes": 60, "carers": 1}
+          for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+POLL_SECONDS, POLL_MAX_SECONDS = 0.01, 0.08  # waits double from the first to the last, so polling
+# eight journeys does not itself load the one process it measures
+JOURNEY_TIMEOUT_SECONDS = 120
+
+
+class Council:
+    """The gateway as the council's staff and a provider's software use it."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.headers: dict[str, dict[str, str]] = {}
+
+    async def call(self, who: str, method: str, path: str, **kwargs: Any) -> Any:
+        answer = await self.http.request(method, "/api/v1/" + path, headers=self.headers.get(who), **kwargs)
+        if answer.status_code >= 300:
+            raise RuntimeError(f"{method} {path} answered {answer.status_code}: {answer.text[:500]}")
+        return answer.json() if answer.content else None
+
+    async def sign_in(self, who: str, form: dict[str, str]) -> None:
+        token = (await self.call("anyone", "POST", "auth/token", data=form))["access_token"]
+        self.headers[who] = {"Authorization": f"Bearer {token}"}
+
+    async def staff(self, role: str) -> None:
+        password = uuid.uuid4().hex
+        await self.call("admin", "POST", "admin/users", json={"username": role, "password": password, "roles": [role]})
+        await self.sign_in(role, {"grant_type": "password", "username": role, "password": password})
+
+
+async def _set_up(council: Council) -> list[str]:
+    """Staff, and per area one framework provider with room for every referral and its machine client."""
+    await council.sign_in("admin", {"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD})
+    for role in ("commissioner", "broker"):
+        await council.staff(role)
+    return [await _provider(council, area) for area in AREAS]
+
+
+async def _provider(council: Council, area: str) -> str:
+    await council.call("commissioner", "POST", "areas", json={"code": area, "name": f"Area {area}", "rural": False,
+                                                              "framework_offer_mode": "ranked"})
+    provider = (await council.call("commissioner", "POST", "providers", json={
+        "name": f"Bench Care {area}", "skills": ["dementia"], "client_groups": ["older_people"]}))["id"]
+    await council.call("commissioner", "PUT", f"providers/{provider}/contracts", json={"contracts": [{
+        "area": area, "tier": "framework", "weekly_hours_cap": None, "block_hours": None,
+        "starts_on": "2026-01-01", "ends_on": None}]})
+    await council.call("commissioner", "POST", f"providers/{provider}/ratings", json={
+        "regulator": "cqc", "overall": "good", "published_on": "2026-03-01"})
+    await council.call("commissioner", "PUT", f"providers/{provider}/capacity",
+                       json={"areas": [{"area": area, "weekly_hours": "100000.00"}]})
+    client = await council.call("admin", "POST", "admin/clients", json={
+        "name": f"Bench Care {area}'s system", "roles": ["provider"], "provider_id": provider})
+    await council.sign_in(area, {"grant_type": "client_credentials", "client_id": client["client_id"],
+                                 "client_secret": client["client_secret"]})
+    return str(provider)
+
+
+async def _brokerage_knows(url: str, providers: list[str]) -> None:
+    """Brokerage decides from its read model, fed by the registry's events: wait until it has every
+    provider with its capacity, so no measured referral finds an empty market."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        for _ in range(600):
+            states = await connection.fetch("SELECT state FROM brokerage.known_providers WHERE id = ANY($1)",
+                                            [uuid.UUID(provider) for provider in providers])
+            if len(states) == len(providers) and all(json.loads(row["state"]).get("capacity") for row in states):
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await connection.close()
+    raise RuntimeError("brokerage never learned of the benchmark's providers")
+
+
+def _referral(number: int, area: str) -> dict[str, Any]:
+    return {"client_ref": f"B-{number}", "area": area, "client_group": "older_people", "needs": ["dementia"],
+            "urgency": "routine", "start_on": (date.today() + timedelta(days=7)).isoformat(), "visits": VISITS,
+            "short_visit_justification": None, "funding": {"health_share_percent": 0}}
+
+
+async def _journey(council: Council, number: int, area: str) -> float:
+    """POST a referral, accept its offer as the area's provider, and wait until packages has its package."""
+    started = time.perf_counter()
+    referral = (await council.call("broker", "POST", "referrals", json=_referral(number, area)))["id"]
+    offer = await _until(lambda: _open_offer(council, area, referral))
+    await council.call(area, "POST", f"offers/{offer}/accept", json={"start_on": None})
+    await _until(lambda: _package(council, referral))
+    return time.perf_counter() - started
+
+
+async def _open_offer(council: Council, area: str, referral: str) -> str | None:
+    offers = await council.call(area, "GET", "offers", params={"status": "open", "limit": 100})
+    return next((offer["id"] for offer in offers["items"] if offer["referral_id"] == referral), None)
+
+
+async def _package(council: Council, referral: str) -> str | None:
+    packages = await council.call("broker", "GET", "packages", params={"referral_id": referral})
+    return str(packages["items"][0]["id"]) if packages["items"] else None
+
+
+async def _until(check: Any) -> str:
+    deadline, wait = time.perf_counter() + JOURNEY_TIMEOUT_SECONDS, POLL_SECONDS
+    while (found := await check()) is None:
+        if time.perf_counter() > deadline:
+            raise RuntimeError("a referral's journey did not finish in time")
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, POLL_MAX_SECONDS)
+    return str(found)
+
+
+async def _referrals(council: Council, count: int) -> tuple[float, list[float]]:
+    """`count` journeys, `IN_FLIGHT` at a time; returns the wall time and each journey's seconds."""
+    numbers = iter(range(count))
+    timings: list[float] = []
+
+    async def worker(area: str) -> None:
+        for number in numbers:
+            timings.append(await _journey(council, number, area))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(area) for area in AREAS))
+    return time.perf_counter() - started, timings
+
+
+async def _suite(url: str, broker_url: str, folder: Path) -> dict[str, str]:
+    for name in CATALOG:
+        await asyncio.to_thread(migrations.upgrade, service=name, migrations_dir=CATALOG[name].migrations_dir,
+                                url=url)
+    return {"DATA_DIR": str(folder), "DATABASE_URL": url, "BROKER_URL": broker_url, "DEMO_DATA": "0",
+            "SUITE_ADMIN_PASSWORD": ADMIN_PASSWORD, "GATEWAY_RATE_LIMIT_PER_MINUTE": str(10**9),
+            "GATEWAY_RATE_LIMIT_BURST": str(10**9), "JWT_PRIVATE_KEY": "", "JWT_PUBLIC_KEY": "",
+            "BROKERAGE_RAMP_UP_WEEKS": "0"}  # an established provider, as most of a market is
+
+
+async def _measure(server: Server, url: str, scale: Scale) -> tuple[float, list[float], float, float]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        council = Council(http)
+        await _brokerage_knows(url, await _set_up(council))
+        await _referrals(council, max(scale.referrals // 10, 2))  # warm-up: pools, caches, queues
+        seconds, timings = await _referrals(council, scale.referrals)
+    peak_mb = server.peak_rss_mb()
+    await wrk(server.url + "/health/live", connections=IN_FLIGHT, seconds=1)
+    health = await wrk(server.url + "/health/live", connections=IN_FLIGHT, seconds=scale.wrk_seconds)
+    return seconds, timings, peak_mb, health.requests_per_second
+
+
+async def _bare_peak_mb(scale: Scale) -> float:
+    async with uvicorn("bench.bare:create_app", {"BENCH_BARE_BODY": '{"items": []}'}) as bare:
+        await wrk(bare.url + "/api/v1/areas", connections=IN_FLIGHT, seconds=scale.wrk_seconds)
+        return bare.peak_rss_mb()
+
+
+async def _figures(scale: Scale) -> list[Figure]:
+    with tempfile.TemporaryDirectory(prefix="bench-suite-") as folder:
+        async with temporary_database("sourcing") as url, temporary_vhost("sourcing") as broker_url:
+            env = await _suite(url, broker_url, Path(folder))
+            async with uvicorn("services.suite:create_suite_app", env) as server:
+                seconds, timings, peak_mb, health_rate = await _measure(server, url, scale)
+    bare_mb = await _bare_peak_mb(scale)
+    ordered = sorted(timings)
+    return [
+        Figure(name="end-to-end sourcing, IN-PROCESS suite (make run on PostgreSQL + RabbitMQ): referrals/s from "
+                    "POST to the package existing; floor: the gateway's /health/live rate",
+               value=len(timings) / seconds, unit="referrals/s", floor=health_rate,
+               goal=Goal("ratio >= 0.25", ratio_at_least=0.25),
+               detail={"floor_unit": "req/s", "referrals": len(timings), "in_flight": IN_FLIGHT,
+                       "p50_ms": statistics.median(ordered) * 1000,
+                       "p99_ms": ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000,
+                       "requests_per_referral": "POST referral, GET offers (until open), POST accept, GET "
+                                                "packages (until placed); polled after 10, 20, 40, then every 80 ms"}),
+        Figure(name="memory: peak RSS of the IN-PROCESS suite (all five services in one process) during "
+                    "end-to-end sourcing; floor: bare FastAPI's", value=peak_mb, unit="MB", floor=bare_mb,
+               detail={"process": "one uvicorn process holding gateway, providers, brokerage, packages and quality"}),
+    ]
+
+
+def figures(scale: Scale) -> list[Figure]:
+    return asyncio.run(_figures(scale))

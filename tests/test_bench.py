@@ -1,0 +1,40 @@
+"""`make bench` keeps working: the whole harness at a toy scale (no timed assertion: figures taken in a test
+run say nothing), and results.json has the shape issue 17 asks for."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIGURE_KEYS = {"name", "value", "unit", "floor", "ratio", "goal", "meets_goal"}
+MACHINE_KEYS = {"cores", "memory_gb", "python", "postgresql", "rabbitmq"}
+
+
+@pytest.mark.postgres
+@pytest.mark.rabbitmq
+def test_the_benchmarks_run_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    env = {**os.environ, "BENCH_SCALE": "tiny", "BENCH_RESULTS": str(results)}
+    env.pop("BENCH_PACKAGES", None)
+    done = subprocess.run([sys.executable, "-m", "bench"], env=env, capture_output=True, text=True, timeout=900,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-5000:]
+    document = json.loads(results.read_text())
+    assert set(document["machine"]) >= MACHINE_KEYS
+    figures = document["figures"]
+    names = " ".join(figure["name"] for figure in figures)
+    for subject in ("cascade", "event pipeline", "end-to-end sourcing", "invoice run", "gateway", "memory",
+                    "registry import", "request path"):
+        assert subject in names, f"no {subject} figure"
+    for figure in figures:
+        assert set(figure) >= FIGURE_KEYS, figure
+        assert isinstance(figure["value"], float), figure
+        assert isinstance(figure["floor"], float), figure
+        assert figure["meets_goal"] in (True, False, None)
+        assert (figure["goal"] is None) == (figure["meets_goal"] is None), figure
+    assert "| figure | value | floor |" in done.stdout
