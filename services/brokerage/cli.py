@@ -22,13 +22,13 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
-from services.brokerage.clock import utcnow
 from services.brokerage.imports.reading import RawPlacement, csv_placements, json_placements, utf8_text
 from services.brokerage.imports.schemas import PlacementsReport
 from services.brokerage.imports.service import import_placements
 from services.brokerage.models import INFRA
 from services.brokerage.settings import BrokerageSettings
 from shared.auth import Principal, Role
+from shared.clock import SystemClock
 from shared.db import Database
 from shared.imports import ImportFormat, UnreadableImport
 
@@ -69,7 +69,7 @@ async def run_import(placements: Iterable[RawPlacement], *, settings: BrokerageS
                      batch_rows: int | None = None) -> PlacementsReport:
     database = Database(settings.resolved_database_url(), schema="brokerage",
                         session_info=INFRA.session_info("brokerage"))
-    now = utcnow()
+    now = SystemClock().now()
     try:
         return await import_placements(database, placements, actor=CLI_ACTOR, now=now,
                                        start_window=settings.import_start_window(now.date()),

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.cascade.service import retry_waiting_list, withdraw_ineligible_offers
-from services.brokerage.clock import utcnow
 from services.brokerage.readmodel.service import apply_area, apply_package, apply_provider
 from services.brokerage.settings import BrokerageSettings
+from shared.clock import Clock
 from shared.contracts.packages import PackageChanged, PackageEnded, PackageResumed, PackageSuspended
 from shared.contracts.providers import (
     PROVIDER_STATE_EVENTS,
@@ -39,7 +39,7 @@ PACKAGE_STATUS = {
 }
 
 
-def build_handlers(settings: BrokerageSettings) -> EventHandlers:
+def build_handlers(settings: BrokerageSettings, clock: Clock) -> EventHandlers:
     handlers = EventHandlers()
 
     async def on_area(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -49,10 +49,11 @@ def build_handlers(settings: BrokerageSettings) -> EventHandlers:
         state = ProviderState.model_validate(envelope.payload["provider"])
         if not await apply_provider(session, state=state, at=envelope.occurred_at):
             return
-        await withdraw_ineligible_offers(session, provider_id=state.id, settings=settings, now=utcnow())
+        now = clock.now()
+        await withdraw_ineligible_offers(session, provider_id=state.id, settings=settings, now=now)
         if envelope.type in WAITING_LIST_TRIGGERS:
             await retry_waiting_list(session, areas={each.area for each in state.contracts}, settings=settings,
-                                     now=utcnow())
+                                     now=now)
 
     async def on_package(session: AsyncSession, envelope: EventEnvelope) -> None:
         package = envelope.payload_as(PackageChanged).package

@@ -22,6 +22,7 @@ from services.providers.imports.service import ImportReport, import_locations
 from services.providers.models import INFRA
 from services.providers.settings import ProvidersSettings
 from shared.auth import Principal, Role
+from shared.clock import SystemClock
 from shared.db import Database
 from shared.imports import ImportFormat
 
@@ -43,7 +44,7 @@ async def run_import(path: Path, *, size: int, form: ImportFormat, settings: Pro
     try:
         with tqdm(total=size, unit="B", unit_scale=True, desc=path.name, file=sys.stderr) as bar:
             records = import_records(_chunks(path, bar), form=form, max_json_bytes=settings.import_max_json_bytes)
-            return await import_locations(database, records, actor=CLI_ACTOR,
+            return await import_locations(database, records, actor=CLI_ACTOR, clock=SystemClock(),
                                           batch_rows=batch_rows or settings.import_batch_rows)
     finally:
         await database.dispose()

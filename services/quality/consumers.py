@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.quality.clock import utcnow
 from services.quality.dashboard.service import note_decline, note_referral, note_visits
 from services.quality.intelligence.domain import VISIT_SEVERITY, outcome_of, visit_evidence
 from services.quality.performance import domain as performance
@@ -20,6 +19,7 @@ from services.quality.readmodel.service import apply_provider
 from services.quality.risk.domain import EvidenceItem, EvidenceKind, Severity
 from services.quality.risk.service import locked_provider, replace_evidence_and_reassess
 from services.quality.settings import QualitySettings
+from shared.clock import Clock
 from shared.contracts.brokerage import (
     OfferDeclined,
     OfferExpired,
@@ -50,7 +50,7 @@ def _visit_items(visits: list[VisitFacts], late_threshold: int) -> list[Evidence
 
 async def _evidence_from_event(
     session: AsyncSession, *, provider_id: uuid.UUID, source_type: str, source_ids: Collection[str],
-    items: list[EvidenceItem], settings: QualitySettings,
+    items: list[EvidenceItem], settings: QualitySettings, clock: Clock,
 ) -> None:
     """What the sources say now replaces what they said before (a corrected visit, a restated period; an
     offer is said once). Evidence about a provider the registry has not announced (yet) is left out, not
@@ -62,15 +62,15 @@ async def _evidence_from_event(
         logger.warning("evidence from %s about an unknown provider %s left out", source_type, provider_id)
         return
     await replace_evidence_and_reassess(session, provider=provider, source_type=source_type, source_ids=source_ids,
-                                        items=items, settings=settings, now=utcnow())
+                                        items=items, settings=settings, now=clock.now())
 
 
-def build_handlers(settings: QualitySettings) -> EventHandlers:
+def build_handlers(settings: QualitySettings, clock: Clock) -> EventHandlers:
     handlers = EventHandlers()
 
     async def provider_state(session: AsyncSession, envelope: EventEnvelope) -> None:
         state = ProviderState.model_validate(envelope.payload["provider"])
-        await apply_provider(session, state=state, settings=settings, now=utcnow())
+        await apply_provider(session, state=state, settings=settings, now=clock.now())
 
     for event in PROVIDER_STATE_EVENTS:
         handlers.on(event.event_type)(provider_state)
@@ -102,7 +102,7 @@ def build_handlers(settings: QualitySettings) -> EventHandlers:
         item = EvidenceItem(kind=EvidenceKind.OFFER_DECLINED, severity=Severity.LOW, occurred_on=offer.at.date(),
                             source_id=str(offer.offer_id))
         await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
-                                   source_ids=[item.source_id], items=[item], settings=settings)
+                                   source_ids=[item.source_id], items=[item], settings=settings, clock=clock)
 
     @handlers.on(OfferExpired.event_type)
     async def offer_expired(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -110,7 +110,7 @@ def build_handlers(settings: QualitySettings) -> EventHandlers:
         item = EvidenceItem(kind=EvidenceKind.OFFER_EXPIRED, severity=Severity.LOW, occurred_on=offer.at.date(),
                             source_id=str(offer.offer_id))
         await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
-                                   source_ids=[item.source_id], items=[item], settings=settings)
+                                   source_ids=[item.source_id], items=[item], settings=settings, clock=clock)
 
     @handlers.on(VisitsRecorded.event_type)
     async def visits_recorded(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -119,7 +119,8 @@ def build_handlers(settings: QualitySettings) -> EventHandlers:
                                     late_threshold=settings.late_visit_minutes)
         await _evidence_from_event(session, provider_id=recorded.provider_id, source_type="visit",
                                    source_ids=[str(visit.visit_id) for visit in counted],
-                                   items=_visit_items(counted, settings.late_visit_minutes), settings=settings)
+                                   items=_visit_items(counted, settings.late_visit_minutes), settings=settings,
+                                   clock=clock)
 
     @handlers.on(VisitPerformanceReported.event_type)
     async def visit_performance_reported(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -129,6 +130,7 @@ def build_handlers(settings: QualitySettings) -> EventHandlers:
             return
         await _evidence_from_event(session, provider_id=report.provider_id, source_type=performance.SOURCE_TYPE,
                                    source_ids=[performance.period_source_id(report)],
-                                   items=performance.performance_evidence(report, targets), settings=settings)
+                                   items=performance.performance_evidence(report, targets), settings=settings,
+                                   clock=clock)
 
     return handlers

@@ -14,6 +14,7 @@ from services.brokerage.consumers import build_handlers
 from services.brokerage.models import INFRA, Offer, Placement
 from services.brokerage.offers.service import expire_due_offers
 from services.brokerage.settings import BrokerageSettings
+from shared.clock import SystemClock
 from shared.contracts.common import FrameworkOfferMode, Tier
 from shared.events.consumer import Consumer
 from tests.brokerage.conftest import Market, brokerage_database
@@ -28,7 +29,7 @@ async def market_of(backend: Backend) -> AsyncIterator[Market]:
     database = brokerage_database(backend)
     try:
         yield Market(database=database, consumer=Consumer(
-            database=database, tables=INFRA.events, handlers=build_handlers(BrokerageSettings())))
+            database=database, tables=INFRA.events, handlers=build_handlers(BrokerageSettings(), SystemClock())))
     finally:
         await database.dispose()
 

@@ -19,6 +19,7 @@ import pytest
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.addresses import is_public
 from services.brokerage.webhooks.sender import deliver_due
+from shared.clock import FixedClock, SystemClock
 from shared.contracts.common import Tier
 from tests.brokerage.conftest import Market, referral_body
 from tests.harness import Backend, Suite, running_suite
@@ -89,11 +90,11 @@ async def test_each_new_offer_is_posted_signed_and_retried_until_taken(
     created = await suite.http.post("/api/v1/referrals", json=referral_body(), headers=await suite.staff("broker"))
     settings = BrokerageSettings(webhook_retry_base_seconds=60, webhook_allow_private_addresses=True)
     async with httpx.AsyncClient(timeout=5) as client:
-        assert await deliver_due(market.database, settings=settings, client=client) == 0
-        assert await deliver_due(market.database, settings=settings, client=client) == 0
-        later = datetime.now(UTC) + timedelta(minutes=2)
-        assert await deliver_due(market.database, settings=settings, client=client, now=later) == 1
-        assert await deliver_due(market.database, settings=settings, client=client, now=later) == 0
+        assert await deliver_due(market.database, settings=settings, client=client, clock=SystemClock()) == 0
+        assert await deliver_due(market.database, settings=settings, client=client, clock=SystemClock()) == 0
+        later = FixedClock(datetime.now(UTC) + timedelta(minutes=2))
+        assert await deliver_due(market.database, settings=settings, client=client, clock=later) == 1
+        assert await deliver_due(market.database, settings=settings, client=client, clock=later) == 0
     assert receiver.refused == 0
     [delivered] = receiver.received
     assert delivered["event"] == "offer.made"
@@ -117,7 +118,7 @@ async def test_a_webhook_is_for_provider_clients_only_and_can_be_removed(
     await suite.http.post("/api/v1/referrals", json=referral_body(), headers=broker)
     async with httpx.AsyncClient(timeout=5) as client:
         assert await deliver_due(market.database, settings=BrokerageSettings(webhook_allow_private_addresses=True),
-                                 client=client) == 0
+                                 client=client, clock=SystemClock()) == 0
     assert receiver.received == []
 
 

@@ -14,10 +14,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.cascade.domain import AreaSnapshot, Candidate, Contract, Embargo
-from services.brokerage.clock import as_utc
 from services.brokerage.offers.models import Offer
 from services.brokerage.readmodel.models import KnownArea, KnownProvider, ProviderArea
 from services.brokerage.referrals.models import Placement
+from shared.clock import as_utc
 from shared.contracts.common import FrameworkOfferMode, ProviderStatus
 from shared.contracts.packages import PackageFacts
 from shared.contracts.providers import AreaState, ProviderState

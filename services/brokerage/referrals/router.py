@@ -3,7 +3,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.brokerage.clock import utcnow
 from services.brokerage.deps import BrokerPrincipal, SettingsDep
 from services.brokerage.referrals import service
 from services.brokerage.referrals.exceptions import (
@@ -15,6 +14,7 @@ from services.brokerage.referrals.exceptions import (
 from services.brokerage.referrals.models import HistoryEntry, Referral
 from services.brokerage.referrals.schemas import AwardIn, HistoryOut, ReferralCreate, ReferralOut, ReferralSummary
 from shared.auth import StaffPrincipal
+from shared.clock import ClockDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor
@@ -46,10 +46,10 @@ def _full(referral: Referral, history: list[HistoryEntry], names: dict[uuid.UUID
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferralOut,
              responses=problem_responses(InvalidReferral))
 async def create_referral(data: ReferralCreate, session: SessionDep, actor: BrokerPrincipal,
-                          settings: SettingsDep) -> ReferralOut:
+                          settings: SettingsDep, clock: ClockDep) -> ReferralOut:
     """Validated (NICE short visits, start date, known area and skills), then sourced at once: the first
     offers exist when this returns, or the referral is on the waiting list."""
-    referral = await service.create_referral(session, actor=actor, data=data, settings=settings, now=utcnow())
+    referral = await service.create_referral(session, actor=actor, data=data, settings=settings, now=clock.now())
     return _full(*await service.get_referral(session, actor=actor, referral_id=referral.id))
 
 
@@ -69,21 +69,23 @@ async def get_referral(referral_id: uuid.UUID, session: SessionDep, actor: Staff
 
 @router.post("/{referral_id}/award", response_model=ReferralOut,
              responses=problem_responses(ReferralNotFound, ReferralClosed, UnknownProvider))
-async def award(referral_id: uuid.UUID, data: AwardIn, session: SessionDep, actor: BrokerPrincipal) -> ReferralOut:
-    await service.award(session, actor=actor, referral_id=referral_id, data=data, now=utcnow())
+async def award(referral_id: uuid.UUID, data: AwardIn, session: SessionDep, actor: BrokerPrincipal,
+                clock: ClockDep) -> ReferralOut:
+    await service.award(session, actor=actor, referral_id=referral_id, data=data, now=clock.now())
     return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))
 
 
 @router.post("/{referral_id}/retry", response_model=ReferralOut,
              responses=problem_responses(ReferralNotFound, ReferralClosed))
 async def retry(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal,
-                settings: SettingsDep) -> ReferralOut:
-    await service.retry(session, actor=actor, referral_id=referral_id, settings=settings, now=utcnow())
+                settings: SettingsDep, clock: ClockDep) -> ReferralOut:
+    await service.retry(session, actor=actor, referral_id=referral_id, settings=settings, now=clock.now())
     return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))
 
 
 @router.post("/{referral_id}/cancel", response_model=ReferralOut,
              responses=problem_responses(ReferralNotFound, ReferralClosed))
-async def cancel(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal) -> ReferralOut:
-    await service.cancel(session, actor=actor, referral_id=referral_id, now=utcnow())
+async def cancel(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal,
+                 clock: ClockDep) -> ReferralOut:
+    await service.cancel(session, actor=actor, referral_id=referral_id, now=clock.now())
     return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))

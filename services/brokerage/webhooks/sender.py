@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import select
 
-from services.brokerage.clock import utcnow
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.addresses import resolves_publicly
 from services.brokerage.webhooks.models import Webhook, WebhookDelivery
 from services.brokerage.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from shared.clock import Clock
 from shared.db import Database
 
 logger = logging.getLogger(__name__)
@@ -34,14 +34,14 @@ class Claimed:
 
 
 async def deliver_due(
-    database: Database, *, settings: BrokerageSettings, client: httpx.AsyncClient, now: datetime | None = None
+    database: Database, *, settings: BrokerageSettings, client: httpx.AsyncClient, clock: Clock
 ) -> int:
     """One pass: sends every due delivery once; returns how many were delivered."""
-    moment = now or utcnow()
-    claimed = await _claim(database, settings=settings, now=moment)
+    claimed = await _claim(database, settings=settings, now=clock.now())
     allow_private = settings.webhook_allow_private_addresses
-    outcomes = await asyncio.gather(*(_send(client, each, allow_private=allow_private) for each in claimed))
-    await _record(database, settings=settings, outcomes=list(zip(claimed, outcomes, strict=True)))
+    outcomes = await asyncio.gather(*(_send(client, each, allow_private=allow_private, clock=clock)
+                                      for each in claimed))
+    await _record(database, settings=settings, outcomes=list(zip(claimed, outcomes, strict=True)), now=clock.now())
     return sum(1 for error in outcomes if error is None)
 
 
@@ -64,14 +64,14 @@ async def _claim(database: Database, *, settings: BrokerageSettings, now: dateti
     return claimed
 
 
-async def _send(client: httpx.AsyncClient, delivery: Claimed, *, allow_private: bool) -> str | None:
+async def _send(client: httpx.AsyncClient, delivery: Claimed, *, allow_private: bool, clock: Clock) -> str | None:
     """POSTs one delivery; returns None when the receiver took it, else a short error (no body text)."""
     if delivery.url is None:
         return "no webhook registered"
     if not allow_private and not await resolves_publicly(delivery.url):
         return "refused: the receiver is not on a public address"
     body = delivery.body.encode()
-    timestamp = str(int(utcnow().timestamp()))
+    timestamp = str(int(clock.now().timestamp()))
     headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
                SIGNATURE_HEADER: signature(secret=delivery.secret, timestamp=timestamp, body=body)}
     try:
@@ -82,11 +82,10 @@ async def _send(client: httpx.AsyncClient, delivery: Claimed, *, allow_private: 
 
 
 async def _record(
-    database: Database, *, settings: BrokerageSettings, outcomes: list[tuple[Claimed, str | None]]
+    database: Database, *, settings: BrokerageSettings, outcomes: list[tuple[Claimed, str | None]], now: datetime
 ) -> None:
     if not outcomes:
         return
-    now = utcnow()
     async with database.sessionmaker() as session, session.begin():
         for claimed, error in outcomes:
             row = await session.get(WebhookDelivery, claimed.id)

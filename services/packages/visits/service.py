@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -228,10 +228,10 @@ def _revision(visit: Visit, before: dict[str, Any], *, reason: str, at: datetime
                          correction_reason=reason)
 
 
-async def record_visits(session: AsyncSession, *, actor: Principal, data: VisitsIn, today: date,
+async def record_visits(session: AsyncSession, *, actor: Principal, data: VisitsIn, now: datetime,
                         policy: PaymentPolicy) -> VisitsReport:
     assert actor.provider_id is not None, "provider clients are bound to a provider"
-    provider_id, now = actor.provider_id, datetime.now(UTC)
+    provider_id, today = actor.provider_id, now.date()
     files = await _package_files(session, provider_id=provider_id, package_ids={v.package_id for v in data.visits})
     ledger = await Ledger.load(session, provider_id=provider_id, rows=data.visits)
     reasons = {row.visit_id: row.correction_reason or "" for row in data.visits}
@@ -314,13 +314,15 @@ async def list_visits(
     return list(await session.scalars(query))
 
 
-async def void(session: AsyncSession, *, actor: Principal, visit_id: uuid.UUID, data: VoidIn) -> VisitOut:
+async def void(
+    session: AsyncSession, *, actor: Principal, visit_id: uuid.UUID, data: VoidIn, now: datetime
+) -> VisitOut:
     """The provider withdraws a visit it reported (the wrong package, a test record): it is kept, never
     paid, and the next invoice run settles anything it was paid."""
     visit = await _visit(session, actor=actor, visit_id=visit_id, for_update=True)
     if visit.voided_at is not None:
         raise VisitVoided()
-    visit.voided_at, visit.void_reason = datetime.now(UTC), data.reason
+    visit.voided_at, visit.void_reason = now, data.reason
     await session.flush()
     await record_audit(session, actor=actor, action="visit.voided", entity_type="visit", entity_id=visit.id,
                        after={"reason": data.reason})

@@ -34,6 +34,7 @@ from services.providers.registry.schemas import (
     RatingOut,
 )
 from shared.auth import STAFF_ROLES, Principal, Role, StaffPrincipal, ensure_provider_scope, require_roles
+from shared.clock import ClockDep
 from shared.contracts.common import ClientGroup, EmbargoScope, ImposedBy, ProviderStatus, Tier
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
@@ -94,8 +95,9 @@ async def list_providers(
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProviderOut,
              responses=problem_responses(RegulatorIdTaken))
-async def register_provider(data: ProviderCreate, session: SessionDep, actor: CommissionerPrincipal) -> ProviderOut:
-    return provider_out(await service.register_provider(session, actor=actor, data=data))
+async def register_provider(data: ProviderCreate, session: SessionDep, actor: CommissionerPrincipal,
+                            clock: ClockDep) -> ProviderOut:
+    return provider_out(await service.register_provider(session, actor=actor, data=data, now=clock.now()))
 
 
 @router.get("/{provider_id}", response_model=ProviderOut)
@@ -107,27 +109,30 @@ async def get_provider(provider_id: uuid.UUID, session: SessionDep, reader: Prov
 
 @router.patch("/{provider_id}", response_model=ProviderOut, responses=problem_responses(RegulatorIdTaken))
 async def update_provider(
-    provider_id: uuid.UUID, data: ProviderPatch, session: SessionDep, actor: CommissionerPrincipal
+    provider_id: uuid.UUID, data: ProviderPatch, session: SessionDep, actor: CommissionerPrincipal, clock: ClockDep
 ) -> ProviderOut:
-    return provider_out(await service.update_provider(session, actor=actor, provider_id=provider_id, data=data))
+    return provider_out(await service.update_provider(session, actor=actor, provider_id=provider_id, data=data,
+                                                      now=clock.now()))
 
 
 @router.put("/{provider_id}/contracts", response_model=ContractsOut)
 async def replace_contracts(
-    provider_id: uuid.UUID, data: ContractsIn, session: SessionDep, actor: CommissionerPrincipal
+    provider_id: uuid.UUID, data: ContractsIn, session: SessionDep, actor: CommissionerPrincipal, clock: ClockDep
 ) -> ContractsOut:
     """Replaces the provider's whole set of contracts."""
-    view = await service.replace_contracts(session, actor=actor, provider_id=provider_id, data=data)
+    view = await service.replace_contracts(session, actor=actor, provider_id=provider_id, data=data, now=clock.now())
     return ContractsOut(contracts=view.state().contracts)
 
 
 @router.post("/{provider_id}/ratings", status_code=status.HTTP_201_CREATED, response_model=RatingOut,
              responses=problem_responses(RatingExists))
 async def record_rating(
-    provider_id: uuid.UUID, data: Annotated[RatingIn, Body()], session: SessionDep, actor: CommissionerPrincipal
+    provider_id: uuid.UUID, data: Annotated[RatingIn, Body()], session: SessionDep, actor: CommissionerPrincipal,
+    clock: ClockDep,
 ) -> RatingOut:
     """A regulator's rating; history is kept and the latest by publication date is the current one."""
-    _view, rating = await service.record_rating(session, actor=actor, provider_id=provider_id, data=data)
+    _view, rating = await service.record_rating(session, actor=actor, provider_id=provider_id, data=data,
+                                                now=clock.now())
     return rating_out(rating)
 
 
@@ -142,9 +147,10 @@ async def list_ratings(
 
 @router.post("/{provider_id}/embargoes", status_code=status.HTTP_201_CREATED, response_model=EmbargoOut)
 async def impose_embargo(
-    provider_id: uuid.UUID, data: EmbargoIn, session: SessionDep, actor: CommissionerPrincipal
+    provider_id: uuid.UUID, data: EmbargoIn, session: SessionDep, actor: CommissionerPrincipal, clock: ClockDep
 ) -> EmbargoOut:
-    _view, embargo = await service.impose_embargo(session, actor=actor, provider_id=provider_id, data=data)
+    _view, embargo = await service.impose_embargo(session, actor=actor, provider_id=provider_id, data=data,
+                                                  now=clock.now())
     return embargo_out(embargo)
 
 
@@ -164,11 +170,13 @@ async def lift_embargo(
     embargo_id: uuid.UUID,
     session: SessionDep,
     actor: CommissionerPrincipal,
+    clock: ClockDep,
     data: Annotated[LiftIn | None, Body()] = None,
 ) -> EmbargoOut:
     """Lifting twice, or lifting an ended embargo, answers 409."""
     _view, embargo = await service.lift_embargo(session, actor=actor, provider_id=provider_id,
-                                                embargo_id=embargo_id, reason=data.reason if data else None)
+                                                embargo_id=embargo_id, reason=data.reason if data else None,
+                                                now=clock.now())
     return embargo_out(embargo)
 
 
@@ -180,11 +188,11 @@ async def get_capacity(provider_id: uuid.UUID, session: SessionDep, reader: Prov
 
 @router.put("/{provider_id}/capacity", response_model=CapacityOut)
 async def set_capacity(
-    provider_id: uuid.UUID, data: CapacityIn, session: SessionDep, actor: CapacitySetter
+    provider_id: uuid.UUID, data: CapacityIn, session: SessionDep, actor: CapacitySetter, clock: ClockDep
 ) -> CapacityOut:
     """Hours per week available, by area (replaces the declaration). A provider client declares its own;
     commissioners and brokers may set anyone's."""
     ensure_provider_scope(actor, provider_id, what="provider")
-    view = await service.set_capacity(session, actor=actor, provider_id=provider_id, data=data)
+    view = await service.set_capacity(session, actor=actor, provider_id=provider_id, data=data, now=clock.now())
     return CapacityOut(areas=view.state().capacity)
 
