@@ -139,12 +139,10 @@ async def decline(
 
 async def expire_due_offers(database: Database, *, settings: BrokerageSettings, now: datetime) -> int:
     """One pass of the expiry worker; safe with several replicas: rows are claimed with
-    `FOR UPDATE SKIP LOCKED` on PostgreSQL and closed by a conditional UPDATE, so each offer expires once."""
+    `FOR UPDATE SKIP LOCKED` and closed by a conditional UPDATE, so each offer expires once."""
     async with database.sessionmaker() as session, session.begin():
         query = (select(Offer).where(Offer.status == "open", Offer.deadline <= now)
-                 .order_by(Offer.deadline, Offer.id).limit(EXPIRY_BATCH))
-        if database.is_postgres:
-            query = query.with_for_update(skip_locked=True)
+                 .order_by(Offer.deadline, Offer.id).limit(EXPIRY_BATCH).with_for_update(skip_locked=True))
         expired = 0
         for offer in (await session.scalars(query)).all():
             expired += await _expire(session, offer=offer, settings=settings, now=now)

@@ -9,8 +9,6 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.cascade.domain import AreaSnapshot, Candidate, Contract, Embargo
@@ -21,6 +19,7 @@ from shared.clock import as_utc
 from shared.contracts.common import FrameworkOfferMode, ProviderStatus
 from shared.contracts.packages import PackageFacts
 from shared.contracts.providers import AreaState, ProviderState
+from shared.db import insert_missing
 
 COUNTED_PLACEMENTS = ("active", "suspended")
 """A suspended package (a hospital stay) keeps its hours with the provider: the care resumes there."""
@@ -38,10 +37,8 @@ async def apply_area(session: AsyncSession, *, area: AreaState) -> None:
 async def apply_provider(session: AsyncSession, *, state: ProviderState, at: datetime) -> bool:
     """Replaces the provider's row when `state` is newer; returns whether it did. Events of one provider
     may be handled at once by several consumers: the row is created if missing, then locked."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(KnownProvider).values(
-        id=state.id, version=0, state={}, capacity_since={}, updated_at=at).on_conflict_do_nothing(
-        index_elements=["id"]))
+    await insert_missing(session, KnownProvider, {"id": state.id, "version": 0, "state": {}, "capacity_since": {},
+                                                  "updated_at": at}, keys=["id"])
     row = await session.get(KnownProvider, state.id, with_for_update=True, populate_existing=True)
     assert row is not None
     if row.version >= state.version:

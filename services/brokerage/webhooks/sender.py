@@ -50,9 +50,7 @@ async def _claim(database: Database, *, settings: BrokerageSettings, now: dateti
     async with database.sessionmaker() as session, session.begin():
         query = (select(WebhookDelivery).where(WebhookDelivery.status == "pending",
                                                WebhookDelivery.next_attempt_at <= now)
-                 .order_by(WebhookDelivery.next_attempt_at).limit(BATCH))
-        if database.is_postgres:
-            query = query.with_for_update(skip_locked=True)
+                 .order_by(WebhookDelivery.next_attempt_at).limit(BATCH).with_for_update(skip_locked=True))
         rows = (await session.scalars(query)).all()
         claimed = []
         for row in rows:
