@@ -31,7 +31,7 @@ from services.quality.risk.service import record_review
 from services.quality.settings import QualitySettings
 from shared import migrations
 from shared.auth import Principal, Role
-from shared.contracts.brokerage import Funding, ReferralFacts
+from shared.contracts.brokerage import Funding, ReferralFacts, ReferralStatus
 from shared.contracts.common import ClientGroup, ProviderStatus, Urgency
 from shared.contracts.providers import ProviderState
 from shared.db import Database
@@ -85,9 +85,9 @@ async def _dashboard(database: Database) -> float:
     now = datetime.now(UTC)
     async with database.sessionmaker() as session, session.begin():
         for n in range(REFERRALS):
-            status = ("placed", "unsourced", "sourcing", "cancelled")[n % 4]
+            status = list(ReferralStatus)[n % 4]
             await note_referral(session, facts=_referral(n, now), status=status,
-                                placed_at=now if status == "placed" else None)
+                                placed_at=now if status is ReferralStatus.PLACED else None)
     started = time.perf_counter()
     async with database.sessionmaker() as session:
         await summary(session, today=now.date(), weeks=52)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Index, MetaData, Table, event, insert, text
+from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, String, Table, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -65,6 +66,34 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None or value.tzinfo is not None:
             return value
         return value.replace(tzinfo=UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A member of a closed set (a `StrEnum`), kept as its text and read back as the member, so code
+    compares members, never strings. The column's `one_of` CHECK constraint keeps out anything else."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
+def one_of(column: str, enum: type[StrEnum], *, nullable: bool = False) -> CheckConstraint:
+    """`column IN (...the enum's values...)`, named after the column (the naming convention makes it
+    `ck_<table>_<column>`); a nullable column may also be NULL."""
+    allowed = f"{column} IN ({', '.join(repr(str(member)) for member in enum)})"
+    return CheckConstraint(f"{column} IS NULL OR {allowed}" if nullable else allowed, name=column)
 
 
 class Database:

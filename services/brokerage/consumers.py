@@ -9,7 +9,7 @@ from services.brokerage.cascade.service import retry_waiting_list, withdraw_inel
 from services.brokerage.readmodel.service import apply_area, apply_package, apply_provider
 from services.brokerage.settings import BrokerageSettings
 from shared.clock import Clock
-from shared.contracts.packages import PackageChanged, PackageEnded, PackageResumed, PackageSuspended
+from shared.contracts.packages import PackageChanged, PackageEnded, PackageResumed, PackageStatus, PackageSuspended
 from shared.contracts.providers import (
     PROVIDER_STATE_EVENTS,
     AreaChanged,
@@ -32,10 +32,10 @@ WAITING_LIST_TRIGGERS = frozenset(
 provider is admitted or gains a contract."""
 
 PACKAGE_STATUS = {
-    PackageChanged.event_type: "active",
-    PackageResumed.event_type: "active",
-    PackageSuspended.event_type: "suspended",
-    PackageEnded.event_type: "ended",
+    PackageChanged.event_type: PackageStatus.ACTIVE,
+    PackageResumed.event_type: PackageStatus.ACTIVE,
+    PackageSuspended.event_type: PackageStatus.SUSPENDED,
+    PackageEnded.event_type: PackageStatus.ENDED,
 }
 
 

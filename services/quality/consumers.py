@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +25,9 @@ from shared.contracts.brokerage import (
     OfferExpired,
     ReferralCancelled,
     ReferralCreated,
+    ReferralFacts,
     ReferralPlaced,
+    ReferralStatus,
     ReferralUnsourced,
 )
 from shared.contracts.packages import VisitFacts, VisitPerformanceReported, VisitsRecorded
@@ -34,7 +36,12 @@ from shared.events.consumer import EventHandlers
 from shared.events.envelope import EventEnvelope
 
 logger = logging.getLogger(__name__)
-Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+REFERRAL_STATUS_AFTER = {
+    ReferralCreated.event_type: ReferralStatus.SOURCING,
+    ReferralUnsourced.event_type: ReferralStatus.UNSOURCED,
+    ReferralCancelled.event_type: ReferralStatus.CANCELLED,
+}
+"""The referral events that carry nothing but the referral's facts, and where each leaves it."""
 
 
 def _visit_items(visits: list[VisitFacts], late_threshold: int) -> list[EvidenceItem]:
@@ -75,30 +82,25 @@ def build_handlers(settings: QualitySettings, clock: Clock) -> EventHandlers:
     for event in PROVIDER_STATE_EVENTS:
         handlers.on(event.event_type)(provider_state)
 
-    @handlers.on(ReferralCreated.event_type)
-    async def referral_created(session: AsyncSession, envelope: EventEnvelope) -> None:
-        await note_referral(session, facts=envelope.payload_as(ReferralCreated).referral, status="sourcing")
+    async def referral_moved(session: AsyncSession, envelope: EventEnvelope) -> None:
+        facts = ReferralFacts.model_validate(envelope.payload["referral"])
+        await note_referral(session, facts=facts, status=REFERRAL_STATUS_AFTER[envelope.type])
+
+    for event_type in REFERRAL_STATUS_AFTER:
+        handlers.on(event_type)(referral_moved)
 
     @handlers.on(ReferralPlaced.event_type)
     async def referral_placed(session: AsyncSession, envelope: EventEnvelope) -> None:
         placed = envelope.payload_as(ReferralPlaced)
-        await note_referral(session, facts=placed.referral, status="placed", placed_at=placed.placed_at,
+        await note_referral(session, facts=placed.referral, status=ReferralStatus.PLACED, placed_at=placed.placed_at,
                             imported=placed.imported)
-
-    @handlers.on(ReferralUnsourced.event_type)
-    async def referral_unsourced(session: AsyncSession, envelope: EventEnvelope) -> None:
-        await note_referral(session, facts=envelope.payload_as(ReferralUnsourced).referral, status="unsourced")
-
-    @handlers.on(ReferralCancelled.event_type)
-    async def referral_cancelled(session: AsyncSession, envelope: EventEnvelope) -> None:
-        await note_referral(session, facts=envelope.payload_as(ReferralCancelled).referral, status="cancelled")
 
     @handlers.on(OfferDeclined.event_type)
     async def offer_declined(session: AsyncSession, envelope: EventEnvelope) -> None:
         declined = envelope.payload_as(OfferDeclined)
         offer = declined.offer
         await note_decline(session, offer_id=offer.offer_id, provider_id=offer.provider_id,
-                           reason=declined.reason.value, at=offer.at)
+                           reason=declined.reason, at=offer.at)
         item = EvidenceItem(kind=EvidenceKind.OFFER_DECLINED, severity=Severity.LOW, occurred_on=offer.at.date(),
                             source_id=str(offer.offer_id))
         await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from services.packages.care import domain
-from services.packages.care.domain import PackageStatus
 from services.packages.care.exceptions import InvalidDate, WrongStatus
+from shared.contracts.packages import PackageStatus
 
 ALL_MET = {"worker_known": True, "part_of_wider_package": True, "time_limited_task": True}
 

@@ -15,6 +15,7 @@ from services.brokerage.cascade.domain import Decision, Need, Outcome, SkipReaso
 from services.brokerage.offers.models import Offer
 from services.brokerage.readmodel.models import KnownProvider
 from services.brokerage.readmodel.service import area_snapshot, known_area
+from services.brokerage.referrals.domain import HistoryEvent
 from services.brokerage.referrals.models import HistoryEntry, Referral
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.service import queue_offer_notification
@@ -22,19 +23,21 @@ from shared.contracts.brokerage import (
     Funding,
     OfferFacts,
     OfferMade,
+    OfferStatus,
     OfferWithdrawn,
     ReferralFacts,
+    ReferralStatus,
     ReferralUnsourced,
     ScheduledVisit,
 )
-from shared.contracts.common import ClientGroup, Skill, Tier, Urgency
+from shared.contracts.common import Skill, Tier, Urgency
 from shared.events.outbox import record_event
 
 URGENCY_ORDER = {Urgency.HOSPITAL_DISCHARGE: 0, Urgency.CRISIS: 1, Urgency.ROUTINE: 2}
 
 
 def need_of(referral: Referral) -> Need:
-    return Need(area=referral.area, client_group=ClientGroup(referral.client_group),
+    return Need(area=referral.area, client_group=referral.client_group,
                 needs=frozenset(Skill(each) for each in referral.needs), weekly_hours=referral.weekly_hours,
                 start_on=referral.start_on)
 
@@ -42,8 +45,8 @@ def need_of(referral: Referral) -> Need:
 def referral_facts(referral: Referral) -> ReferralFacts:
     return ReferralFacts(
         referral_id=referral.id, client_ref=referral.client_ref, area=referral.area,
-        client_group=ClientGroup(referral.client_group), needs=[Skill(each) for each in referral.needs],
-        urgency=Urgency(referral.urgency), start_on=referral.start_on,
+        client_group=referral.client_group, needs=[Skill(each) for each in referral.needs],
+        urgency=referral.urgency, start_on=referral.start_on,
         visits=[ScheduledVisit.model_validate(each) for each in referral.visits],
         weekly_hours=referral.weekly_hours, funding=Funding(health_share_percent=referral.health_share_percent),
         created_at=referral.created_at,
@@ -51,14 +54,13 @@ def referral_facts(referral: Referral) -> ReferralFacts:
 
 
 def offer_facts(offer: Offer, referral: Referral, *, at: datetime) -> OfferFacts:
-    return OfferFacts(offer_id=offer.id, referral_id=referral.id, provider_id=offer.provider_id,
-                      tier=Tier(offer.tier), area=referral.area, weekly_hours=referral.weekly_hours,
-                      urgency=Urgency(referral.urgency), at=at)
+    return OfferFacts(offer_id=offer.id, referral_id=referral.id, provider_id=offer.provider_id, tier=offer.tier,
+                      area=referral.area, weekly_hours=referral.weekly_hours, urgency=referral.urgency, at=at)
 
 
 def history_row(
-    *, referral_id: uuid.UUID, event: str, at: datetime, provider_id: uuid.UUID | None = None,
-    tier: str | None = None, reason: str | None = None, detail: str = "",
+    *, referral_id: uuid.UUID, event: HistoryEvent, at: datetime, provider_id: uuid.UUID | None = None,
+    tier: Tier | None = None, reason: str | None = None, detail: str = "",
 ) -> dict[str, Any]:
     """One history entry's values (the detail cut to the column's 500 characters)."""
     return {"referral_id": referral_id, "event": event, "at": at, "provider_id": provider_id, "tier": tier,
@@ -66,8 +68,8 @@ def history_row(
 
 
 def add_history(
-    session: AsyncSession, *, referral_id: uuid.UUID, event: str, at: datetime, provider_id: uuid.UUID | None = None,
-    tier: str | None = None, reason: str | None = None, detail: str = "",
+    session: AsyncSession, *, referral_id: uuid.UUID, event: HistoryEvent, at: datetime,
+    provider_id: uuid.UUID | None = None, tier: Tier | None = None, reason: str | None = None, detail: str = "",
 ) -> None:
     session.add(HistoryEntry(**history_row(referral_id=referral_id, event=event, at=at, provider_id=provider_id,
                                            tier=tier, reason=reason, detail=detail)))
@@ -103,15 +105,15 @@ async def apply_outcome(
     for decision in outcome.decisions:
         if decision.reason is not SkipReason.ALREADY_OFFERED:
             add_history(session, referral_id=referral.id, at=now, provider_id=decision.provider_id,
-                        tier=decision.tier, event="skipped" if decision.skipped else "considered",
+                        tier=decision.tier, event=HistoryEvent.SKIPPED if decision.skipped else HistoryEvent.CONSIDERED,
                         reason=decision.reason, detail=decision.detail)
     if outcome.unsourced:
-        referral.status, referral.updated_at = "unsourced", now
-        add_history(session, referral_id=referral.id, at=now, event="unsourced",
+        referral.status, referral.updated_at = ReferralStatus.UNSOURCED, now
+        add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.UNSOURCED,
                     detail="no provider in the area can take it: on the waiting list of unmet need")
         await record_event(session, ReferralUnsourced(referral=referral_facts(referral), at=now))
         return
-    referral.status, referral.updated_at = "sourcing", now
+    referral.status, referral.updated_at = ReferralStatus.SOURCING, now
     for decision in outcome.offers:
         await _make_offer(session, referral=referral, decision=decision, settings=settings, now=now)
 
@@ -120,13 +122,13 @@ async def _make_offer(
     session: AsyncSession, *, referral: Referral, decision: Decision, settings: BrokerageSettings, now: datetime
 ) -> None:
     assert decision.tier is not None
-    deadline = now + settings.offer_window(Urgency(referral.urgency))
+    deadline = now + settings.offer_window(referral.urgency)
     offer = Offer(id=uuid.uuid4(), referral_id=referral.id, provider_id=decision.provider_id, tier=decision.tier,
-                  round=referral.round, status="open", deadline=deadline, created_at=now)
+                  round=referral.round, status=OfferStatus.OPEN, deadline=deadline, created_at=now)
     session.add(offer)
     await session.flush()
     add_history(session, referral_id=referral.id, at=now, provider_id=offer.provider_id, tier=offer.tier,
-                event="offered", detail=f"answer by {deadline.isoformat()}")
+                event=HistoryEvent.OFFERED, detail=f"answer by {deadline.isoformat()}")
     await record_event(session, OfferMade(offer=offer_facts(offer, referral, at=now), deadline=deadline))
     await queue_offer_notification(session, offer=offer, referral=referral, now=now)
 
@@ -147,10 +149,10 @@ async def move_on(session: AsyncSession, *, referral_id: uuid.UUID, settings: Br
                   now: datetime) -> None:
     """After a decline or expiry: when no offer of the round is still open, the cascade goes on."""
     referral = await lock_referral(session, referral_id=referral_id)
-    if referral is None or referral.status != "sourcing":
+    if referral is None or referral.status != ReferralStatus.SOURCING:
         return
     still_open = await session.scalar(select(Offer.id).where(
-        Offer.referral_id == referral_id, Offer.status == "open").limit(1))
+        Offer.referral_id == referral_id, Offer.status == OfferStatus.OPEN).limit(1))
     if still_open is None:
         await source(session, referral=referral, settings=settings, now=now)
 
@@ -160,18 +162,18 @@ async def withdraw_open_offers(
 ) -> None:
     """Every other open offer of the referral is withdrawn (placed, awarded, cancelled or retried)."""
     offers = (await session.scalars(select(Offer).where(
-        Offer.referral_id == referral.id, Offer.status == "open").with_for_update())).all()
+        Offer.referral_id == referral.id, Offer.status == OfferStatus.OPEN).with_for_update())).all()
     for offer in offers:
         await _withdraw(session, offer=offer, referral=referral, now=now, why=why)
 
 
 async def _withdraw(session: AsyncSession, *, offer: Offer, referral: Referral, now: datetime, why: str) -> bool:
-    result = await session.execute(update(Offer).where(Offer.id == offer.id, Offer.status == "open").values(
-        status="withdrawn", answered_at=now).execution_options(synchronize_session=False))
+    result = await session.execute(update(Offer).where(Offer.id == offer.id, Offer.status == OfferStatus.OPEN).values(
+        status=OfferStatus.WITHDRAWN, answered_at=now).execution_options(synchronize_session=False))
     if not getattr(result, "rowcount", 0):
         return False
     add_history(session, referral_id=referral.id, at=now, provider_id=offer.provider_id, tier=offer.tier,
-                event="withdrawn", detail=why)
+                event=HistoryEvent.WITHDRAWN, detail=why)
     await record_event(session, OfferWithdrawn(offer=offer_facts(offer, referral, at=now)))
     return True
 
@@ -196,7 +198,7 @@ async def withdraw_ineligible_offers(
     may no longer take are withdrawn and those referrals move on. A referral locked by an answer in
     progress is left alone: that answer rechecks the provider itself."""
     rows = (await session.execute(select(Offer.id, Offer.referral_id).where(
-        Offer.provider_id == provider_id, Offer.status == "open"))).all()
+        Offer.provider_id == provider_id, Offer.status == OfferStatus.OPEN))).all()
     for offer_id, referral_id in rows:
         referral = await session.scalar(select(Referral).where(Referral.id == referral_id)
                                         .with_for_update(skip_locked=True))
@@ -214,7 +216,8 @@ async def _answered_since_last_change(session: AsyncSession, *, referral_id: uui
     automatic retry does not ask them again; a provider with new capacity or a lifted embargo it does."""
     rows = await session.scalars(
         select(Offer.provider_id).join(KnownProvider, KnownProvider.id == Offer.provider_id).where(
-            Offer.referral_id == referral_id, Offer.status.in_(("declined", "expired", "withdrawn")),
+            Offer.referral_id == referral_id,
+            Offer.status.in_((OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN)),
             Offer.answered_at >= KnownProvider.updated_at))
     return frozenset(rows.all())
 
@@ -226,17 +229,17 @@ async def retry_waiting_list(session: AsyncSession, *, areas: set[str], settings
     if not areas:
         return 0
     waiting = (await session.scalars(select(Referral).where(
-        Referral.area.in_(sorted(areas)), Referral.status == "unsourced").order_by(
+        Referral.area.in_(sorted(areas)), Referral.status == ReferralStatus.UNSOURCED).order_by(
         Referral.created_at, Referral.id).with_for_update(skip_locked=True))).all()
     moved = 0
-    for referral in sorted(waiting, key=lambda each: URGENCY_ORDER[Urgency(each.urgency)]):
+    for referral in sorted(waiting, key=lambda each: URGENCY_ORDER[each.urgency]):
         unchanged = await _answered_since_last_change(session, referral_id=referral.id)
         referral.round += 1
         outcome = await decide(session, referral=referral, settings=settings, now=now, also_exclude=unchanged)
         if outcome.unsourced:
             referral.round -= 1
             continue
-        add_history(session, referral_id=referral.id, at=now, event="considered",
+        add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.CONSIDERED,
                     detail="retried from the waiting list: capacity or eligibility changed")
         await apply_outcome(session, referral=referral, outcome=outcome, settings=settings, now=now)
         moved += 1

@@ -49,6 +49,7 @@ from services.brokerage.referrals.placing import (
 from services.brokerage.referrals.service import audit_view, referral_fields
 from shared.audit import AuditEntry, record_audits
 from shared.auth import Principal
+from shared.contracts.brokerage import ReferralStatus
 from shared.contracts.providers import ProviderState
 from shared.db import Database
 from shared.events.outbox import record_events
@@ -213,7 +214,7 @@ def _create(batch: Batch, checked: CheckedRow) -> None:
         return
     assert provider is not None  # refused otherwise
     contract = next((each for each in provider.contracts if each.area == placement.area), None)
-    referral = Referral(id=uuid.uuid4(), **referral_fields(placement), status="placed", round=1,
+    referral = Referral(id=uuid.uuid4(), **referral_fields(placement), status=ReferralStatus.PLACED, round=1,
                         placed_with=provider.id, external_ref=placement.external_ref, created_at=batch.now,
                         updated_at=batch.now)
     batch.new.append(ImportedPlacement(

@@ -9,14 +9,14 @@ from services.brokerage.offers.exceptions import OfferClosed, OfferNotFound, Pro
 from services.brokerage.offers.schemas import AcceptIn, DeclineIn, OfferOut
 from services.brokerage.referrals.exceptions import InvalidReferral, ReferralClosed
 from shared.clock import ClockDep
+from shared.contracts.brokerage import OfferStatus
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor
 
 router = APIRouter(prefix="/api/v1/offers", tags=["offers"], responses=problem_responses(Unauthorized, Forbidden))
 
-OfferStatusQuery = Annotated[str | None, Query(pattern="^(open|accepted|declined|expired|withdrawn)$",
-                                               examples=["open"])]
+OfferStatusQuery = Annotated[OfferStatus | None, Query(examples=["open"])]
 
 
 @router.get("", response_model=Page[OfferOut])

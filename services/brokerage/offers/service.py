@@ -13,15 +13,14 @@ from services.brokerage.offers.exceptions import OfferClosed, OfferNotFound, Pro
 from services.brokerage.offers.models import Offer
 from services.brokerage.offers.schemas import AcceptIn, DeclineIn
 from services.brokerage.readmodel.models import KnownProvider
-from services.brokerage.referrals.domain import start_problems
+from services.brokerage.referrals.domain import HistoryEvent, start_problems
 from services.brokerage.referrals.exceptions import InvalidReferral
 from services.brokerage.referrals.models import Referral
 from services.brokerage.referrals.placing import claim_referral, record_placement
 from services.brokerage.settings import BrokerageSettings
 from shared.audit import record_audit
 from shared.auth import Principal
-from shared.contracts.brokerage import OfferAccepted, OfferDeclined, OfferExpired
-from shared.contracts.common import Tier
+from shared.contracts.brokerage import OfferAccepted, OfferDeclined, OfferExpired, OfferStatus, ReferralStatus
 from shared.db import Database
 from shared.events.outbox import record_event
 from shared.pagination import PageRequest
@@ -30,7 +29,7 @@ EXPIRY_BATCH = 200
 
 
 async def list_offers(
-    session: AsyncSession, *, actor: Principal, status: str | None, page: PageRequest
+    session: AsyncSession, *, actor: Principal, status: OfferStatus | None, page: PageRequest
 ) -> list[tuple[Offer, Referral]]:
     """Staff see every offer, a provider client only its own; newest first."""
     query = (select(Offer, Referral).join(Referral, Referral.id == Offer.referral_id)
@@ -71,13 +70,13 @@ async def _answer(session: AsyncSession, *, offer: Offer, now: datetime, **value
     """Closes an open offer before its deadline, or 409 saying why it cannot be answered. Callers hold
     the referral's lock first (always referral, then offers), so concurrent answers cannot deadlock."""
     result = await session.execute(
-        update(Offer).where(Offer.id == offer.id, Offer.status == "open", Offer.deadline > now)
+        update(Offer).where(Offer.id == offer.id, Offer.status == OfferStatus.OPEN, Offer.deadline > now)
         .values(answered_at=now, **values).execution_options(synchronize_session=False))
     if getattr(result, "rowcount", 0):
         await session.refresh(offer)
         return
     await session.refresh(offer)
-    if offer.status == "open":
+    if offer.status == OfferStatus.OPEN:
         raise OfferClosed("The offer is past its deadline.")
     raise OfferClosed(f"The offer is {offer.status}.")
 
@@ -92,15 +91,15 @@ async def accept(
         raise InvalidReferral(problems)
     offer, referral = await get_offer(session, actor=actor, offer_id=offer_id)
     await lock_referral(session, referral_id=referral.id)
-    await _answer(session, offer=offer, now=now, status="accepted", proposed_start_on=data.start_on)
-    await claim_referral(session, referral_id=referral.id, provider_id=offer.provider_id, from_statuses=("sourcing",),
-                         now=now)
+    await _answer(session, offer=offer, now=now, status=OfferStatus.ACCEPTED, proposed_start_on=data.start_on)
+    await claim_referral(session, referral_id=referral.id, provider_id=offer.provider_id,
+                         from_statuses=(ReferralStatus.SOURCING,), now=now)
     await _ensure_still_eligible(session, offer=offer, referral=referral, settings=settings, now=now)
     await session.refresh(referral)
     add_history(session, referral_id=referral.id, at=now, provider_id=offer.provider_id, tier=offer.tier,
-                event="accepted", detail=f"start on {data.start_on or referral.start_on}")
+                event=HistoryEvent.ACCEPTED, detail=f"start on {data.start_on or referral.start_on}")
     await record_event(session, OfferAccepted(offer=offer_facts(offer, referral, at=now)))
-    await record_placement(session, referral=referral, provider_id=offer.provider_id, tier=Tier(offer.tier),
+    await record_placement(session, referral=referral, provider_id=offer.provider_id, tier=offer.tier,
                            awarded=False, start_on=data.start_on or referral.start_on, now=now,
                            detail="placed by accepting the offer")
     await record_audit(session, actor=actor, action="offer.accepted", entity_type="offer", entity_id=offer.id,
@@ -125,10 +124,10 @@ async def decline(
     """A decline reason is market intelligence; the cascade moves on when no offer is left open."""
     offer, referral = await get_offer(session, actor=actor, offer_id=offer_id)
     await lock_referral(session, referral_id=referral.id)
-    await _answer(session, offer=offer, now=now, status="declined", decline_reason=data.reason,
+    await _answer(session, offer=offer, now=now, status=OfferStatus.DECLINED, decline_reason=data.reason,
                   decline_detail=data.detail)
     add_history(session, referral_id=referral.id, at=now, provider_id=offer.provider_id, tier=offer.tier,
-                event="declined", reason=data.reason, detail=f"{data.reason}: {data.detail}".rstrip(": "))
+                event=HistoryEvent.DECLINED, reason=data.reason, detail=f"{data.reason}: {data.detail}".rstrip(": "))
     await record_event(session, OfferDeclined(offer=offer_facts(offer, referral, at=now), reason=data.reason,
                                               detail=data.detail))
     await record_audit(session, actor=actor, action="offer.declined", entity_type="offer", entity_id=offer.id,
@@ -141,7 +140,7 @@ async def expire_due_offers(database: Database, *, settings: BrokerageSettings, 
     """One pass of the expiry worker; safe with several replicas: rows are claimed with
     `FOR UPDATE SKIP LOCKED` and closed by a conditional UPDATE, so each offer expires once."""
     async with database.sessionmaker() as session, session.begin():
-        query = (select(Offer).where(Offer.status == "open", Offer.deadline <= now)
+        query = (select(Offer).where(Offer.status == OfferStatus.OPEN, Offer.deadline <= now)
                  .order_by(Offer.deadline, Offer.id).limit(EXPIRY_BATCH).with_for_update(skip_locked=True))
         expired = 0
         for offer in (await session.scalars(query)).all():
@@ -157,12 +156,13 @@ async def _expire(session: AsyncSession, *, offer: Offer, settings: BrokerageSet
     if referral is None:
         return 0
     result = await session.execute(
-        update(Offer).where(Offer.id == offer.id, Offer.status == "open").values(status="expired", answered_at=now)
+        update(Offer).where(Offer.id == offer.id, Offer.status == OfferStatus.OPEN)
+        .values(status=OfferStatus.EXPIRED, answered_at=now)
         .execution_options(synchronize_session=False))
     if not getattr(result, "rowcount", 0):
         return 0
     add_history(session, referral_id=referral.id, at=now, provider_id=offer.provider_id, tier=offer.tier,
-                event="expired", detail=f"no answer by {offer.deadline.isoformat()}")
+                event=HistoryEvent.EXPIRED, detail=f"no answer by {offer.deadline.isoformat()}")
     await record_event(session, OfferExpired(offer=offer_facts(offer, referral, at=now)))
     await move_on(session, referral_id=referral.id, settings=settings, now=now)
     return 1

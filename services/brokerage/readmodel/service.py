@@ -16,12 +16,13 @@ from services.brokerage.offers.models import Offer
 from services.brokerage.readmodel.models import KnownArea, KnownProvider, ProviderArea
 from services.brokerage.referrals.models import Placement
 from shared.clock import as_utc
+from shared.contracts.brokerage import OfferStatus
 from shared.contracts.common import FrameworkOfferMode, ProviderStatus
-from shared.contracts.packages import PackageFacts
+from shared.contracts.packages import PackageFacts, PackageStatus
 from shared.contracts.providers import AreaState, ProviderState
 from shared.db import insert_missing
 
-COUNTED_PLACEMENTS = ("active", "suspended")
+COUNTED_PLACEMENTS = (PackageStatus.ACTIVE, PackageStatus.SUSPENDED)
 """A suspended package (a hospital stay) keeps its hours with the provider: the care resumes there."""
 
 
@@ -64,7 +65,7 @@ def _capacity_since(*, previous: KnownProvider, state: ProviderState, at: dateti
     }
 
 
-async def apply_package(session: AsyncSession, *, package: PackageFacts, status: str) -> None:
+async def apply_package(session: AsyncSession, *, package: PackageFacts, status: PackageStatus) -> None:
     """Keeps the hours placed with a provider right as packages change, pause and end."""
     placement = None
     if package.referral_id is not None:
@@ -157,7 +158,7 @@ async def _recent_declines(
         return {}
     rows = await session.execute(
         select(Offer.provider_id, func.count()).where(
-            Offer.provider_id.in_(provider_ids), Offer.status.in_(("declined", "expired")),
+            Offer.provider_id.in_(provider_ids), Offer.status.in_((OfferStatus.DECLINED, OfferStatus.EXPIRED)),
             Offer.answered_at >= since,
         ).group_by(Offer.provider_id)
     )

@@ -1,4 +1,5 @@
-"""Rules of a referral that need no I/O: the NICE short-visit rule, the start date, weekly hours."""
+"""Rules of a referral that need no I/O: what its history records, the NICE short-visit rule, the start
+date, weekly hours."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
-from shared.contracts.brokerage import ScheduledVisit
+from shared.contracts.brokerage import ReferralStatus, ScheduledVisit
 from shared.money import round_money
 
 SHORT_VISIT_MINUTES = 30
@@ -16,6 +18,27 @@ NICE_CONDITIONS = {
     "part_of_wider_package": "the visit is part of a wider package of support",
     "time_limited_task": "the visit allows time for specific time-limited tasks or a safe-and-well check",
 }
+
+OPEN_STATUSES = frozenset({ReferralStatus.SOURCING, ReferralStatus.UNSOURCED})
+"""A referral still to be placed: a broker may award, retry or cancel it."""
+
+
+class HistoryEvent(StrEnum):
+    """One step in a referral's history (API.md): every provider the cascade considered or skipped (and
+    why), each offer made and how it closed, the placement or award, the waiting list, and a placement
+    brought in (or corrected) by the placements import."""
+
+    CONSIDERED = "considered"
+    SKIPPED = "skipped"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    PLACED = "placed"
+    AWARDED = "awarded"
+    UNSOURCED = "unsourced"
+    IMPORTED = "imported"
 
 
 @dataclass(frozen=True, slots=True)

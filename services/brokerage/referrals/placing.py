@@ -25,21 +25,23 @@ from services.brokerage.cascade.service import (
     referral_facts,
     withdraw_open_offers,
 )
+from services.brokerage.referrals.domain import HistoryEvent
 from services.brokerage.referrals.exceptions import ReferralClosed
 from services.brokerage.referrals.models import Placement, Referral
-from shared.contracts.brokerage import PlacementCorrected, ReferralPlaced
+from shared.contracts.brokerage import PlacementCorrected, ReferralPlaced, ReferralStatus
 from shared.contracts.common import Tier
+from shared.contracts.packages import PackageStatus
 from shared.events.outbox import record_event
 
 
 async def claim_referral(
-    session: AsyncSession, *, referral_id: uuid.UUID, provider_id: uuid.UUID, from_statuses: tuple[str, ...],
-    now: datetime,
+    session: AsyncSession, *, referral_id: uuid.UUID, provider_id: uuid.UUID,
+    from_statuses: Collection[ReferralStatus], now: datetime,
 ) -> None:
     """Moves the referral to `placed` if it is still in one of `from_statuses`; else 409."""
     result = await session.execute(
         update(Referral).where(Referral.id == referral_id, Referral.status.in_(from_statuses))
-        .values(status="placed", placed_with=provider_id, updated_at=now)
+        .values(status=ReferralStatus.PLACED, placed_with=provider_id, updated_at=now)
         .execution_options(synchronize_session=False))
     if not getattr(result, "rowcount", 0):
         raise ReferralClosed("The referral is no longer open: it was placed, awarded or cancelled.")
@@ -51,11 +53,11 @@ async def record_placement(
 ) -> None:
     """After `claim_referral`: the hours count at once, other offers are withdrawn, packages is told."""
     session.add(Placement(referral_id=referral.id, provider_id=provider_id, area=referral.area,
-                          weekly_hours=referral.weekly_hours, status="active", placed_at=now))
+                          weekly_hours=referral.weekly_hours, status=PackageStatus.ACTIVE, placed_at=now))
     await session.flush()
     await withdraw_open_offers(session, referral=referral, now=now, why="the referral was placed elsewhere")
     add_history(session, referral_id=referral.id, at=now, provider_id=provider_id, tier=tier,
-                event="awarded" if awarded else "placed", detail=detail)
+                event=HistoryEvent.AWARDED if awarded else HistoryEvent.PLACED, detail=detail)
     await record_event(session, ReferralPlaced(referral=referral_facts(referral), provider_id=provider_id, tier=tier,
                                                awarded=awarded, start_on=start_on, placed_at=now))
 
@@ -112,10 +114,10 @@ async def place_imported(
         referral, provider_id = each.referral, each.referral.placed_with
         assert provider_id is not None
         session.add(Placement(referral_id=referral.id, provider_id=provider_id, area=referral.area,
-                              weekly_hours=referral.weekly_hours, status="active",
+                              weekly_hours=referral.weekly_hours, status=PackageStatus.ACTIVE,
                               placed_at=datetime.combine(referral.start_on, time(), UTC)))
         history.append(history_row(referral_id=referral.id, at=now, provider_id=provider_id, tier=each.tier,
-                                   event="imported", detail=each.detail))
+                                   event=HistoryEvent.IMPORTED, detail=each.detail))
         events.append(ReferralPlaced(referral=referral_facts(referral), provider_id=provider_id, tier=each.tier,
                                      awarded=False, start_on=referral.start_on, placed_at=now, imported=True))
     await record_history(session, history)
@@ -137,7 +139,7 @@ async def correct_imported(
             each.placement.weekly_hours = referral.weekly_hours
         assert referral.placed_with is not None
         history.append(history_row(referral_id=referral.id, at=now, provider_id=referral.placed_with,
-                                   event="imported", detail=each.detail))
+                                   event=HistoryEvent.IMPORTED, detail=each.detail))
         events.append(PlacementCorrected(referral=referral_facts(referral), provider_id=referral.placed_with,
                                          start_on=referral.start_on, at=now))
     await record_history(session, history)

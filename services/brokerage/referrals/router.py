@@ -15,6 +15,7 @@ from services.brokerage.referrals.models import HistoryEntry, Referral
 from services.brokerage.referrals.schemas import AwardIn, HistoryOut, ReferralCreate, ReferralOut, ReferralSummary
 from shared.auth import StaffPrincipal
 from shared.clock import ClockDep
+from shared.contracts.brokerage import ReferralStatus
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor
@@ -22,7 +23,7 @@ from shared.pagination import Page, PageDep, next_cursor
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"],
                    responses=problem_responses(Unauthorized, Forbidden))
 
-StatusQuery = Annotated[str | None, Query(pattern="^(sourcing|placed|unsourced|cancelled)$", examples=["unsourced"])]
+StatusQuery = Annotated[ReferralStatus | None, Query(examples=["unsourced"])]
 
 
 def _summary(referral: Referral) -> ReferralSummary:

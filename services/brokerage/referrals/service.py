@@ -18,7 +18,14 @@ from services.brokerage.cascade.service import (
 )
 from services.brokerage.readmodel.models import KnownProvider
 from services.brokerage.readmodel.service import known_area, provider_state
-from services.brokerage.referrals.domain import FieldProblem, short_visit_problems, start_problems, weekly_hours
+from services.brokerage.referrals.domain import (
+    OPEN_STATUSES,
+    FieldProblem,
+    HistoryEvent,
+    short_visit_problems,
+    start_problems,
+    weekly_hours,
+)
 from services.brokerage.referrals.exceptions import InvalidReferral, ReferralClosed, ReferralNotFound, UnknownProvider
 from services.brokerage.referrals.models import HistoryEntry, Referral
 from services.brokerage.referrals.placing import claim_referral, record_placement
@@ -26,11 +33,9 @@ from services.brokerage.referrals.schemas import AwardIn, ReferralCreate
 from services.brokerage.settings import BrokerageSettings
 from shared.audit import record_audit
 from shared.auth import Principal
-from shared.contracts.brokerage import ReferralCancelled, ReferralCreated
+from shared.contracts.brokerage import ReferralCancelled, ReferralCreated, ReferralStatus
 from shared.events.outbox import record_event
 from shared.pagination import PageRequest
-
-OPEN_STATUSES = ("sourcing", "unsourced")
 
 
 def audit_view(referral: Referral) -> dict[str, object]:
@@ -43,8 +48,8 @@ def referral_fields(data: ReferralCreate) -> dict[str, Any]:
     """The referral's columns as `data` states them, in the form they are stored and compared in."""
     justification = data.short_visit_justification
     return {
-        "client_ref": data.client_ref, "area": data.area, "client_group": str(data.client_group),
-        "needs": sorted({str(each) for each in data.needs}), "urgency": str(data.urgency),
+        "client_ref": data.client_ref, "area": data.area, "client_group": data.client_group,
+        "needs": sorted({str(each) for each in data.needs}), "urgency": data.urgency,
         "start_on": data.start_on, "visits": [each.model_dump(mode="json") for each in data.visits],
         "short_visit_justification": justification.model_dump() if justification else None,
         "health_share_percent": data.funding.health_share_percent, "weekly_hours": weekly_hours(data.visits),
@@ -66,7 +71,8 @@ async def create_referral(
     problems = await _problems(session, data=data, now=now)
     if problems:
         raise InvalidReferral(problems)
-    referral = Referral(id=uuid.uuid4(), **referral_fields(data), status="sourcing", round=1, created_at=now,
+    referral = Referral(id=uuid.uuid4(), **referral_fields(data), status=ReferralStatus.SOURCING, round=1,
+                        created_at=now,
                         updated_at=now)
     session.add(referral)
     await session.flush()
@@ -99,7 +105,9 @@ async def _provider_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uu
     return {provider_id: str(state.get("name", "")) for provider_id, state in rows}
 
 
-async def list_referrals(session: AsyncSession, *, status: str | None, page: PageRequest) -> list[Referral]:
+async def list_referrals(
+    session: AsyncSession, *, status: ReferralStatus | None, page: PageRequest
+) -> list[Referral]:
     """Oldest first (the waiting list's order), `limit + 1` rows so the caller knows if more follow."""
     query = select(Referral).order_by(Referral.created_at, Referral.id).limit(page.limit + 1)
     if status is not None:
@@ -152,7 +160,8 @@ async def retry(
     before = audit_view(referral)
     await withdraw_open_offers(session, referral=referral, now=now, why="a broker ran the cascade again")
     referral.round += 1
-    add_history(session, referral_id=referral.id, at=now, event="considered", detail="a broker ran the cascade again")
+    add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.CONSIDERED,
+                detail="a broker ran the cascade again")
     await source(session, referral=referral, settings=settings, now=now)
     await session.flush()
     await record_audit(session, actor=actor, action="referral.retried", entity_type="referral",
@@ -164,7 +173,7 @@ async def cancel(session: AsyncSession, *, actor: Principal, referral_id: uuid.U
     referral = await _open_referral(session, referral_id=referral_id)
     before = audit_view(referral)
     await withdraw_open_offers(session, referral=referral, now=now, why="the referral was cancelled")
-    referral.status, referral.updated_at = "cancelled", now
+    referral.status, referral.updated_at = ReferralStatus.CANCELLED, now
     await session.flush()
     await record_audit(session, actor=actor, action="referral.cancelled", entity_type="referral",
                        entity_id=referral.id, before=before, after=audit_view(referral))

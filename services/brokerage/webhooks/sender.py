@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.addresses import resolves_publicly
-from services.brokerage.webhooks.models import Webhook, WebhookDelivery
+from services.brokerage.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from services.brokerage.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from shared.clock import Clock
 from shared.db import Database
@@ -48,7 +48,7 @@ async def deliver_due(
 async def _claim(database: Database, *, settings: BrokerageSettings, now: datetime) -> list[Claimed]:
     lease = timedelta(seconds=settings.webhook_timeout_seconds * 2)
     async with database.sessionmaker() as session, session.begin():
-        query = (select(WebhookDelivery).where(WebhookDelivery.status == "pending",
+        query = (select(WebhookDelivery).where(WebhookDelivery.status == DeliveryStatus.PENDING,
                                                WebhookDelivery.next_attempt_at <= now)
                  .order_by(WebhookDelivery.next_attempt_at).limit(BATCH).with_for_update(skip_locked=True))
         rows = (await session.scalars(query)).all()
@@ -90,12 +90,12 @@ async def _record(
             if row is None:
                 continue
             if error is None:
-                row.status, row.delivered_at, row.last_error = "delivered", now, None
+                row.status, row.delivered_at, row.last_error = DeliveryStatus.DELIVERED, now, None
                 continue
             logger.info("webhook delivery %s failed (attempt %d): %s", claimed.id, claimed.attempts, error)
             row.last_error = error
             if claimed.attempts >= settings.webhook_max_attempts or claimed.url is None:
-                row.status = "failed"
+                row.status = DeliveryStatus.FAILED
             else:
                 backoff = settings.webhook_retry_base_seconds * 2 ** (claimed.attempts - 1)
                 row.next_attempt_at = now + timedelta(seconds=backoff)

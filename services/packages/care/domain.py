@@ -5,16 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from enum import StrEnum
 
 from services.packages.care.exceptions import InvalidDate, WrongStatus
-
-
-class PackageStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    ENDED = "ended"
-
+from shared.contracts.packages import PackageStatus
 
 SHORT_VISIT_MINUTES = 30
 SHORT_VISIT_CONDITIONS = {

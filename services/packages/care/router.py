@@ -4,11 +4,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.packages.care import service
-from services.packages.care.domain import PackageStatus
 from services.packages.care.exceptions import InvalidDate, PackageNotFound, ShortVisitRefused, WrongStatus
 from services.packages.care.schemas import ChangeIn, EndIn, PackageOut, PackageView, ResumeIn, SuspendIn
 from services.packages.deps import CareWriter, PackageReader, SettingsDep
 from shared.clock import ClockDep
+from shared.contracts.packages import PackageStatus
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor

@@ -4,9 +4,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.packages.care.domain import PackageStatus
 from shared.contracts.brokerage import ScheduledVisit
-from shared.contracts.packages import PriceLine
+from shared.contracts.packages import PackageStatus, PriceLine
 from shared.money import Hours, Money
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.care import domain
-from services.packages.care.domain import PackageStatus
 from services.packages.care.exceptions import PackageNotFound, ShortVisitRefused
 from services.packages.care.models import Package, PackageTerm, Suspension
 from services.packages.care.schemas import (
@@ -37,6 +36,7 @@ from shared.contracts.packages import (
     PackageEnded,
     PackageFacts,
     PackageResumed,
+    PackageStatus,
     PackageSuspended,
 )
 from shared.events.outbox import record_event
@@ -102,7 +102,7 @@ def _provider_view(record: PackageRecord, *, costing: CostingInputs, cost: CostO
     package, term = record.package, record.term
     return ProviderPackageOut(
         id=package.id, referral_id=package.referral_id, client_ref=package.client_ref,
-        provider_id=package.provider_id, area=package.area, tier=package.tier, status=PackageStatus(package.status),
+        provider_id=package.provider_id, area=package.area, tier=package.tier, status=package.status,
         start_on=package.start_on, end_on=package.end_on,
         suspended_from=record.suspension.starts_on if record.suspension else None, visits=record.visits,
         terms_from=term.effective_from, weekly_hours=weekly_usage(record.visits, costing.calendar).hours,
@@ -286,7 +286,7 @@ async def change(
         if refusal is not None:
             raise ShortVisitRefused(refusal)
     record = await load(session, package_id=package_id, for_update=True)
-    domain.check_change(status=PackageStatus(record.package.status), effective_from=data.effective_from,
+    domain.check_change(status=record.package.status, effective_from=data.effective_from,
                         latest_term_from=record.term.effective_from)
     before = _audit_view(record)
     visits = record.visits if data.visits is None else data.visits
@@ -312,7 +312,7 @@ async def suspend(
     session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: SuspendIn, calendar: Calendar
 ) -> PackageRecord:
     record = await load(session, package_id=package_id, for_update=True)
-    domain.check_suspend(status=PackageStatus(record.package.status), starts_on=data.starts_on,
+    domain.check_suspend(status=record.package.status, starts_on=data.starts_on,
                          start_on=record.package.start_on)
     before = _audit_view(record)
     suspension = Suspension(package_id=package_id, starts_on=data.starts_on, reason=data.reason)
@@ -332,7 +332,7 @@ async def resume(
 ) -> PackageRecord:
     record = await load(session, package_id=package_id, for_update=True)
     suspension = record.suspension
-    domain.check_resume(status=PackageStatus(record.package.status), on=data.on,
+    domain.check_resume(status=record.package.status, on=data.on,
                         suspended_from=suspension.starts_on if suspension else data.on)
     assert suspension is not None
     before = _audit_view(record)
@@ -352,7 +352,7 @@ async def end(
 ) -> PackageRecord:
     record = await load(session, package_id=package_id, for_update=True)
     suspension = record.suspension
-    domain.check_end(status=PackageStatus(record.package.status), on=data.on, start_on=record.package.start_on,
+    domain.check_end(status=record.package.status, on=data.on, start_on=record.package.start_on,
                      suspended_from=suspension.starts_on if suspension else None)
     before = _audit_view(record)
     if suspension is not None:

@@ -469,7 +469,8 @@ async def acknowledge(
         invoice.status, invoice.acknowledged_at = InvoiceStatus.ACKNOWLEDGED, now
         await session.flush()
         await record_audit(session, actor=actor, action="invoice.acknowledged", entity_type="invoice",
-                           entity_id=invoice.id, before={"status": "issued"}, after={"status": "acknowledged"})
+                           entity_id=invoice.id, before={"status": InvoiceStatus.ISSUED},
+                           after={"status": InvoiceStatus.ACKNOWLEDGED})
     return InvoiceSummary.model_validate(invoice, from_attributes=True)
 
 
