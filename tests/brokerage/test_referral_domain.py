@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from services.brokerage.referrals.domain import short_visit_problems, start_problems, weekly_hours
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.common import Day
+from shared.contracts.short_visits import ShortVisitJustification
 
-ALL_TRUE = {"worker_known": True, "part_of_wider_package": True, "time_limited_task": True}
+ALL_TRUE = ShortVisitJustification(worker_known=True, part_of_wider_package=True, time_limited_task=True)
 
 
 def visit(minutes: int, carers: int = 1) -> ScheduledVisit:
@@ -32,7 +33,7 @@ def test_a_short_visit_without_justification_names_every_failing_condition() -> 
 
 
 def test_a_short_visit_needs_all_three_conditions() -> None:
-    problems = short_visit_problems([visit(15)], {**ALL_TRUE, "worker_known": False})
+    problems = short_visit_problems([visit(15)], ALL_TRUE.model_copy(update={"worker_known": False}))
     assert [each.field for each in problems] == ["short_visit_justification.worker_known"]
     assert short_visit_problems([visit(15)], ALL_TRUE) == []
 

@@ -137,9 +137,8 @@ def _check(
     if first != raw.row:
         return RejectedPlacement(row=raw.row, external_ref=placement.external_ref,
                            reason=f"external_ref: {placement.external_ref} is also at row {first} of this file")
-    justification = placement.short_visit_justification
     earliest, latest = start_window
-    problems = (short_visit_problems(placement.visits, justification.model_dump() if justification else None)
+    problems = (short_visit_problems(placement.visits, placement.short_visit_justification)
                 + imported_start_problems(placement.start_on, earliest=earliest, latest=latest))
     if problems:
         return RejectedPlacement(row=raw.row, external_ref=placement.external_ref, reason=problems_text(problems))

@@ -10,14 +10,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from shared.contracts.brokerage import ReferralStatus, ScheduledVisit
+from shared.contracts.short_visits import ShortVisitJustification, short_visit_breach
 from shared.money import round_money
-
-SHORT_VISIT_MINUTES = 30
-NICE_CONDITIONS = {
-    "worker_known": "the care worker is known to the person",
-    "part_of_wider_package": "the visit is part of a wider package of support",
-    "time_limited_task": "the visit allows time for specific time-limited tasks or a safe-and-well check",
-}
 
 OPEN_STATUSES = frozenset({ReferralStatus.SOURCING, ReferralStatus.UNSOURCED})
 """A referral still to be placed: a broker may award, retry or cancel it."""
@@ -59,24 +53,14 @@ def weekly_hours(visits: Sequence[ScheduledVisit]) -> Decimal:
 
 
 def short_visit_problems(
-    visits: Sequence[ScheduledVisit], justification: dict[str, bool] | None
+    visits: Sequence[ScheduledVisit], justification: ShortVisitJustification | None
 ) -> list[FieldProblem]:
-    """NICE NG21: a visit under 30 minutes only when the worker is known to the person, the visit is
-    part of a wider package of support, and it allows time for specific time-limited tasks or to
-    check the person is safe and well. Each failing condition is named."""
-    short = [index for index, visit in enumerate(visits) if visit.minutes < SHORT_VISIT_MINUTES]
-    if not short:
+    """NICE NG21's rule (`shared/contracts/short_visits.py`) as field problems: one per condition not met."""
+    breach = short_visit_breach(visits, justification)
+    if breach is None:
         return []
-    given = justification or {}
-    failing = [name for name in NICE_CONDITIONS if given.get(name) is not True]
-    return [
-        FieldProblem(
-            f"short_visit_justification.{name}",
-            f"visits {short} are under {SHORT_VISIT_MINUTES} minutes, which NICE allows only when "
-            f"{NICE_CONDITIONS[name]}",
-        )
-        for name in failing
-    ]
+    return [FieldProblem(f"short_visit_justification.{condition}", breach.reason(condition))
+            for condition in breach.unmet]
 
 
 def start_problems(start_on: date, *, today: date) -> list[FieldProblem]:

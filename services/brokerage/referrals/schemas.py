@@ -6,17 +6,10 @@ from pydantic import BaseModel, Field
 from services.brokerage.referrals.domain import HistoryEvent
 from shared.contracts.brokerage import Funding, ReferralStatus, ScheduledVisit
 from shared.contracts.common import ClientGroup, Skill, Tier, Urgency
+from shared.contracts.short_visits import ShortVisitJustification
 from shared.money import Hours
 
 EXAMPLE_VISITS = [{"day": "mon", "start": "08:00", "minutes": 45, "carers": 1}]
-
-
-class ShortVisitJustification(BaseModel):
-    """NICE NG21: all three must hold for a visit under 30 minutes."""
-
-    worker_known: bool = Field(examples=[True])
-    part_of_wider_package: bool = Field(examples=[True])
-    time_limited_task: bool = Field(examples=[True])
 
 
 class ReferralCreate(BaseModel):

@@ -57,8 +57,8 @@ def referral_fields(data: ReferralCreate) -> dict[str, Any]:
 
 
 async def _problems(session: AsyncSession, *, data: ReferralCreate, now: datetime) -> list[FieldProblem]:
-    justification = data.short_visit_justification.model_dump() if data.short_visit_justification else None
-    problems = short_visit_problems(data.visits, justification) + start_problems(data.start_on, today=now.date())
+    problems = (short_visit_problems(data.visits, data.short_visit_justification)
+                + start_problems(data.start_on, today=now.date()))
     if await known_area(session, code=data.area) is None:
         problems.append(FieldProblem("area", f"the area {data.area} is not a known contract area"))
     return problems

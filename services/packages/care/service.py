@@ -39,6 +39,7 @@ from shared.contracts.packages import (
     PackageStatus,
     PackageSuspended,
 )
+from shared.contracts.short_visits import short_visit_breach
 from shared.events.outbox import record_event
 from shared.pagination import PageRequest
 
@@ -279,12 +280,9 @@ async def list_packages(
 async def change(
     session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: ChangeIn, calendar: Calendar
 ) -> PackageRecord:
-    if data.visits is not None:
-        justification = data.short_visit_justification
-        refusal = domain.short_visit_refusal(shortest_minutes=min(v.minutes for v in data.visits),
-                                             conditions=None if justification is None else justification.model_dump())
-        if refusal is not None:
-            raise ShortVisitRefused(refusal)
+    breach = None if data.visits is None else short_visit_breach(data.visits, data.short_visit_justification)
+    if breach is not None:
+        raise ShortVisitRefused("; ".join(breach.reasons()))
     record = await load(session, package_id=package_id, for_update=True)
     domain.check_change(status=record.package.status, effective_from=data.effective_from,
                         latest_term_from=record.term.effective_from)
