@@ -7,6 +7,7 @@ from services.brokerage.deps import OfferAnswerer, SettingsDep, StaffOrProvider
 from services.brokerage.offers import service
 from services.brokerage.offers.exceptions import OfferClosed, OfferNotFound, ProviderNoLongerEligible
 from services.brokerage.offers.schemas import AcceptIn, DeclineIn, OfferOut
+from services.brokerage.referrals import repository
 from services.brokerage.referrals.exceptions import InvalidReferral, ReferralClosed
 from shared.clock import ClockDep
 from shared.contracts.brokerage import OfferStatus
@@ -25,7 +26,7 @@ async def list_offers(session: SessionDep, actor: StaffOrProvider, page: PageDep
     """A provider client sees its own offers only; staff see all. Newest first."""
     rows = await service.list_offers(session, actor=actor, status=status, page=page)
     return Page(items=[OfferOut.of(offer, referral) for offer, referral in rows[:page.limit]],
-                next_cursor=next_cursor(rows, page.limit, service.cursor_key))
+                next_cursor=next_cursor(rows, page.limit, repository.offer_cursor))
 
 
 @router.get("/{offer_id}", response_model=OfferOut, responses=problem_responses(OfferNotFound))

@@ -1,4 +1,5 @@
-"""Keeping the read model of providers and hours placed, and building the cascade's snapshot of an area."""
+"""Keeping the read model of providers and hours placed, building the cascade's snapshot of an area, and
+saying by it whether one provider may take a referral now."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.brokerage.cascade.domain import AreaSnapshot, Candidate, Contract, Embargo
+from services.brokerage.cascade.domain import (
+    AreaSnapshot,
+    Candidate,
+    Contract,
+    Embargo,
+    Need,
+    Policy,
+    SkipReason,
+    skip_reason,
+)
 from services.brokerage.offers.models import Offer
 from services.brokerage.readmodel.models import KnownArea, KnownProvider, ProviderArea
 from services.brokerage.referrals.models import Placement
@@ -96,6 +106,14 @@ async def known_area_codes(session: AsyncSession, *, codes: Collection[str]) -> 
 async def provider_state(session: AsyncSession, *, provider_id: uuid.UUID) -> ProviderState | None:
     row = await session.get(KnownProvider, provider_id)
     return None if row is None else ProviderState.model_validate(row.state)
+
+
+async def provider_names(session: AsyncSession, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of the known ones of `ids`, so a broker reads "Vale Community Care", not an id."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(KnownProvider.id, KnownProvider.state).where(KnownProvider.id.in_(ids)))
+    return {provider_id: str(state.get("name", "")) for provider_id, state in rows}
 
 
 async def provider_states(session: AsyncSession, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ProviderState]:
@@ -196,3 +214,19 @@ def _candidate(row: KnownProvider, *, area: str, placements: list[Placement], de
         recent_declines=declines,
     )
 
+
+async def refusal(
+    session: AsyncSession, *, need: Need, provider_id: uuid.UUID, policy: Policy, declines_window: timedelta,
+    now: datetime, lock: bool = False,
+) -> str | None:
+    """Why the provider may not take `need` now, by its current state in the read model, or None. With
+    `lock`, under the provider's row lock, so two placements at once cannot pass its cap together."""
+    if lock:
+        await session.execute(select(KnownProvider.id).where(KnownProvider.id == provider_id).with_for_update())
+    area = await known_area(session, code=need.area)
+    snapshot = None if area is None else await area_snapshot(
+        session, area=area, now=now, declines_window=declines_window, only=provider_id)
+    if snapshot is None or not snapshot.candidates:
+        return f"{SkipReason.AREA_NOT_COVERED}: no contract in {need.area}"
+    refused = skip_reason(need, snapshot.candidates[0], policy, now=now)
+    return None if refused is None else f"{refused[0]}: {refused[1]}"

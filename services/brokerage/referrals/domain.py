@@ -1,5 +1,5 @@
-"""Rules of a referral that need no I/O: what its history records, the NICE short-visit rule, the start
-date, weekly hours."""
+"""Rules of a referral that need no I/O: the moves its status and its offers' may make, what its history
+records, the NICE short-visit rule, the start date, weekly hours."""
 
 from __future__ import annotations
 
@@ -9,12 +9,36 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from shared.contracts.brokerage import ReferralStatus, ScheduledVisit
+from shared.contracts.brokerage import OfferStatus, ReferralStatus, ScheduledVisit
 from shared.contracts.short_visits import ShortVisitJustification, short_visit_breach
 from shared.money import round_money
 
-OPEN_STATUSES = frozenset({ReferralStatus.SOURCING, ReferralStatus.UNSOURCED})
+MOVES: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    ReferralStatus.SOURCING: frozenset({ReferralStatus.SOURCING, ReferralStatus.UNSOURCED, ReferralStatus.PLACED,
+                                        ReferralStatus.CANCELLED}),
+    ReferralStatus.UNSOURCED: frozenset({ReferralStatus.SOURCING, ReferralStatus.UNSOURCED, ReferralStatus.PLACED,
+                                         ReferralStatus.CANCELLED}),
+    ReferralStatus.PLACED: frozenset(),
+    ReferralStatus.CANCELLED: frozenset(),
+}
+"""The moves a referral may make. Being sourced, it goes on (a new wave or round of offers), joins the
+waiting list, is placed or cancelled; waiting, it is sourced again (or stays, when a broker's retry
+finds nobody either), awarded or cancelled; placed and cancelled are final. A placement brought in by
+the import is placed from the start."""
+OPEN_STATUSES = frozenset(status for status, moves in MOVES.items() if moves)
 """A referral still to be placed: a broker may award, retry or cancel it."""
+ANSWERS = frozenset({OfferStatus.ACCEPTED, OfferStatus.DECLINED})
+"""How a provider answers an open offer, before its deadline; an offer also closes when it expires
+unanswered or is withdrawn. Closed is final."""
+
+
+def may_move(status: ReferralStatus, to: ReferralStatus) -> bool:
+    return to in MOVES[status]
+
+
+def moves_to(status: ReferralStatus) -> frozenset[ReferralStatus]:
+    """The statuses a referral may reach `status` from."""
+    return frozenset(each for each, moves in MOVES.items() if status in moves)
 
 
 class HistoryEvent(StrEnum):

@@ -1,20 +1,12 @@
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.brokerage.database import Base
+from services.brokerage.webhooks.domain import DeliveryStatus
 from shared.db import EnumText, UtcDateTime, one_of
-
-
-class DeliveryStatus(StrEnum):
-    """Pending until the receiver takes it (delivered) or the attempts run out (failed)."""
-
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    FAILED = "failed"
 
 
 class Webhook(Base):

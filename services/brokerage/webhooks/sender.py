@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.addresses import resolves_publicly
-from services.brokerage.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
+from services.brokerage.webhooks.domain import DeliveryStatus, retry_after
+from services.brokerage.webhooks.models import Webhook, WebhookDelivery
 from services.brokerage.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from shared.clock import Clock
 from shared.db import Database
@@ -94,8 +95,9 @@ async def _record(
                 continue
             logger.info("webhook delivery %s failed (attempt %d): %s", claimed.id, claimed.attempts, error)
             row.last_error = error
-            if claimed.attempts >= settings.webhook_max_attempts or claimed.url is None:
+            wait = retry_after(attempts=claimed.attempts, max_attempts=settings.webhook_max_attempts,
+                               base_seconds=settings.webhook_retry_base_seconds, receiver_known=claimed.url is not None)
+            if wait is None:
                 row.status = DeliveryStatus.FAILED
             else:
-                backoff = settings.webhook_retry_base_seconds * 2 ** (claimed.attempts - 1)
-                row.next_attempt_at = now + timedelta(seconds=backoff)
+                row.next_attempt_at = now + wait
