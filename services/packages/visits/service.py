@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.care.models import Package, PackageTerm, Suspension
@@ -34,7 +34,7 @@ from shared.auth import Principal, ensure_provider_scope
 from shared.contracts.common import WEEKEND, Day
 from shared.contracts.packages import VisitFacts, VisitOutcome, VisitsRecorded
 from shared.events.outbox import record_event
-from shared.pagination import PageRequest
+from shared.pagination import PageRequest, keyset_after, read_cursor
 
 DAYS = list(Day)
 Slot = tuple[uuid.UUID, date, time]
@@ -309,8 +309,7 @@ async def list_visits(
     if date_to is not None:
         query = query.where(Visit.date <= date_to)
     if page.cursor:
-        last_date, last_id = date.fromisoformat(page.cursor[0]), uuid.UUID(page.cursor[1])
-        query = query.where(or_(Visit.date > last_date, and_(Visit.date == last_date, Visit.id > last_id)))
+        query = query.where(keyset_after((Visit.date, Visit.id), read_cursor(page.cursor, date.fromisoformat)))
     return list(await session.scalars(query))
 
 

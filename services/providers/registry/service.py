@@ -33,7 +33,6 @@ from services.providers.registry.repository import (
     ProviderView,
     embargo_state,
     history_page,
-    keyset_cursor,
     known_area_codes,
     load_views,
     page_of_provider_ids,
@@ -66,7 +65,7 @@ from shared.contracts.providers import (
 from shared.contracts.quality import EscalationCleared, ProviderEscalated
 from shared.events.envelope import Event
 from shared.events.outbox import record_event
-from shared.pagination import PageRequest, next_cursor
+from shared.pagination import PageRequest, next_cursor, read_cursor
 
 logger = logging.getLogger(__name__)
 REGULATOR_ID_FIELDS = ("cqc_location_id", "care_inspectorate_id")
@@ -173,7 +172,7 @@ async def get_provider(session: AsyncSession, *, provider_id: uuid.UUID) -> Prov
 async def list_providers(
     session: AsyncSession, *, page: PageRequest, area: str | None, status: ProviderStatus | None, tier: Tier | None
 ) -> tuple[list[ProviderView], str | None]:
-    after = keyset_cursor(page.cursor, str) if page.cursor is not None else None
+    after = read_cursor(page.cursor, str) if page.cursor is not None else None
     keys = await page_of_provider_ids(session, after=after, limit=page.limit + 1, area=area, status=status,
                                       tier=tier)
     shown = keys[: page.limit]
