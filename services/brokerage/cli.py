@@ -11,7 +11,6 @@ whole, up to BROKERAGE_IMPORT_MAX_DOCUMENT_BYTES.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import codecs
 import sys
@@ -30,7 +29,7 @@ from services.brokerage.settings import BrokerageSettings
 from shared.auth import Principal, Role
 from shared.clock import SystemClock
 from shared.db import Database
-from shared.imports import ImportFormat, UnreadableImport
+from shared.imports import ImportFormat, UnreadableImport, file_format, import_command_line
 
 CLI_ACTOR = Principal(subject="cli", kind="user", name="placements import CLI", roles=frozenset({Role.BROKER}))
 
@@ -78,30 +77,16 @@ async def run_import(placements: Iterable[RawPlacement], *, settings: BrokerageS
         await database.dispose()
 
 
-def _format_of(path: Path, given: str | None) -> ImportFormat:
-    if given:
-        return ImportFormat(given)
-    return ImportFormat.CSV if path.suffix.lower() == ".csv" else ImportFormat.JSON
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.brokerage.cli", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    importing = commands.add_parser("import-placements", help='placements already made: JSON {"placements": [...]} '
-                                                              "or CSV (docs/brokerage.md)")
-    importing.add_argument("file", type=Path)
-    importing.add_argument("--format", choices=[form.value for form in ImportFormat],
-                           help="default: csv for a .csv file, json otherwise")
-    importing.add_argument("--batch-rows", type=int, default=None, help="placements committed per transaction")
+    parser = import_command_line(prog="python -m services.brokerage.cli", description=__doc__,
+                                 command="import-placements", batch_of="placements",
+                                 about='placements already made: JSON {"placements": [...]} or CSV (docs/brokerage.md)')
     args = parser.parse_args(argv)
-    if not args.file.is_file():
-        parser.error(f"no such file: {args.file}")
     if args.batch_rows is not None and args.batch_rows < 1:
         parser.error("--batch-rows must be at least 1")
     settings = BrokerageSettings()
     try:
-        with reading(args.file, form=_format_of(args.file, args.format), settings=settings) as placements:
+        with reading(args.file, form=file_format(args.file, args.format), settings=settings) as placements:
             report = asyncio.run(run_import(placements, settings=settings, batch_rows=args.batch_rows))
     except FileTooLarge as exc:
         parser.error(str(exc))
