@@ -23,6 +23,7 @@ from shared.clock import Clock
 from shared.contracts.brokerage import (
     OfferDeclined,
     OfferExpired,
+    OfferFacts,
     ReferralCancelled,
     ReferralCreated,
     ReferralFacts,
@@ -95,24 +96,24 @@ def build_handlers(settings: QualitySettings, clock: Clock) -> EventHandlers:
         await note_referral(session, facts=placed.referral, status=ReferralStatus.PLACED, placed_at=placed.placed_at,
                             imported=placed.imported)
 
+    async def offer_not_taken(session: AsyncSession, offer: OfferFacts, kind: EvidenceKind) -> None:
+        """An offer declined or left to expire is evidence of little weight about its provider, said once."""
+        item = EvidenceItem(kind=kind, severity=Severity.LOW, occurred_on=offer.at.date(),
+                            source_id=str(offer.offer_id))
+        await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
+                                   source_ids=[item.source_id], items=[item], settings=settings, clock=clock)
+
     @handlers.on(OfferDeclined.event_type)
     async def offer_declined(session: AsyncSession, envelope: EventEnvelope) -> None:
         declined = envelope.payload_as(OfferDeclined)
         offer = declined.offer
         await note_decline(session, offer_id=offer.offer_id, provider_id=offer.provider_id,
                            reason=declined.reason, at=offer.at)
-        item = EvidenceItem(kind=EvidenceKind.OFFER_DECLINED, severity=Severity.LOW, occurred_on=offer.at.date(),
-                            source_id=str(offer.offer_id))
-        await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
-                                   source_ids=[item.source_id], items=[item], settings=settings, clock=clock)
+        await offer_not_taken(session, offer, EvidenceKind.OFFER_DECLINED)
 
     @handlers.on(OfferExpired.event_type)
     async def offer_expired(session: AsyncSession, envelope: EventEnvelope) -> None:
-        offer = envelope.payload_as(OfferExpired).offer
-        item = EvidenceItem(kind=EvidenceKind.OFFER_EXPIRED, severity=Severity.LOW, occurred_on=offer.at.date(),
-                            source_id=str(offer.offer_id))
-        await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
-                                   source_ids=[item.source_id], items=[item], settings=settings, clock=clock)
+        await offer_not_taken(session, envelope.payload_as(OfferExpired).offer, EvidenceKind.OFFER_EXPIRED)
 
     @handlers.on(VisitsRecorded.event_type)
     async def visits_recorded(session: AsyncSession, envelope: EventEnvelope) -> None:
