@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, status
 
 from services.providers.deps import CapacitySetter, CommissionerPrincipal
-from services.providers.registry import service
+from services.providers.registry import domain, service
 from services.providers.registry.exceptions import (
     EmbargoNotFound,
     EmbargoNotOpen,
@@ -55,13 +55,13 @@ def rating_out(rating: Rating) -> RatingOut:
 
 
 def embargo_out(embargo: Embargo) -> EmbargoOut:
-    state = "lifted" if embargo.lifted_at else "ended" if embargo.ended_at else "open"
+    state = domain.embargo_status(lifted=embargo.lifted_at is not None, ended=embargo.ended_at is not None)
     return EmbargoOut(
         id=embargo.id, scope=EmbargoScope(embargo.scope), area=embargo.area,
         client_group=ClientGroup(embargo.client_group) if embargo.client_group else None,
         imposed_by=ImposedBy(embargo.imposed_by), starts_on=embargo.starts_on, ends_on=embargo.ends_on,
         reason=embargo.reason, status=state, imposed_at=embargo.imposed_at, escalation_id=embargo.escalation_id,
-        lift_suggested=embargo.lift_suggested_at is not None and state == "open",
+        lift_suggested=embargo.lift_suggested_at is not None and state is domain.EmbargoStatus.OPEN,
         lift_suggested_at=embargo.lift_suggested_at, lifted_at=embargo.lifted_at, lifted_by=embargo.lifted_by,
         lift_reason=embargo.lift_reason, ended_at=embargo.ended_at)
 
