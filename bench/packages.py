@@ -15,7 +15,7 @@ import os
 import resource
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -151,7 +151,8 @@ async def _invoice_run(database: Database) -> tuple[float, float, dict[uuid.UUID
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     async with database.sessionmaker() as session, session.begin():
-        result = await run_invoices(session, actor=None, period=PERIOD, today=PERIOD.end + timedelta(days=1))
+        result = await run_invoices(session, actor=None, period=PERIOD,
+                                    now=datetime.combine(PERIOD.end + timedelta(days=1), datetime.min.time(), UTC))
     seconds = time.perf_counter() - started
     growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     return seconds, growth_mb, {invoice.provider_id: invoice.total for invoice in result.issued}

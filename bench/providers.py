@@ -23,6 +23,7 @@ from services.providers.imports.records import import_records
 from services.providers.imports.service import import_locations
 from services.providers.models import INFRA
 from shared import migrations
+from shared.clock import SystemClock
 from shared.db import Database
 from shared.imports import ImportFormat
 
@@ -50,7 +51,7 @@ async def _timed_import(database: Database, body: bytes, rows: int) -> float:
     started = time.perf_counter()
     report = await import_locations(database, import_records(_chunks(body), form=ImportFormat.CSV,
                                                              max_json_bytes=len(body)),
-                                    actor=None, batch_rows=BATCH_ROWS)
+                                    actor=None, clock=SystemClock(), batch_rows=BATCH_ROWS)
     elapsed = time.perf_counter() - started
     if report.created + report.updated != rows or report.rejected:
         raise RuntimeError(f"the benchmark import went wrong: {report.model_dump()}")

@@ -13,6 +13,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -43,7 +44,7 @@ def staff_token(keys: KeyPair, *roles: Role) -> str:
     signature and claims; whether the account is active is the gateway's question)."""
     principal = Principal(subject=str(uuid.uuid4()), kind="user", name="bench", roles=frozenset(roles))
     return issue_token(principal, private_key=keys.private_pem, issuer="homecare-suite",
-                       audience="homecare-suite-api", ttl_seconds=3600)
+                       audience="homecare-suite-api", ttl_seconds=3600, now=datetime.now(UTC))
 
 
 async def migrate(service: str, url: str) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, FastAPI, Request
 
 from shared.auth import TokenVerifier
+from shared.clock import Clock, SystemClock
 from shared.db import Database
 from shared.errors import install_problem_handlers
 from shared.events.consumer import EventHandlers
@@ -39,6 +40,8 @@ class ServiceSpec:
     description: str = ""
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None
     openapi_url: str | None = "/openapi.json"
+    clock: Clock = field(default_factory=SystemClock)
+    """The one clock of the service's routes, workers and event handlers (`app.state.clock`)."""
 
 
 def create_service_app(spec: ServiceSpec, *, transport: Transport | None = None) -> FastAPI:
@@ -90,7 +93,7 @@ def create_service_app(spec: ServiceSpec, *, transport: Transport | None = None)
 
     app = FastAPI(title=spec.title, description=spec.description, version="1.0.0", lifespan=lifespan,
                   openapi_url=spec.openapi_url)
-    app.state.spec = spec
+    app.state.spec, app.state.clock = spec, spec.clock
     app.state.metrics = Metrics(spec.name)
     install_problem_handlers(app)
     app.state.metrics.install(app)

@@ -1,20 +1,28 @@
-"""Async SQLAlchemy engine and sessions for one service's own database.
+"""Async SQLAlchemy engine and sessions for one service's own database, and the few statements that
+PostgreSQL and SQLite write differently.
 
 On PostgreSQL every service lives in its own schema (named after the service) of the configured
 database, reached through `search_path`; on SQLite every service has its own file. A session is
 committed once, at the request or consumer boundary, never inside a use case.
+
+Services never ask which database they are on: where the two differ, they call a helper here
+(`partial_index`, `insert_missing`, `set_local`, `copy_rows`). Row locks are written as for PostgreSQL
+(`with_for_update(skip_locked=True)`): SQLite lets one writer in at a time, and SQLAlchemy leaves the
+clause out there.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, String, Table, event, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -41,6 +49,11 @@ class ServiceBase(DeclarativeBase):
     __abstract__ = True
 
 
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of the rows matching `where` only, on both databases."""
+    return Index(name, *columns, unique=unique, postgresql_where=text(where), sqlite_where=text(where))
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """A zoned timestamp that reads back aware on every database (SQLite keeps no zone): the API answers
     times in ISO 8601 with their zone, whichever database is behind it."""
@@ -55,6 +68,34 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None or value.tzinfo is not None:
             return value
         return value.replace(tzinfo=UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A member of a closed set (a `StrEnum`), kept as its text and read back as the member, so code
+    compares members, never strings. The column's `one_of` CHECK constraint keeps out anything else."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
+def one_of(column: str, enum: type[StrEnum], *, nullable: bool = False) -> CheckConstraint:
+    """`column IN (...the enum's values...)`, named after the column (the naming convention makes it
+    `ck_<table>_<column>`); a nullable column may also be NULL."""
+    allowed = f"{column} IN ({', '.join(repr(str(member)) for member in enum)})"
+    return CheckConstraint(f"{column} IS NULL OR {allowed}" if nullable else allowed, name=column)
 
 
 class Database:
@@ -155,3 +196,41 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+def _on_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def insert_missing(session: AsyncSession, table: Any, values: Mapping[str, Any], *, keys: Sequence[str]) -> bool:
+    """Inserts `values` into `table` (a model or a Table) unless a row with the same `keys` is there
+    (`INSERT ... ON CONFLICT DO NOTHING`); returns whether it inserted. Transactions racing to create
+    one row both succeed, and only one row is made."""
+    dialect_insert = postgresql.insert if _on_postgres(session) else sqlite.insert
+    result = await session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(
+        index_elements=list(keys)))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def set_local(session: AsyncSession, **settings: str) -> None:
+    """Server settings for the session's transaction only (PostgreSQL's `set_config(name, value, true)`);
+    SQLite has none of them, so there it does nothing."""
+    if not settings or not _on_postgres(session):
+        return
+    calls = ", ".join(f"set_config(:name_{n}, :value_{n}, true)" for n in range(len(settings)))
+    parameters: dict[str, str] = {}
+    for n, (name, value) in enumerate(settings.items()):
+        parameters[f"name_{n}"], parameters[f"value_{n}"] = name, value
+    await session.execute(text(f"SELECT {calls}"), parameters)
+
+
+async def copy_rows(session: AsyncSession, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Writes many rows at once: PostgreSQL's COPY (for the 100,000s of lines of an invoice run, in the
+    caller's transaction), one executemany INSERT elsewhere."""
+    connection = await session.connection()
+    if _on_postgres(session):
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=rows, columns=list(columns))
+    elif rows:
+        await session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])

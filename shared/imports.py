@@ -1,11 +1,14 @@
-"""What every bulk import over HTTP shares (the registry's CQC import, brokerage's placements): its two
-formats, chosen by Content-Type; a body read whole only up to a limit; and the problems a body that
-cannot be imported at all gets (the rows of a readable one are reported one by one instead)."""
+"""What every bulk import shares (the registry's CQC import, brokerage's placements): its two formats,
+chosen by Content-Type over HTTP and by the file's name on the command line; a body read whole only up
+to a limit; and the problems a body that cannot be imported at all gets (the rows of a readable one are
+reported one by one instead)."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import AsyncIterator
 from enum import StrEnum
+from pathlib import Path
 
 from shared.errors import SuiteError, Unprocessable
 
@@ -54,3 +57,31 @@ async def read_limited(chunks: AsyncIterator[bytes], *, limit: int, instead: str
         if len(body) > limit:
             raise PayloadTooLarge(f"the body is larger than {limit} bytes; {instead}")
     return bytes(body)
+
+
+def import_command_line(*, prog: str, description: str | None, command: str, about: str,
+                        batch_of: str) -> argparse.ArgumentParser:
+    """A service's import command line: `prog command FILE [--format json|csv] [--batch-rows N]`, the
+    file required to exist, and `batch_of` (rows, placements) committed per transaction."""
+    parser = argparse.ArgumentParser(prog=prog, description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    importing = parser.add_subparsers(dest="command", required=True).add_parser(command, help=about)
+    importing.add_argument("file", type=_existing_file)
+    importing.add_argument("--format", choices=[form.value for form in ImportFormat],
+                           help="default: csv for a .csv file, json otherwise")
+    importing.add_argument("--batch-rows", type=int, default=None, help=f"{batch_of} committed per transaction")
+    return parser
+
+
+def _existing_file(name: str) -> Path:
+    path = Path(name)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {name}")
+    return path
+
+
+def file_format(path: Path, given: str | None) -> ImportFormat:
+    """The format named on the command line, else the file's: CSV for a `.csv` file, JSON otherwise."""
+    if given:
+        return ImportFormat(given)
+    return ImportFormat.CSV if path.suffix.lower() == ".csv" else ImportFormat.JSON

@@ -7,9 +7,10 @@ service; on SQLite in the service's own file.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection, make_url
@@ -35,6 +36,24 @@ def upgrade(*, service: str, migrations_dir: Path, url: str, revision: str = "he
 
 def downgrade(*, service: str, migrations_dir: Path, url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(service=service, migrations_dir=migrations_dir, url=url), revision)
+
+
+def create_checks(checks: Mapping[str, Mapping[str, str]]) -> None:
+    """In a migration: adds each table's CHECK constraints (`{table: {column: condition}}`), each named
+    `ck_<table>_<column>` as the naming convention names a model's `one_of`. In batch mode, so SQLite
+    (which cannot add a constraint to a table) copies the table with them."""
+    for table, conditions in checks.items():
+        with op.batch_alter_table(table) as batch_op:
+            for column, condition in conditions.items():
+                batch_op.create_check_constraint(op.f(f"ck_{table}_{column}"), condition)
+
+
+def drop_checks(checks: Mapping[str, Mapping[str, str]]) -> None:
+    """The downgrade of `create_checks(checks)`."""
+    for table, conditions in reversed(list(checks.items())):
+        with op.batch_alter_table(table) as batch_op:
+            for column in conditions:
+                batch_op.drop_constraint(op.f(f"ck_{table}_{column}"), type_="check")
 
 
 def _ensure_sqlite_folder(url: str) -> None:

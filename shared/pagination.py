@@ -2,7 +2,8 @@
 
 Cursors are opaque (URL-safe base64 of the sort key of the last item), so a list stays stable while
 rows are added: a client passing `next_cursor` back never sees an item twice or misses one that
-existed when it started.
+existed when it started. Most lists sort by one column and break its ties by id (keyset paging):
+`read_cursor` reads such a key back and `keyset_after` selects the rows after it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, or_
 
 from shared.errors import Unprocessable
 
@@ -61,3 +65,23 @@ def next_cursor(rows: list[T], limit: int, key: Any) -> str | None:
     if len(rows) <= limit:
         return None
     return encode_cursor(list(key(rows[limit - 1])))
+
+
+def read_cursor(key: list[Any], sort_value: Callable[[str], T]) -> tuple[T, uuid.UUID]:
+    """A (sort value, id) key this API gave out, read back (`sort_value` parses the first); anything else
+    is a 422."""
+    try:
+        if len(key) != 2:
+            raise ValueError("a cursor holds two values")
+        return sort_value(str(key[0])), uuid.UUID(str(key[1]))
+    except ValueError:
+        raise Unprocessable("The cursor is not one this API gave out.") from None
+
+
+def keyset_after(columns: tuple[Any, Any], key: tuple[Any, Any], *, descending: bool = False) -> ColumnElement[bool]:
+    """The rows after `key` in the order of `columns` (a sort column, then the id that breaks its ties),
+    ascending or `descending`."""
+    (sort, tiebreak), (value, last) = columns, key
+    if descending:
+        return or_(sort < value, and_(sort == value, tiebreak < last))
+    return or_(sort > value, and_(sort == value, tiebreak > last))

@@ -28,6 +28,7 @@ from services.packages.models import Base as PackagesBase
 from services.providers.models import Base as ProvidersBase
 from services.quality.models import Base as QualityBase
 from services.suite import create_suite_app
+from shared.clock import Clock
 from shared.db import Database
 from shared.events.local import forget_everything
 from shared.events.rabbitmq import RabbitTransport
@@ -191,9 +192,10 @@ class Suite:
 
 
 @contextlib.asynccontextmanager
-async def running_suite(backend: Backend, **overrides: str) -> AsyncIterator[Suite]:
+async def running_suite(backend: Backend, *, clock: Clock | None = None, **overrides: str) -> AsyncIterator[Suite]:
+    """The suite on `backend`, its services on `clock` (the system's by default), `overrides` in its env."""
     with patched_environment({**backend.environment(), **overrides}):
-        app = create_suite_app()
+        app = create_suite_app(clock)
     async with app.router.lifespan_context(app):
         if isinstance(app.state.transport, RabbitTransport):
             await app.state.transport.wait_connected(60)  # tests start once the queues are bound

@@ -13,23 +13,27 @@ from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.router import router as webhooks_router
 from services.brokerage.workers import background_work
 from shared.app import ServiceSpec, create_service_app
+from shared.clock import Clock, SystemClock
 from shared.events.transport import Transport
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def build_spec(settings: BrokerageSettings | None = None) -> ServiceSpec:
-    settings = settings or BrokerageSettings()
+def build_spec(settings: BrokerageSettings | None = None, *, clock: Clock | None = None) -> ServiceSpec:
+    settings, clock = settings or BrokerageSettings(), clock or SystemClock()
     return ServiceSpec(
         name="brokerage",
         title="Brokerage: referrals, the cascade, offers",
         settings=settings,
         infra=INFRA,
         routers=[imports_router, referrals_router, offers_router, webhooks_router],
-        handlers=build_handlers(settings),
+        handlers=build_handlers(settings, clock),
         extra_lifespan=background_work(settings),
+        clock=clock,
     )
 
 
-def create_app(settings: BrokerageSettings | None = None, *, transport: Transport | None = None) -> FastAPI:
-    return create_service_app(build_spec(settings), transport=transport)
+def create_app(
+    settings: BrokerageSettings | None = None, *, transport: Transport | None = None, clock: Clock | None = None
+) -> FastAPI:
+    return create_service_app(build_spec(settings, clock=clock), transport=transport)

@@ -11,7 +11,6 @@ whole, up to BROKERAGE_IMPORT_MAX_DOCUMENT_BYTES.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import codecs
 import sys
@@ -22,15 +21,15 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
-from services.brokerage.clock import utcnow
 from services.brokerage.imports.reading import RawPlacement, csv_placements, json_placements, utf8_text
 from services.brokerage.imports.schemas import PlacementsReport
 from services.brokerage.imports.service import import_placements
 from services.brokerage.models import INFRA
 from services.brokerage.settings import BrokerageSettings
 from shared.auth import Principal, Role
+from shared.clock import SystemClock
 from shared.db import Database
-from shared.imports import ImportFormat, UnreadableImport
+from shared.imports import ImportFormat, UnreadableImport, file_format, import_command_line
 
 CLI_ACTOR = Principal(subject="cli", kind="user", name="placements import CLI", roles=frozenset({Role.BROKER}))
 
@@ -69,7 +68,7 @@ async def run_import(placements: Iterable[RawPlacement], *, settings: BrokerageS
                      batch_rows: int | None = None) -> PlacementsReport:
     database = Database(settings.resolved_database_url(), schema="brokerage",
                         session_info=INFRA.session_info("brokerage"))
-    now = utcnow()
+    now = SystemClock().now()
     try:
         return await import_placements(database, placements, actor=CLI_ACTOR, now=now,
                                        start_window=settings.import_start_window(now.date()),
@@ -78,30 +77,16 @@ async def run_import(placements: Iterable[RawPlacement], *, settings: BrokerageS
         await database.dispose()
 
 
-def _format_of(path: Path, given: str | None) -> ImportFormat:
-    if given:
-        return ImportFormat(given)
-    return ImportFormat.CSV if path.suffix.lower() == ".csv" else ImportFormat.JSON
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.brokerage.cli", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    importing = commands.add_parser("import-placements", help='placements already made: JSON {"placements": [...]} '
-                                                              "or CSV (docs/brokerage.md)")
-    importing.add_argument("file", type=Path)
-    importing.add_argument("--format", choices=[form.value for form in ImportFormat],
-                           help="default: csv for a .csv file, json otherwise")
-    importing.add_argument("--batch-rows", type=int, default=None, help="placements committed per transaction")
+    parser = import_command_line(prog="python -m services.brokerage.cli", description=__doc__,
+                                 command="import-placements", batch_of="placements",
+                                 about='placements already made: JSON {"placements": [...]} or CSV (docs/brokerage.md)')
     args = parser.parse_args(argv)
-    if not args.file.is_file():
-        parser.error(f"no such file: {args.file}")
     if args.batch_rows is not None and args.batch_rows < 1:
         parser.error("--batch-rows must be at least 1")
     settings = BrokerageSettings()
     try:
-        with reading(args.file, form=_format_of(args.file, args.format), settings=settings) as placements:
+        with reading(args.file, form=file_format(args.file, args.format), settings=settings) as placements:
             report = asyncio.run(run_import(placements, settings=settings, batch_rows=args.batch_rows))
     except FileTooLarge as exc:
         parser.error(str(exc))

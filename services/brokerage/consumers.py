@@ -1,15 +1,18 @@
-"""The one place listing the events brokerage handles: the provider registry (its read model) and
-packages (hours placed). Handlers run inside the consumer's inbox transaction."""
+"""The one place listing the events brokerage handles: the provider registry (its read model), packages
+(hours placed), and its own offers made (a provider's webhook). Handlers run inside the consumer's inbox
+transaction."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.brokerage.cascade.service import retry_waiting_list, withdraw_ineligible_offers
-from services.brokerage.clock import utcnow
+from services.brokerage.cascade.sourcing import retry_waiting_list, withdraw_ineligible_offers
 from services.brokerage.readmodel.service import apply_area, apply_package, apply_provider
 from services.brokerage.settings import BrokerageSettings
-from shared.contracts.packages import PackageChanged, PackageEnded, PackageResumed, PackageSuspended
+from services.brokerage.webhooks.service import queue_offer_made
+from shared.clock import Clock
+from shared.contracts.brokerage import OfferMade
+from shared.contracts.packages import PackageChanged, PackageEnded, PackageResumed, PackageStatus, PackageSuspended
 from shared.contracts.providers import (
     PROVIDER_STATE_EVENTS,
     AreaChanged,
@@ -32,14 +35,14 @@ WAITING_LIST_TRIGGERS = frozenset(
 provider is admitted or gains a contract."""
 
 PACKAGE_STATUS = {
-    PackageChanged.event_type: "active",
-    PackageResumed.event_type: "active",
-    PackageSuspended.event_type: "suspended",
-    PackageEnded.event_type: "ended",
+    PackageChanged.event_type: PackageStatus.ACTIVE,
+    PackageResumed.event_type: PackageStatus.ACTIVE,
+    PackageSuspended.event_type: PackageStatus.SUSPENDED,
+    PackageEnded.event_type: PackageStatus.ENDED,
 }
 
 
-def build_handlers(settings: BrokerageSettings) -> EventHandlers:
+def build_handlers(settings: BrokerageSettings, clock: Clock) -> EventHandlers:
     handlers = EventHandlers()
 
     async def on_area(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -49,14 +52,19 @@ def build_handlers(settings: BrokerageSettings) -> EventHandlers:
         state = ProviderState.model_validate(envelope.payload["provider"])
         if not await apply_provider(session, state=state, at=envelope.occurred_at):
             return
-        await withdraw_ineligible_offers(session, provider_id=state.id, settings=settings, now=utcnow())
+        now = clock.now()
+        await withdraw_ineligible_offers(session, provider_id=state.id, settings=settings, now=now)
         if envelope.type in WAITING_LIST_TRIGGERS:
             await retry_waiting_list(session, areas={each.area for each in state.contracts}, settings=settings,
-                                     now=utcnow())
+                                     now=now)
 
     async def on_package(session: AsyncSession, envelope: EventEnvelope) -> None:
         package = envelope.payload_as(PackageChanged).package
         await apply_package(session, package=package, status=PACKAGE_STATUS[envelope.type])
+
+    @handlers.on(OfferMade.event_type)
+    async def on_offer_made(session: AsyncSession, envelope: EventEnvelope) -> None:
+        await queue_offer_made(session, made=envelope.payload_as(OfferMade))
 
     for area_event in (AreaCreated, AreaChanged):
         handlers.on(area_event.event_type)(on_area)

@@ -1,5 +1,5 @@
-"""Background work of brokerage, started with the app: offer expiry and webhook sending. Each pass is
-safe with several replicas and exposed as a function, so tests run a pass directly."""
+"""Background work of brokerage, started with the app and run on its clock: offer expiry and webhook
+sending. Each pass is safe with several replicas and exposed as a function, so tests run a pass directly."""
 
 from __future__ import annotations
 
@@ -10,22 +10,24 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from services.brokerage.clock import utcnow
 from services.brokerage.offers.service import expire_due_offers
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.sender import deliver_due
+from shared.clock import Clock
+from shared.db import Database
 from shared.periodic import PeriodicJob, running
 
 
 def background_work(settings: BrokerageSettings) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = app.state.db
+        database: Database = app.state.db
+        clock: Clock = app.state.clock
         async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as client, running(
             PeriodicJob("offer expiry", settings.expiry_interval_seconds,
-                        lambda: expire_due_offers(database, settings=settings, now=utcnow())),
+                        lambda: expire_due_offers(database, settings=settings, now=clock.now())),
             PeriodicJob("webhook delivery", settings.webhook_interval_seconds,
-                        lambda: deliver_due(database, settings=settings, client=client)),
+                        lambda: deliver_due(database, settings=settings, client=client, clock=clock)),
         ):
             yield
 

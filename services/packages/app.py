@@ -13,12 +13,13 @@ from services.packages.reconciliation.router import router as reconciliation_rou
 from services.packages.settings import PackagesSettings
 from services.packages.visits.router import router as visits_router
 from shared.app import ServiceSpec, create_service_app
+from shared.clock import Clock, SystemClock
 from shared.events.transport import Transport
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def build_spec(settings: PackagesSettings | None = None) -> ServiceSpec:
+def build_spec(settings: PackagesSettings | None = None, *, clock: Clock | None = None) -> ServiceSpec:
     settings = settings or PackagesSettings()
     return ServiceSpec(
         name="packages",
@@ -27,8 +28,11 @@ def build_spec(settings: PackagesSettings | None = None) -> ServiceSpec:
         infra=INFRA,
         routers=[costing_router, packages_router, visits_router, invoices_router, reconciliation_router],
         handlers=build_handlers(settings),
+        clock=clock or SystemClock(),
     )
 
 
-def create_app(settings: PackagesSettings | None = None, *, transport: Transport | None = None) -> FastAPI:
-    return create_service_app(build_spec(settings), transport=transport)
+def create_app(
+    settings: PackagesSettings | None = None, *, transport: Transport | None = None, clock: Clock | None = None
+) -> FastAPI:
+    return create_service_app(build_spec(settings, clock=clock), transport=transport)

@@ -15,12 +15,12 @@ from datetime import date
 
 from tqdm import tqdm
 
-from services.packages.deps import today
 from services.packages.invoices.domain import Period
 from services.packages.invoices.schemas import InvoiceRunIn, InvoiceRunOut
 from services.packages.invoices.service import run_invoices
 from services.packages.models import INFRA
 from services.packages.settings import PackagesSettings
+from shared.clock import SystemClock
 from shared.db import Database
 
 
@@ -34,7 +34,7 @@ async def invoice_run(period: Period, *, settings: PackagesSettings) -> InvoiceR
                 bar.update(done - bar.n)
 
             async with database.sessionmaker() as session, session.begin():
-                return await run_invoices(session, actor=None, period=period, today=today(),
+                return await run_invoices(session, actor=None, period=period, now=SystemClock().now(),
                                           policy=settings.run_policy, progress=progress)
     finally:
         await database.dispose()

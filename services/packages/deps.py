@@ -1,6 +1,5 @@
 """What the packages routes need: the service's settings and the callers each route lets in."""
 
-from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,10 +11,6 @@ from shared.auth import STAFF_ROLES, Principal, Role, require_roles
 def _settings(request: Request) -> PackagesSettings:
     settings: PackagesSettings = request.app.state.spec.settings
     return settings
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 SettingsDep = Annotated[PackagesSettings, Depends(_settings)]

@@ -7,13 +7,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.providers.areas.router import router as areas_router
-from services.providers.consumers import HANDLERS
+from services.providers.consumers import build_handlers
 from services.providers.imports.router import router as imports_router
 from services.providers.models import INFRA
 from services.providers.registry.router import router as registry_router
 from services.providers.registry.sweeper import embargo_sweeper
 from services.providers.settings import ProvidersSettings
 from shared.app import ServiceSpec, create_service_app
+from shared.clock import Clock, SystemClock
 from shared.events.transport import Transport
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -23,25 +24,28 @@ def _lifespan(settings: ProvidersSettings) -> Callable[[FastAPI], AbstractAsyncC
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        async with embargo_sweeper(app.state.db, interval=settings.embargo_sweep_seconds,
+        async with embargo_sweeper(app.state.db, interval=settings.embargo_sweep_seconds, clock=app.state.clock,
                                    on_ended=app.state.events.wake_relay):
             yield
 
     return lifespan
 
 
-def build_spec(settings: ProvidersSettings | None = None) -> ServiceSpec:
-    settings = settings or ProvidersSettings()
+def build_spec(settings: ProvidersSettings | None = None, *, clock: Clock | None = None) -> ServiceSpec:
+    settings, clock = settings or ProvidersSettings(), clock or SystemClock()
     return ServiceSpec(
         name="providers",
         title="Provider registry: areas, providers, contracts, ratings, embargoes, capacity",
         settings=settings,
         infra=INFRA,
         routers=[areas_router, imports_router, registry_router],
-        handlers=HANDLERS,
+        handlers=build_handlers(clock),
         extra_lifespan=_lifespan(settings),
+        clock=clock,
     )
 
 
-def create_app(settings: ProvidersSettings | None = None, *, transport: Transport | None = None) -> FastAPI:
-    return create_service_app(build_spec(settings), transport=transport)
+def create_app(
+    settings: ProvidersSettings | None = None, *, transport: Transport | None = None, clock: Clock | None = None
+) -> FastAPI:
+    return create_service_app(build_spec(settings, clock=clock), transport=transport)

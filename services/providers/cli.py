@@ -9,7 +9,6 @@ events written to the outbox for the running service to relay) and prints the re
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -22,8 +21,9 @@ from services.providers.imports.service import ImportReport, import_locations
 from services.providers.models import INFRA
 from services.providers.settings import ProvidersSettings
 from shared.auth import Principal, Role
+from shared.clock import SystemClock
 from shared.db import Database
-from shared.imports import ImportFormat
+from shared.imports import ImportFormat, file_format, import_command_line
 
 CHUNK_BYTES = 256 * 1024
 CLI_ACTOR = Principal(subject="cli", kind="user", name="registry import CLI", roles=frozenset({Role.COMMISSIONER}))
@@ -43,31 +43,17 @@ async def run_import(path: Path, *, size: int, form: ImportFormat, settings: Pro
     try:
         with tqdm(total=size, unit="B", unit_scale=True, desc=path.name, file=sys.stderr) as bar:
             records = import_records(_chunks(path, bar), form=form, max_json_bytes=settings.import_max_json_bytes)
-            return await import_locations(database, records, actor=CLI_ACTOR,
+            return await import_locations(database, records, actor=CLI_ACTOR, clock=SystemClock(),
                                           batch_rows=batch_rows or settings.import_batch_rows)
     finally:
         await database.dispose()
 
 
-def _format_of(path: Path, given: str | None) -> ImportFormat:
-    if given:
-        return ImportFormat(given)
-    return ImportFormat.CSV if path.suffix.lower() == ".csv" else ImportFormat.JSON
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.providers.cli", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    importing = commands.add_parser("import", help="import CQC location documents (JSON) or the care directory (CSV)")
-    importing.add_argument("file", type=Path)
-    importing.add_argument("--format", choices=[form.value for form in ImportFormat],
-                           help="default: csv for a .csv file, json otherwise")
-    importing.add_argument("--batch-rows", type=int, default=None, help="rows committed per transaction")
-    args = parser.parse_args(argv)
-    if not args.file.is_file():
-        parser.error(f"no such file: {args.file}")
-    report = asyncio.run(run_import(args.file, size=args.file.stat().st_size, form=_format_of(args.file, args.format),
+    args = import_command_line(prog="python -m services.providers.cli", description=__doc__, command="import",
+                               about="import CQC location documents (JSON) or the care directory (CSV)",
+                               batch_of="rows").parse_args(argv)
+    report = asyncio.run(run_import(args.file, size=args.file.stat().st_size, form=file_format(args.file, args.format),
                                     settings=ProvidersSettings(), batch_rows=args.batch_rows))
     sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     return 0

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.quality.clock import utcnow
 from services.quality.consumers import build_handlers
 from services.quality.dashboard.router import router as dashboard_router
 from services.quality.intelligence.router import router as intelligence_router
@@ -16,6 +15,7 @@ from services.quality.risk.router import router as risk_router
 from services.quality.risk.service import rescore_as_time_passes
 from services.quality.settings import QualitySettings
 from shared.app import ServiceSpec, create_service_app
+from shared.clock import Clock, SystemClock
 from shared.events.transport import Transport
 from shared.periodic import PeriodicJob, running
 
@@ -25,8 +25,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def _rescoring(settings: QualitySettings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        clock: Clock = app.state.clock
+
         async def rescore() -> None:
-            await rescore_as_time_passes(app.state.db, settings=settings, now=utcnow())
+            await rescore_as_time_passes(app.state.db, settings=settings, now=clock.now())
             app.state.events.wake_relay()
 
         async with running(PeriodicJob("risk rescoring", settings.rescore_seconds, rescore)):
@@ -35,18 +37,21 @@ def _rescoring(settings: QualitySettings) -> Callable[[FastAPI], AbstractAsyncCo
     return lifespan
 
 
-def build_spec(settings: QualitySettings | None = None) -> ServiceSpec:
-    settings = settings or QualitySettings()
+def build_spec(settings: QualitySettings | None = None, *, clock: Clock | None = None) -> ServiceSpec:
+    settings, clock = settings or QualitySettings(), clock or SystemClock()
     return ServiceSpec(
         name="quality",
         title="Quality: concerns, monitoring, risk matrix, action plans",
         settings=settings,
         infra=INFRA,
         routers=[intelligence_router, risk_router, plans_router, dashboard_router],
-        handlers=build_handlers(settings),
+        handlers=build_handlers(settings, clock),
         extra_lifespan=_rescoring(settings),
+        clock=clock,
     )
 
 
-def create_app(settings: QualitySettings | None = None, *, transport: Transport | None = None) -> FastAPI:
-    return create_service_app(build_spec(settings), transport=transport)
+def create_app(
+    settings: QualitySettings | None = None, *, transport: Transport | None = None, clock: Clock | None = None
+) -> FastAPI:
+    return create_service_app(build_spec(settings, clock=clock), transport=transport)

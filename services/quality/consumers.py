@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.quality.clock import utcnow
 from services.quality.dashboard.service import note_decline, note_referral, note_visits
 from services.quality.intelligence.domain import VISIT_SEVERITY, outcome_of, visit_evidence
 from services.quality.performance import domain as performance
@@ -20,12 +19,16 @@ from services.quality.readmodel.service import apply_provider
 from services.quality.risk.domain import EvidenceItem, EvidenceKind, Severity
 from services.quality.risk.service import locked_provider, replace_evidence_and_reassess
 from services.quality.settings import QualitySettings
+from shared.clock import Clock
 from shared.contracts.brokerage import (
     OfferDeclined,
     OfferExpired,
+    OfferFacts,
     ReferralCancelled,
     ReferralCreated,
+    ReferralFacts,
     ReferralPlaced,
+    ReferralStatus,
     ReferralUnsourced,
 )
 from shared.contracts.packages import VisitFacts, VisitPerformanceReported, VisitsRecorded
@@ -34,7 +37,12 @@ from shared.events.consumer import EventHandlers
 from shared.events.envelope import EventEnvelope
 
 logger = logging.getLogger(__name__)
-Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+REFERRAL_STATUS_AFTER = {
+    ReferralCreated.event_type: ReferralStatus.SOURCING,
+    ReferralUnsourced.event_type: ReferralStatus.UNSOURCED,
+    ReferralCancelled.event_type: ReferralStatus.CANCELLED,
+}
+"""The referral events that carry nothing but the referral's facts, and where each leaves it."""
 
 
 def _visit_items(visits: list[VisitFacts], late_threshold: int) -> list[EvidenceItem]:
@@ -50,7 +58,7 @@ def _visit_items(visits: list[VisitFacts], late_threshold: int) -> list[Evidence
 
 async def _evidence_from_event(
     session: AsyncSession, *, provider_id: uuid.UUID, source_type: str, source_ids: Collection[str],
-    items: list[EvidenceItem], settings: QualitySettings,
+    items: list[EvidenceItem], settings: QualitySettings, clock: Clock,
 ) -> None:
     """What the sources say now replaces what they said before (a corrected visit, a restated period; an
     offer is said once). Evidence about a provider the registry has not announced (yet) is left out, not
@@ -62,55 +70,50 @@ async def _evidence_from_event(
         logger.warning("evidence from %s about an unknown provider %s left out", source_type, provider_id)
         return
     await replace_evidence_and_reassess(session, provider=provider, source_type=source_type, source_ids=source_ids,
-                                        items=items, settings=settings, now=utcnow())
+                                        items=items, settings=settings, now=clock.now())
 
 
-def build_handlers(settings: QualitySettings) -> EventHandlers:
+def build_handlers(settings: QualitySettings, clock: Clock) -> EventHandlers:
     handlers = EventHandlers()
 
     async def provider_state(session: AsyncSession, envelope: EventEnvelope) -> None:
         state = ProviderState.model_validate(envelope.payload["provider"])
-        await apply_provider(session, state=state, settings=settings, now=utcnow())
+        await apply_provider(session, state=state, settings=settings, now=clock.now())
 
     for event in PROVIDER_STATE_EVENTS:
         handlers.on(event.event_type)(provider_state)
 
-    @handlers.on(ReferralCreated.event_type)
-    async def referral_created(session: AsyncSession, envelope: EventEnvelope) -> None:
-        await note_referral(session, facts=envelope.payload_as(ReferralCreated).referral, status="sourcing")
+    async def referral_moved(session: AsyncSession, envelope: EventEnvelope) -> None:
+        facts = ReferralFacts.model_validate(envelope.payload["referral"])
+        await note_referral(session, facts=facts, status=REFERRAL_STATUS_AFTER[envelope.type])
+
+    for event_type in REFERRAL_STATUS_AFTER:
+        handlers.on(event_type)(referral_moved)
 
     @handlers.on(ReferralPlaced.event_type)
     async def referral_placed(session: AsyncSession, envelope: EventEnvelope) -> None:
         placed = envelope.payload_as(ReferralPlaced)
-        await note_referral(session, facts=placed.referral, status="placed", placed_at=placed.placed_at,
+        await note_referral(session, facts=placed.referral, status=ReferralStatus.PLACED, placed_at=placed.placed_at,
                             imported=placed.imported)
 
-    @handlers.on(ReferralUnsourced.event_type)
-    async def referral_unsourced(session: AsyncSession, envelope: EventEnvelope) -> None:
-        await note_referral(session, facts=envelope.payload_as(ReferralUnsourced).referral, status="unsourced")
-
-    @handlers.on(ReferralCancelled.event_type)
-    async def referral_cancelled(session: AsyncSession, envelope: EventEnvelope) -> None:
-        await note_referral(session, facts=envelope.payload_as(ReferralCancelled).referral, status="cancelled")
+    async def offer_not_taken(session: AsyncSession, offer: OfferFacts, kind: EvidenceKind) -> None:
+        """An offer declined or left to expire is evidence of little weight about its provider, said once."""
+        item = EvidenceItem(kind=kind, severity=Severity.LOW, occurred_on=offer.at.date(),
+                            source_id=str(offer.offer_id))
+        await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
+                                   source_ids=[item.source_id], items=[item], settings=settings, clock=clock)
 
     @handlers.on(OfferDeclined.event_type)
     async def offer_declined(session: AsyncSession, envelope: EventEnvelope) -> None:
         declined = envelope.payload_as(OfferDeclined)
         offer = declined.offer
         await note_decline(session, offer_id=offer.offer_id, provider_id=offer.provider_id,
-                           reason=declined.reason.value, at=offer.at)
-        item = EvidenceItem(kind=EvidenceKind.OFFER_DECLINED, severity=Severity.LOW, occurred_on=offer.at.date(),
-                            source_id=str(offer.offer_id))
-        await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
-                                   source_ids=[item.source_id], items=[item], settings=settings)
+                           reason=declined.reason, at=offer.at)
+        await offer_not_taken(session, offer, EvidenceKind.OFFER_DECLINED)
 
     @handlers.on(OfferExpired.event_type)
     async def offer_expired(session: AsyncSession, envelope: EventEnvelope) -> None:
-        offer = envelope.payload_as(OfferExpired).offer
-        item = EvidenceItem(kind=EvidenceKind.OFFER_EXPIRED, severity=Severity.LOW, occurred_on=offer.at.date(),
-                            source_id=str(offer.offer_id))
-        await _evidence_from_event(session, provider_id=offer.provider_id, source_type="offer",
-                                   source_ids=[item.source_id], items=[item], settings=settings)
+        await offer_not_taken(session, envelope.payload_as(OfferExpired).offer, EvidenceKind.OFFER_EXPIRED)
 
     @handlers.on(VisitsRecorded.event_type)
     async def visits_recorded(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -119,7 +122,8 @@ def build_handlers(settings: QualitySettings) -> EventHandlers:
                                     late_threshold=settings.late_visit_minutes)
         await _evidence_from_event(session, provider_id=recorded.provider_id, source_type="visit",
                                    source_ids=[str(visit.visit_id) for visit in counted],
-                                   items=_visit_items(counted, settings.late_visit_minutes), settings=settings)
+                                   items=_visit_items(counted, settings.late_visit_minutes), settings=settings,
+                                   clock=clock)
 
     @handlers.on(VisitPerformanceReported.event_type)
     async def visit_performance_reported(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -129,6 +133,7 @@ def build_handlers(settings: QualitySettings) -> EventHandlers:
             return
         await _evidence_from_event(session, provider_id=report.provider_id, source_type=performance.SOURCE_TYPE,
                                    source_ids=[performance.period_source_id(report)],
-                                   items=performance.performance_evidence(report, targets), settings=settings)
+                                   items=performance.performance_evidence(report, targets), settings=settings,
+                                   clock=clock)
 
     return handlers

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from shared.errors import Unprocessable
-from shared.pagination import PageRequest, next_cursor
+from shared.pagination import PageRequest, keyset_after, next_cursor, read_cursor
 
 
 class Listed(Protocol):
@@ -21,13 +19,6 @@ class Listed(Protocol):
 
 
 R = TypeVar("R", bound=Listed)
-
-
-def _after(cursor: Sequence[Any]) -> tuple[datetime, uuid.UUID]:
-    try:
-        return datetime.fromisoformat(str(cursor[0])), uuid.UUID(str(cursor[1]))
-    except (ValueError, IndexError):
-        raise Unprocessable("The cursor is not one this API gave out.") from None
 
 
 async def keyset_page(
@@ -40,7 +31,6 @@ async def keyset_page(
 ) -> tuple[list[R], str | None]:
     """Oldest first; a client passing `next_cursor` back never sees a row twice."""
     if page.cursor is not None:
-        at, last = _after(page.cursor)
-        query = query.where(or_(created_at > at, and_(created_at == at, id_column > last)))
+        query = query.where(keyset_after((created_at, id_column), read_cursor(page.cursor, datetime.fromisoformat)))
     rows = list(await session.scalars(query.order_by(created_at, id_column).limit(page.limit + 1)))
     return rows[: page.limit], next_cursor(rows, page.limit, lambda row: (row.created_at.isoformat(), row.id))

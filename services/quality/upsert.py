@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.quality.database import Base
+from shared.db import insert_missing
 
 Row = TypeVar("Row", bound=Base)
 
@@ -21,8 +20,7 @@ async def locked_row(
     """The row whose primary key (column `key`, or columns) has its value in `values`, created from `values`
     when missing, locked."""
     keys = (key,) if isinstance(key, str) else key
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys)))
+    await insert_missing(session, model, values, keys=keys)
     row = await session.scalar(
         select(model).where(*(getattr(model, name) == values[name] for name in keys)).with_for_update()
         .execution_options(populate_existing=True)

@@ -4,12 +4,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from shared.contracts.common import ClientGroup, Day, DeclineReason, Skill, Tier, Urgency
 from shared.events.envelope import Event, register_event
 from shared.money import Hours
+
+
+class ReferralStatus(StrEnum):
+    """Where a referral stands: being sourced (offers out), placed, on the waiting list of unmet need
+    (unsourced), or cancelled."""
+
+    SOURCING = "sourcing"
+    PLACED = "placed"
+    UNSOURCED = "unsourced"
+    CANCELLED = "cancelled"
+
+
+class OfferStatus(StrEnum):
+    """An offer is open until it is answered (accepted, declined), expires unanswered at its deadline, or
+    is withdrawn (placed elsewhere, cancelled, retried, or the provider can no longer take it)."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
 
 
 class ScheduledVisit(BaseModel):

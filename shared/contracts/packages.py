@@ -31,13 +31,19 @@ class PriceLine(BaseModel):
     amount: Money = Field(examples=["112.50"])
 
 
+class PackageStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
+
+
 class PackageFacts(BaseModel):
     package_id: uuid.UUID
     referral_id: uuid.UUID | None
     client_ref: str
     provider_id: uuid.UUID
     area: str
-    status: str
+    status: PackageStatus
     weekly_hours: Hours
     weekly_cost: Money
     visits: list[ScheduledVisit]

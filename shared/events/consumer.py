@@ -12,15 +12,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Database
+from shared.db import Database, insert_missing
 from shared.events.envelope import EventEnvelope, correlation_id_var
 from shared.events.tables import EventTables
 from shared.events.transport import Delivery, PoisonMessage
@@ -48,11 +44,6 @@ class EventHandlers:
 
     def for_type(self, event_type: str) -> list[EventHandler]:
         return list(self._handlers.get(event_type, ()))
-
-
-def _claim_statement(inbox: Table, is_postgres: bool, values: dict[str, Any]) -> Any:
-    insert = pg_insert if is_postgres else sqlite_insert
-    return insert(inbox).values(**values).on_conflict_do_nothing(index_elements=["event_id"])
 
 
 class Consumer:
@@ -94,10 +85,8 @@ class Consumer:
             raise PoisonMessage(f"unreadable envelope {delivery.message_id}") from exc
 
     async def _claim(self, session: AsyncSession, envelope: EventEnvelope) -> bool:
-        statement = _claim_statement(
-            self.tables.inbox,
-            self.database.is_postgres,
+        return await insert_missing(
+            session, self.tables.inbox,
             {"event_id": str(envelope.id), "event_type": envelope.type, "processed_at": datetime.now(UTC)},
+            keys=["event_id"],
         )
-        result = await session.execute(statement)
-        return bool(getattr(result, "rowcount", 0))

@@ -139,9 +139,8 @@ class OutboxRelay:
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
             )
-            if self.database.is_postgres:
-                query = query.with_for_update(skip_locked=True)
             rows = (await session.execute(query)).all()
             for row in rows:
                 await self.transport.publish(

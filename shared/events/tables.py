@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text
 
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, partial_index
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,7 @@ def event_tables(metadata: MetaData) -> EventTables:
         Column("body", Text, nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
         Column("published_at", UtcDateTime, nullable=True),
-        Index("ix_event_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL"),
-              sqlite_where=text("published_at IS NULL")),
+        partial_index("ix_event_outbox_unpublished", "id", where="published_at IS NULL"),
     )
     inbox = Table(
         "event_inbox",

@@ -15,6 +15,7 @@ import pytest
 from services.brokerage.consumers import build_handlers
 from services.brokerage.models import INFRA
 from services.brokerage.settings import BrokerageSettings
+from shared.clock import SystemClock
 from shared.contracts.common import (
     ClientGroup,
     EmbargoScope,
@@ -116,7 +117,7 @@ async def suite(backend: Backend) -> AsyncIterator[Suite]:
 
 def market_of(database: Database) -> Market:
     return Market(database=database, consumer=Consumer(database=database, tables=INFRA.events,
-                                                       handlers=build_handlers(BrokerageSettings())))
+                                                       handlers=build_handlers(BrokerageSettings(), SystemClock())))
 
 
 @pytest.fixture

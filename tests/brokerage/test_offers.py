@@ -14,6 +14,7 @@ from services.brokerage.consumers import build_handlers
 from services.brokerage.models import INFRA, Offer, Placement
 from services.brokerage.offers.service import expire_due_offers
 from services.brokerage.settings import BrokerageSettings
+from shared.clock import SystemClock
 from shared.contracts.common import FrameworkOfferMode, Tier
 from shared.events.consumer import Consumer
 from tests.brokerage.conftest import Market, brokerage_database
@@ -28,9 +29,18 @@ async def market_of(backend: Backend) -> AsyncIterator[Market]:
     database = brokerage_database(backend)
     try:
         yield Market(database=database, consumer=Consumer(
-            database=database, tables=INFRA.events, handlers=build_handlers(BrokerageSettings())))
+            database=database, tables=INFRA.events, handlers=build_handlers(BrokerageSettings(), SystemClock())))
     finally:
         await database.dispose()
+
+
+async def offered_to_the_primary(suite: Suite, market: Market) -> tuple[str, dict[str, Any]]:
+    """A referral in an area whose one provider is a primary: that provider, and the offer it has open."""
+    await market.area()
+    primary = await market.provider(Tier.PRIMARY)
+    await refer(suite, await suite.staff("broker"))
+    [offer] = await open_offers(suite, primary)
+    return primary, offer
 
 
 async def count(market: Market, model: Any, *conditions: Any) -> int:
@@ -57,10 +67,7 @@ async def test_a_provider_sees_only_its_own_offers_and_others_are_404(suite: Sui
 async def test_a_declined_offer_cannot_be_answered_again_and_a_bad_reason_is_422(
     suite: Suite, market: Market
 ) -> None:
-    await market.area()
-    primary = await market.provider(Tier.PRIMARY)
-    await refer(suite, await suite.staff("broker"))
-    [offer] = await open_offers(suite, primary)
+    primary, offer = await offered_to_the_primary(suite, market)
     bad = await answer(suite, primary, offer["id"], "decline", {"reason": "bored"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "reason"
@@ -167,10 +174,7 @@ async def test_an_acceptance_that_would_pass_the_cap_is_refused(suite: Suite, ma
 
 
 async def test_a_proposed_start_in_the_past_is_422_and_changes_nothing(suite: Suite, market: Market) -> None:
-    await market.area()
-    primary = await market.provider(Tier.PRIMARY)
-    await refer(suite, await suite.staff("broker"))
-    [offer] = await open_offers(suite, primary)
+    primary, offer = await offered_to_the_primary(suite, market)
     refused = await answer(suite, primary, offer["id"], "accept", {"start_on": "2020-01-01"})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "start_on"

@@ -1,4 +1,4 @@
-"""Referral rules without I/O: NICE short visits, start dates, weekly hours."""
+"""Referral rules without I/O: the moves of its status, NICE short visits, start dates, weekly hours."""
 
 from __future__ import annotations
 
@@ -8,11 +8,20 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.brokerage.referrals.domain import short_visit_problems, start_problems, weekly_hours
-from shared.contracts.brokerage import ScheduledVisit
+from services.brokerage.referrals.domain import (
+    MOVES,
+    OPEN_STATUSES,
+    may_move,
+    moves_to,
+    short_visit_problems,
+    start_problems,
+    weekly_hours,
+)
+from shared.contracts.brokerage import ReferralStatus, ScheduledVisit
 from shared.contracts.common import Day
+from shared.contracts.short_visits import ShortVisitJustification
 
-ALL_TRUE = {"worker_known": True, "part_of_wider_package": True, "time_limited_task": True}
+ALL_TRUE = ShortVisitJustification(worker_known=True, part_of_wider_package=True, time_limited_task=True)
 
 
 def visit(minutes: int, carers: int = 1) -> ScheduledVisit:
@@ -32,7 +41,7 @@ def test_a_short_visit_without_justification_names_every_failing_condition() -> 
 
 
 def test_a_short_visit_needs_all_three_conditions() -> None:
-    problems = short_visit_problems([visit(15)], {**ALL_TRUE, "worker_known": False})
+    problems = short_visit_problems([visit(15)], ALL_TRUE.model_copy(update={"worker_known": False}))
     assert [each.field for each in problems] == ["short_visit_justification.worker_known"]
     assert short_visit_problems([visit(15)], ALL_TRUE) == []
 
@@ -52,3 +61,11 @@ def test_weekly_hours_are_the_exact_minutes_rounded_once(visits: list[tuple[int,
     exact = Decimal(sum(minutes * carers for minutes, carers in visits)) / 60
     assert abs(total - exact) <= Decimal("0.005")
     assert total == total.quantize(Decimal("0.01"))
+
+
+def test_placed_and_cancelled_are_final_and_only_a_referral_still_open_may_be_placed() -> None:
+    assert not MOVES[ReferralStatus.PLACED]
+    assert not MOVES[ReferralStatus.CANCELLED]
+    assert moves_to(ReferralStatus.PLACED) == OPEN_STATUSES == {ReferralStatus.SOURCING, ReferralStatus.UNSOURCED}
+    assert may_move(ReferralStatus.UNSOURCED, ReferralStatus.SOURCING)
+    assert not may_move(ReferralStatus.CANCELLED, ReferralStatus.SOURCING)

@@ -1,4 +1,7 @@
-"""Provider webhooks: registration, signed delivery of each new offer to a real local receiver, retries."""
+"""Provider webhooks: registration, signed delivery of each new offer to a real local receiver, retries.
+
+A delivery is queued when brokerage handles its own `brokerage.offer.made.v1`, a moment after the offer's
+transaction: the tests wait for brokerage to have handled it."""
 
 from __future__ import annotations
 
@@ -15,13 +18,18 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from services.brokerage.models import INFRA, WebhookDelivery
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.addresses import is_public
+from services.brokerage.webhooks.domain import retry_after
 from services.brokerage.webhooks.sender import deliver_due
+from shared.clock import FixedClock, SystemClock
 from shared.contracts.common import Tier
+from shared.db import Database
 from tests.brokerage.conftest import Market, referral_body
-from tests.harness import Backend, Suite, running_suite
+from tests.harness import Backend, Suite, eventually, running_suite
 
 
 @dataclass
@@ -40,6 +48,19 @@ class Receiver:
                                         hashlib.sha256).hexdigest()
         fresh = abs(datetime.now(UTC).timestamp() - int(timestamp)) < 300
         return fresh and hmac.compare_digest(expected, presented)
+
+
+async def offers_made_handled(database: Database) -> int:
+    """How many `brokerage.offer.made.v1` brokerage's own consumer has handled (in its inbox)."""
+    inbox = INFRA.events.inbox
+    async with database.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(inbox).where(
+            inbox.c.event_type == "brokerage.offer.made.v1")) or 0)
+
+
+async def queued(database: Database) -> int:
+    async with database.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(WebhookDelivery)) or 0)
 
 
 @pytest.fixture
@@ -87,18 +108,22 @@ async def test_each_new_offer_is_posted_signed_and_retried_until_taken(
     assert "secret" not in shown.json()
 
     created = await suite.http.post("/api/v1/referrals", json=referral_body(), headers=await suite.staff("broker"))
+    await eventually(lambda: offers_made_handled(market.database))
+    assert await queued(market.database) == 1
     settings = BrokerageSettings(webhook_retry_base_seconds=60, webhook_allow_private_addresses=True)
     async with httpx.AsyncClient(timeout=5) as client:
-        assert await deliver_due(market.database, settings=settings, client=client) == 0
-        assert await deliver_due(market.database, settings=settings, client=client) == 0
-        later = datetime.now(UTC) + timedelta(minutes=2)
-        assert await deliver_due(market.database, settings=settings, client=client, now=later) == 1
-        assert await deliver_due(market.database, settings=settings, client=client, now=later) == 0
+        assert await deliver_due(market.database, settings=settings, client=client, clock=SystemClock()) == 0
+        assert await deliver_due(market.database, settings=settings, client=client, clock=SystemClock()) == 0
+        later = FixedClock(datetime.now(UTC) + timedelta(minutes=2))
+        assert await deliver_due(market.database, settings=settings, client=client, clock=later) == 1
+        assert await deliver_due(market.database, settings=settings, client=client, clock=later) == 0
     assert receiver.refused == 0
     [delivered] = receiver.received
     assert delivered["event"] == "offer.made"
     assert delivered["offer"]["referral_id"] == created.json()["id"]
     assert delivered["offer"]["provider_id"] == primary
+    shown = await suite.http.get(f"/api/v1/offers/{delivered['offer']['id']}", headers=as_provider)
+    assert delivered["offer"] == shown.json()
 
 
 async def test_a_webhook_is_for_provider_clients_only_and_can_be_removed(
@@ -115,9 +140,11 @@ async def test_a_webhook_is_for_provider_clients_only_and_can_be_removed(
     await suite.http.put("/api/v1/webhooks", json={"url": receiver.url}, headers=as_provider)
     assert (await suite.http.delete("/api/v1/webhooks", headers=as_provider)).status_code == 204
     await suite.http.post("/api/v1/referrals", json=referral_body(), headers=broker)
+    await eventually(lambda: offers_made_handled(market.database))
+    assert await queued(market.database) == 0
     async with httpx.AsyncClient(timeout=5) as client:
         assert await deliver_due(market.database, settings=BrokerageSettings(webhook_allow_private_addresses=True),
-                                 client=client) == 0
+                                 client=client, clock=SystemClock()) == 0
     assert receiver.received == []
 
 
@@ -137,3 +164,9 @@ def test_only_global_addresses_count_as_public() -> None:
     assert is_public("2001:4860:4860::8888")
     for internal in ("127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.1.1", "::1", "fd00::1"):
         assert not is_public(internal)
+
+
+def test_a_failed_delivery_is_tried_again_after_a_doubling_wait_until_its_attempts_run_out() -> None:
+    waits = [retry_after(attempts=n, max_attempts=4, base_seconds=2, receiver_known=True) for n in (1, 2, 3, 4)]
+    assert waits == [timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=8), None]
+    assert retry_after(attempts=1, max_attempts=4, base_seconds=2, receiver_known=False) is None

@@ -1,4 +1,4 @@
-"""The package lifecycle's rules and NICE NG21's short-visit rule."""
+"""The package lifecycle's rules."""
 
 from __future__ import annotations
 
@@ -7,18 +7,8 @@ from datetime import date
 import pytest
 
 from services.packages.care import domain
-from services.packages.care.domain import PackageStatus
 from services.packages.care.exceptions import InvalidDate, WrongStatus
-
-ALL_MET = {"worker_known": True, "part_of_wider_package": True, "time_limited_task": True}
-
-
-def test_a_short_visit_needs_all_three_nice_conditions() -> None:
-    assert domain.short_visit_refusal(shortest_minutes=30, conditions=None) is None
-    assert domain.short_visit_refusal(shortest_minutes=15, conditions=ALL_MET) is None
-    refusal = domain.short_visit_refusal(shortest_minutes=15, conditions={**ALL_MET, "worker_known": False})
-    assert refusal == ("A visit of 15 minutes is under 30 (NICE NG21) unless: the care worker is known to the "
-                       "person.")
+from shared.contracts.packages import PackageStatus
 
 
 def test_only_an_active_package_is_suspended_and_only_a_suspended_one_resumes() -> None:

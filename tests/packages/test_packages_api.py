@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.models import INFRA
 from services.packages.visits.models import Visit
-from shared.contracts.brokerage import PlacementCorrected
+from shared.contracts.brokerage import PlacementCorrected, ScheduledVisit
 from shared.contracts.common import Tier
 from shared.contracts.packages import PackageChanged, PackageCreated
 from shared.contracts.providers import ContractState
+from shared.contracts.short_visits import short_visit_breach
 from shared.db import Database
 from shared.events.envelope import EventEnvelope
 from tests.harness import Backend, Suite, eventually, running_suite
@@ -302,6 +303,8 @@ async def test_a_change_to_visits_under_30_minutes_needs_the_nice_justification(
     refused = await suite.http.post(f"/api/v1/packages/{package['id']}/changes", json=change, headers=broker)
     assert refused.status_code == 422
     assert refused.json()["type"].endswith("short-visit")
+    assert refused.json()["detail"] == "; ".join(short_visit_breach(
+        [ScheduledVisit.model_validate(each) for each in weekly(15)], None).reasons())
     justified = {**change, "short_visit_justification": {
         "worker_known": True, "part_of_wider_package": True, "time_limited_task": True}}
     accepted = await suite.http.post(f"/api/v1/packages/{package['id']}/changes", json=justified, headers=broker)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from services.providers.registry.models import Embargo
 from services.providers.registry.sweeper import sweep_once
+from shared.clock import FixedClock
 from shared.contracts.quality import EscalationCleared, ProviderEscalated
 from shared.db import Database
 from shared.events.envelope import Event, EventEnvelope
@@ -100,9 +101,11 @@ async def test_an_embargo_past_its_end_date_ends_without_anyone_acting(
     provider = await registry.provider()
     lasting = await _impose(suite, registry, provider["id"], ends_on=None)
     ending = await _impose(suite, registry, provider["id"], ends_on=str(TODAY))
-    assert await sweep_once(registry_db, on=TODAY) == 0
-    assert await sweep_once(registry_db, on=TODAY + timedelta(days=1)) == 1
-    assert await sweep_once(registry_db, on=TODAY + timedelta(days=1)) == 0
+    clock = FixedClock(datetime.combine(TODAY, time(23, 59), UTC))
+    assert await sweep_once(registry_db, clock=clock) == 0
+    clock.advance(timedelta(minutes=1))
+    assert await sweep_once(registry_db, clock=clock) == 1
+    assert await sweep_once(registry_db, clock=clock) == 0
     assert [e["id"] for e in (await registry.get(provider["id"]))["embargoes"]] == [lasting["id"]]
     events = await outbox(registry_db, "providers.embargo.ended.v1")
     assert [(e["embargo"]["id"], [x["id"] for x in e["provider"]["embargoes"]]) for e in events] == [

@@ -4,13 +4,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from services.brokerage.clock import utcnow
 from services.brokerage.deps import PlacementImporter, SettingsDep
 from services.brokerage.imports import service
 from services.brokerage.imports.domain import CSV_COLUMNS
 from services.brokerage.imports.exceptions import TooManyPlacements
 from services.brokerage.imports.reading import document_placements
 from services.brokerage.imports.schemas import EXAMPLE_PLACEMENT, PlacementIn, PlacementsReport
+from shared.clock import ClockDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.imports import PayloadTooLarge, UnreadableImport, UnsupportedMediaType, import_format, read_limited
 
@@ -38,7 +38,8 @@ BODY: dict[str, Any] = {
 @router.post("/import", response_model=PlacementsReport, openapi_extra={"requestBody": BODY},
              responses=problem_responses(Unauthorized, Forbidden, UnreadableImport, TooManyPlacements,
                                          UnsupportedMediaType, PayloadTooLarge))
-async def import_placements(request: Request, actor: PlacementImporter, settings: SettingsDep) -> PlacementsReport:
+async def import_placements(request: Request, actor: PlacementImporter, settings: SettingsDep,
+                            clock: ClockDep) -> PlacementsReport:
     """Placements already made (a council's existing packages at go-live, an emergency placement arranged
     out of hours), keyed by `external_ref`: each new one becomes a placed referral (history `imported`)
     whose hours count against the provider's cap and whose package follows; one imported before is left
@@ -47,7 +48,7 @@ async def import_placements(request: Request, actor: PlacementImporter, settings
     body = await read_limited(request.stream(), limit=settings.import_max_document_bytes,
                               instead="import the file with the command line")
     placements = document_placements(body, form=form, max_rows=settings.import_max_rows)
-    now = utcnow()
+    now = clock.now()
     return await service.import_placements(request.app.state.db, placements, actor=actor, now=now,
                                            start_window=settings.import_start_window(now.date()),
                                            batch_rows=settings.import_batch_rows,

@@ -5,9 +5,10 @@ Rows are checked as they are read (the schema, the NICE short-visit rule, the st
 twice in the file), then committed a batch at a time, each batch looking up what it needs (referrals
 already imported, providers, areas, hours placed) in a few queries rather than one per row, so a file
 of tens of thousands of rows neither sits in memory nor holds one huge transaction. A rejected row
-changes nothing; the others are kept. Every created or corrected referral is audited and its event
-written to the outbox in its batch's transaction: `brokerage.referral.placed.v1` (imported) for a new
-placement, `brokerage.placement.corrected.v1` for a corrected one.
+changes nothing; the others are kept. The referral's lifecycle places or corrects them (the same owner
+as for a referral sourced here), each audited and its event written to the outbox in its batch's
+transaction: `brokerage.referral.placed.v1` (imported) for a new placement,
+`brokerage.placement.corrected.v1` for a corrected one.
 """
 
 from __future__ import annotations
@@ -32,26 +33,20 @@ from services.brokerage.imports.domain import (
 from services.brokerage.imports.reading import RawPlacement
 from services.brokerage.imports.schemas import PlacementIn, PlacementsReport, PlacementWarning, RejectedPlacement
 from services.brokerage.readmodel.service import COUNTED_PLACEMENTS, known_area_codes, placed_hours, provider_states
+from services.brokerage.referrals import lifecycle, repository
 from services.brokerage.referrals.domain import (
     FieldProblem,
     imported_start_problems,
     problems_text,
     short_visit_problems,
 )
+from services.brokerage.referrals.lifecycle import Correction, ImportedPlacement
 from services.brokerage.referrals.models import Placement, Referral
-from services.brokerage.referrals.placing import (
-    Correction,
-    ImportedPlacement,
-    correct_imported,
-    imported_referrals,
-    place_imported,
-)
 from services.brokerage.referrals.service import audit_view, referral_fields
 from shared.audit import AuditEntry, record_audits
 from shared.auth import Principal
 from shared.contracts.providers import ProviderState
 from shared.db import Database
-from shared.events.outbox import record_events
 from shared.imports import UnreadableImport
 
 ATTEMPTS = 3
@@ -136,9 +131,8 @@ def _check(
     if first != raw.row:
         return RejectedPlacement(row=raw.row, external_ref=placement.external_ref,
                            reason=f"external_ref: {placement.external_ref} is also at row {first} of this file")
-    justification = placement.short_visit_justification
     earliest, latest = start_window
-    problems = (short_visit_problems(placement.visits, justification.model_dump() if justification else None)
+    problems = (short_visit_problems(placement.visits, placement.short_visit_justification)
                 + imported_start_problems(placement.start_on, earliest=earliest, latest=latest))
     if problems:
         return RejectedPlacement(row=raw.row, external_ref=placement.external_ref, reason=problems_text(problems))
@@ -180,7 +174,7 @@ async def _committed(
 
 async def _apply(session: AsyncSession, rows: list[CheckedRow], *, actor: Principal, now: datetime) -> PlacementsReport:
     placements = [each.placement for each in rows]
-    existing = await imported_referrals(session, external_refs={each.external_ref for each in placements})
+    existing = await repository.imported_referrals(session, external_refs={each.external_ref for each in placements})
     provider_ids = {each.provider_id for each in placements}
     batch = Batch(existing=existing, providers=await provider_states(session, ids=provider_ids),
                   areas=await known_area_codes(session, codes={each.area for each in placements}),
@@ -191,8 +185,8 @@ async def _apply(session: AsyncSession, rows: list[CheckedRow], *, actor: Princi
             _create(batch, checked)
         else:
             _correct(batch, checked, *found)
-    placed = await place_imported(session, batch.new, now=now)
-    corrected = await correct_imported(session, [each for each, _before in batch.corrections], now=now)
+    await lifecycle.place_imported(session, batch.new, now=now)
+    await lifecycle.correct_imported(session, [each for each, _before in batch.corrections], now=now)
     await record_audits(session, actor=actor, entries=[
         *(AuditEntry(action="referral.imported", entity_type="referral", entity_id=each.referral.id,
                      after={**audit_view(each.referral), "external_ref": each.referral.external_ref})
@@ -200,7 +194,6 @@ async def _apply(session: AsyncSession, rows: list[CheckedRow], *, actor: Princi
         *(AuditEntry(action="referral.import_corrected", entity_type="referral", entity_id=each.referral.id,
                      before=before, after={**audit_view(each.referral), "changed": list(each.fields)})
           for each, before in batch.corrections)])
-    await record_events(session, [*placed, *corrected])
     return batch.report
 
 
@@ -213,9 +206,8 @@ def _create(batch: Batch, checked: CheckedRow) -> None:
         return
     assert provider is not None  # refused otherwise
     contract = next((each for each in provider.contracts if each.area == placement.area), None)
-    referral = Referral(id=uuid.uuid4(), **referral_fields(placement), status="placed", round=1,
-                        placed_with=provider.id, external_ref=placement.external_ref, created_at=batch.now,
-                        updated_at=batch.now)
+    referral = lifecycle.imported_referral(fields=referral_fields(placement), provider_id=provider.id,
+                                           external_ref=placement.external_ref, now=batch.now)
     batch.new.append(ImportedPlacement(
         referral=referral, tier=placement.tier or (contract.tier if contract else None),
         detail=f"placed with the provider before it was recorded here, from {placement.start_on}: brought in by "

@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from services.brokerage.offers.models import Offer
 from services.brokerage.referrals.models import Referral
-from shared.contracts.brokerage import ScheduledVisit
+from shared.contracts.brokerage import OfferStatus, ScheduledVisit
 from shared.contracts.common import ClientGroup, DeclineReason, Skill, Tier, Urgency
 from shared.money import Hours
 
@@ -17,7 +17,7 @@ class OfferOut(BaseModel):
     referral_id: uuid.UUID
     provider_id: uuid.UUID
     tier: Tier
-    status: str = Field(examples=["open"])
+    status: OfferStatus = Field(examples=["open"])
     deadline: datetime
     area: str = Field(examples=["OAK"])
     weekly_hours: Hours
@@ -33,13 +33,12 @@ class OfferOut(BaseModel):
     @classmethod
     def of(cls, offer: Offer, referral: Referral) -> "OfferOut":
         return cls(
-            id=offer.id, referral_id=referral.id, provider_id=offer.provider_id, tier=Tier(offer.tier),
+            id=offer.id, referral_id=referral.id, provider_id=offer.provider_id, tier=offer.tier,
             status=offer.status, deadline=offer.deadline, area=referral.area, weekly_hours=referral.weekly_hours,
             visits=[ScheduledVisit.model_validate(each) for each in referral.visits],
-            needs=[Skill(each) for each in referral.needs], client_group=ClientGroup(referral.client_group),
-            urgency=Urgency(referral.urgency), start_on=referral.start_on, created_at=offer.created_at,
-            answered_at=offer.answered_at,
-            decline_reason=DeclineReason(offer.decline_reason) if offer.decline_reason else None,
+            needs=[Skill(each) for each in referral.needs], client_group=referral.client_group,
+            urgency=referral.urgency, start_on=referral.start_on, created_at=offer.created_at,
+            answered_at=offer.answered_at, decline_reason=offer.decline_reason,
         )
 
 

@@ -1,53 +1,38 @@
-"""Offer use cases: what a provider (or staff) sees, accepting, declining, and expiry past the deadline."""
+"""Offer use cases: what a provider (or staff) sees, answering, and expiry past the deadline. The offer's
+lifecycle makes every change (`referrals/lifecycle.py`); after a decline or an expiry the cascade moves
+on (`cascade/sourcing.py`)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.brokerage.cascade.service import add_history, lock_referral, move_on, offer_facts, refusal
-from services.brokerage.offers.exceptions import OfferClosed, OfferNotFound, ProviderNoLongerEligible
+from services.brokerage.cascade import sourcing
+from services.brokerage.offers.exceptions import OfferNotFound
 from services.brokerage.offers.models import Offer
 from services.brokerage.offers.schemas import AcceptIn, DeclineIn
-from services.brokerage.readmodel.models import KnownProvider
+from services.brokerage.referrals import lifecycle, repository
 from services.brokerage.referrals.domain import start_problems
 from services.brokerage.referrals.exceptions import InvalidReferral
 from services.brokerage.referrals.models import Referral
-from services.brokerage.referrals.placing import claim_referral, record_placement
 from services.brokerage.settings import BrokerageSettings
 from shared.audit import record_audit
 from shared.auth import Principal
-from shared.contracts.brokerage import OfferAccepted, OfferDeclined, OfferExpired
-from shared.contracts.common import Tier
+from shared.contracts.brokerage import OfferStatus
 from shared.db import Database
-from shared.events.outbox import record_event
 from shared.pagination import PageRequest
 
 EXPIRY_BATCH = 200
 
 
 async def list_offers(
-    session: AsyncSession, *, actor: Principal, status: str | None, page: PageRequest
+    session: AsyncSession, *, actor: Principal, status: OfferStatus | None, page: PageRequest
 ) -> list[tuple[Offer, Referral]]:
     """Staff see every offer, a provider client only its own; newest first."""
-    query = (select(Offer, Referral).join(Referral, Referral.id == Offer.referral_id)
-             .order_by(Offer.created_at.desc(), Offer.id.desc()).limit(page.limit + 1))
-    if not actor.is_staff:
-        query = query.where(Offer.provider_id == actor.provider_id)
-    if status is not None:
-        query = query.where(Offer.status == status)
-    if page.cursor is not None:
-        before_at, before_id = datetime.fromisoformat(page.cursor[0]), uuid.UUID(page.cursor[1])
-        query = query.where(or_(Offer.created_at < before_at,
-                                and_(Offer.created_at == before_at, Offer.id < before_id)))
-    return [(offer, referral) for offer, referral in (await session.execute(query)).all()]
-
-
-def cursor_key(row: tuple[Offer, Referral]) -> tuple[str, str]:
-    return row[0].created_at.isoformat(), str(row[0].id)
+    return await repository.page_of_offers(session, provider_id=None if actor.is_staff else actor.provider_id,
+                                           status=status, page=page)
 
 
 async def get_offer(session: AsyncSession, *, actor: Principal, offer_id: uuid.UUID) -> tuple[Offer, Referral]:
@@ -67,21 +52,6 @@ async def read_offer(session: AsyncSession, *, actor: Principal, offer_id: uuid.
     return offer, referral
 
 
-async def _answer(session: AsyncSession, *, offer: Offer, now: datetime, **values: object) -> None:
-    """Closes an open offer before its deadline, or 409 saying why it cannot be answered. Callers hold
-    the referral's lock first (always referral, then offers), so concurrent answers cannot deadlock."""
-    result = await session.execute(
-        update(Offer).where(Offer.id == offer.id, Offer.status == "open", Offer.deadline > now)
-        .values(answered_at=now, **values).execution_options(synchronize_session=False))
-    if getattr(result, "rowcount", 0):
-        await session.refresh(offer)
-        return
-    await session.refresh(offer)
-    if offer.status == "open":
-        raise OfferClosed("The offer is past its deadline.")
-    raise OfferClosed(f"The offer is {offer.status}.")
-
-
 async def accept(
     session: AsyncSession, *, actor: Principal, offer_id: uuid.UUID, data: AcceptIn, settings: BrokerageSettings,
     now: datetime,
@@ -91,31 +61,11 @@ async def accept(
     if problems:
         raise InvalidReferral(problems)
     offer, referral = await get_offer(session, actor=actor, offer_id=offer_id)
-    await lock_referral(session, referral_id=referral.id)
-    await _answer(session, offer=offer, now=now, status="accepted", proposed_start_on=data.start_on)
-    await claim_referral(session, referral_id=referral.id, provider_id=offer.provider_id, from_statuses=("sourcing",),
-                         now=now)
-    await _ensure_still_eligible(session, offer=offer, referral=referral, settings=settings, now=now)
-    await session.refresh(referral)
-    add_history(session, referral_id=referral.id, at=now, provider_id=offer.provider_id, tier=offer.tier,
-                event="accepted", detail=f"start on {data.start_on or referral.start_on}")
-    await record_event(session, OfferAccepted(offer=offer_facts(offer, referral, at=now)))
-    await record_placement(session, referral=referral, provider_id=offer.provider_id, tier=Tier(offer.tier),
-                           awarded=False, start_on=data.start_on or referral.start_on, now=now,
-                           detail="placed by accepting the offer")
+    await lifecycle.accept_offer(session, offer=offer, referral=referral, start_on=data.start_on, settings=settings,
+                                 now=now)
     await record_audit(session, actor=actor, action="offer.accepted", entity_type="offer", entity_id=offer.id,
                        after={"status": offer.status, "referral_id": str(referral.id)})
     return offer, referral
-
-
-async def _ensure_still_eligible(
-    session: AsyncSession, *, offer: Offer, referral: Referral, settings: BrokerageSettings, now: datetime
-) -> None:
-    """Rechecked under the provider's row lock, so two placements at once cannot pass its cap together."""
-    await session.execute(select(KnownProvider.id).where(KnownProvider.id == offer.provider_id).with_for_update())
-    why = await refusal(session, referral=referral, provider_id=offer.provider_id, settings=settings, now=now)
-    if why is not None:
-        raise ProviderNoLongerEligible(why)
 
 
 async def decline(
@@ -124,47 +74,22 @@ async def decline(
 ) -> tuple[Offer, Referral]:
     """A decline reason is market intelligence; the cascade moves on when no offer is left open."""
     offer, referral = await get_offer(session, actor=actor, offer_id=offer_id)
-    await lock_referral(session, referral_id=referral.id)
-    await _answer(session, offer=offer, now=now, status="declined", decline_reason=data.reason,
-                  decline_detail=data.detail)
-    add_history(session, referral_id=referral.id, at=now, provider_id=offer.provider_id, tier=offer.tier,
-                event="declined", reason=data.reason, detail=f"{data.reason}: {data.detail}".rstrip(": "))
-    await record_event(session, OfferDeclined(offer=offer_facts(offer, referral, at=now), reason=data.reason,
-                                              detail=data.detail))
+    await lifecycle.decline_offer(session, offer=offer, referral=referral, reason=data.reason, note=data.detail,
+                                  now=now)
     await record_audit(session, actor=actor, action="offer.declined", entity_type="offer", entity_id=offer.id,
                        after={"status": offer.status, "reason": data.reason})
-    await move_on(session, referral_id=referral.id, settings=settings, now=now)
+    await sourcing.move_on(session, referral_id=referral.id, settings=settings, now=now)
     return offer, referral
 
 
 async def expire_due_offers(database: Database, *, settings: BrokerageSettings, now: datetime) -> int:
     """One pass of the expiry worker; safe with several replicas: rows are claimed with
-    `FOR UPDATE SKIP LOCKED` on PostgreSQL and closed by a conditional UPDATE, so each offer expires once."""
+    `FOR UPDATE SKIP LOCKED` and closed by a conditional UPDATE, so each offer expires once."""
+    expired = 0
     async with database.sessionmaker() as session, session.begin():
-        query = (select(Offer).where(Offer.status == "open", Offer.deadline <= now)
-                 .order_by(Offer.deadline, Offer.id).limit(EXPIRY_BATCH))
-        if database.is_postgres:
-            query = query.with_for_update(skip_locked=True)
-        expired = 0
-        for offer in (await session.scalars(query)).all():
-            expired += await _expire(session, offer=offer, settings=settings, now=now)
+        for offer in await repository.due_offers(session, now=now, limit=EXPIRY_BATCH):
+            referral = await lifecycle.expire_offer(session, offer=offer, now=now)
+            if referral is not None:
+                await sourcing.move_on(session, referral_id=referral.id, settings=settings, now=now)
+                expired += 1
     return expired
-
-
-async def _expire(session: AsyncSession, *, offer: Offer, settings: BrokerageSettings, now: datetime) -> int:
-    """A referral locked by an answer in progress is left for the next pass: waiting for it while
-    holding offer rows could deadlock with that answer withdrawing them."""
-    referral = await session.scalar(select(Referral).where(Referral.id == offer.referral_id)
-                                    .with_for_update(skip_locked=True))
-    if referral is None:
-        return 0
-    result = await session.execute(
-        update(Offer).where(Offer.id == offer.id, Offer.status == "open").values(status="expired", answered_at=now)
-        .execution_options(synchronize_session=False))
-    if not getattr(result, "rowcount", 0):
-        return 0
-    add_history(session, referral_id=referral.id, at=now, provider_id=offer.provider_id, tier=offer.tier,
-                event="expired", detail=f"no answer by {offer.deadline.isoformat()}")
-    await record_event(session, OfferExpired(offer=offer_facts(offer, referral, at=now)))
-    await move_on(session, referral_id=referral.id, settings=settings, now=now)
-    return 1

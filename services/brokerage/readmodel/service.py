@@ -1,4 +1,5 @@
-"""Keeping the read model of providers and hours placed, and building the cascade's snapshot of an area."""
+"""Keeping the read model of providers and hours placed, building the cascade's snapshot of an area, and
+saying by it whether one provider may take a referral now."""
 
 from __future__ import annotations
 
@@ -9,20 +10,29 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.brokerage.cascade.domain import AreaSnapshot, Candidate, Contract, Embargo
-from services.brokerage.clock import as_utc
+from services.brokerage.cascade.domain import (
+    AreaSnapshot,
+    Candidate,
+    Contract,
+    Embargo,
+    Need,
+    Policy,
+    SkipReason,
+    skip_reason,
+)
 from services.brokerage.offers.models import Offer
 from services.brokerage.readmodel.models import KnownArea, KnownProvider, ProviderArea
 from services.brokerage.referrals.models import Placement
+from shared.clock import as_utc
+from shared.contracts.brokerage import OfferStatus
 from shared.contracts.common import FrameworkOfferMode, ProviderStatus
-from shared.contracts.packages import PackageFacts
+from shared.contracts.packages import PackageFacts, PackageStatus
 from shared.contracts.providers import AreaState, ProviderState
+from shared.db import insert_missing
 
-COUNTED_PLACEMENTS = ("active", "suspended")
+COUNTED_PLACEMENTS = (PackageStatus.ACTIVE, PackageStatus.SUSPENDED)
 """A suspended package (a hospital stay) keeps its hours with the provider: the care resumes there."""
 
 
@@ -38,10 +48,8 @@ async def apply_area(session: AsyncSession, *, area: AreaState) -> None:
 async def apply_provider(session: AsyncSession, *, state: ProviderState, at: datetime) -> bool:
     """Replaces the provider's row when `state` is newer; returns whether it did. Events of one provider
     may be handled at once by several consumers: the row is created if missing, then locked."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(KnownProvider).values(
-        id=state.id, version=0, state={}, capacity_since={}, updated_at=at).on_conflict_do_nothing(
-        index_elements=["id"]))
+    await insert_missing(session, KnownProvider, {"id": state.id, "version": 0, "state": {}, "capacity_since": {},
+                                                  "updated_at": at}, keys=["id"])
     row = await session.get(KnownProvider, state.id, with_for_update=True, populate_existing=True)
     assert row is not None
     if row.version >= state.version:
@@ -67,7 +75,7 @@ def _capacity_since(*, previous: KnownProvider, state: ProviderState, at: dateti
     }
 
 
-async def apply_package(session: AsyncSession, *, package: PackageFacts, status: str) -> None:
+async def apply_package(session: AsyncSession, *, package: PackageFacts, status: PackageStatus) -> None:
     """Keeps the hours placed with a provider right as packages change, pause and end."""
     placement = None
     if package.referral_id is not None:
@@ -98,6 +106,14 @@ async def known_area_codes(session: AsyncSession, *, codes: Collection[str]) -> 
 async def provider_state(session: AsyncSession, *, provider_id: uuid.UUID) -> ProviderState | None:
     row = await session.get(KnownProvider, provider_id)
     return None if row is None else ProviderState.model_validate(row.state)
+
+
+async def provider_names(session: AsyncSession, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of the known ones of `ids`, so a broker reads "Vale Community Care", not an id."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(KnownProvider.id, KnownProvider.state).where(KnownProvider.id.in_(ids)))
+    return {provider_id: str(state.get("name", "")) for provider_id, state in rows}
 
 
 async def provider_states(session: AsyncSession, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ProviderState]:
@@ -160,7 +176,7 @@ async def _recent_declines(
         return {}
     rows = await session.execute(
         select(Offer.provider_id, func.count()).where(
-            Offer.provider_id.in_(provider_ids), Offer.status.in_(("declined", "expired")),
+            Offer.provider_id.in_(provider_ids), Offer.status.in_((OfferStatus.DECLINED, OfferStatus.EXPIRED)),
             Offer.answered_at >= since,
         ).group_by(Offer.provider_id)
     )
@@ -198,3 +214,19 @@ def _candidate(row: KnownProvider, *, area: str, placements: list[Placement], de
         recent_declines=declines,
     )
 
+
+async def refusal(
+    session: AsyncSession, *, need: Need, provider_id: uuid.UUID, policy: Policy, declines_window: timedelta,
+    now: datetime, lock: bool = False,
+) -> str | None:
+    """Why the provider may not take `need` now, by its current state in the read model, or None. With
+    `lock`, under the provider's row lock, so two placements at once cannot pass its cap together."""
+    if lock:
+        await session.execute(select(KnownProvider.id).where(KnownProvider.id == provider_id).with_for_update())
+    area = await known_area(session, code=need.area)
+    snapshot = None if area is None else await area_snapshot(
+        session, area=area, now=now, declines_window=declines_window, only=provider_id)
+    if snapshot is None or not snapshot.candidates:
+        return f"{SkipReason.AREA_NOT_COVERED}: no contract in {need.area}"
+    refused = skip_reason(need, snapshot.candidates[0], policy, now=now)
+    return None if refused is None else f"{refused[0]}: {refused[1]}"

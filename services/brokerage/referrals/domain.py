@@ -1,4 +1,5 @@
-"""Rules of a referral that need no I/O: the NICE short-visit rule, the start date, weekly hours."""
+"""Rules of a referral that need no I/O: the moves its status and its offers' may make, what its history
+records, the NICE short-visit rule, the start date, weekly hours."""
 
 from __future__ import annotations
 
@@ -6,16 +7,56 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
-from shared.contracts.brokerage import ScheduledVisit
+from shared.contracts.brokerage import OfferStatus, ReferralStatus, ScheduledVisit
+from shared.contracts.short_visits import ShortVisitJustification, short_visit_breach
 from shared.money import round_money
 
-SHORT_VISIT_MINUTES = 30
-NICE_CONDITIONS = {
-    "worker_known": "the care worker is known to the person",
-    "part_of_wider_package": "the visit is part of a wider package of support",
-    "time_limited_task": "the visit allows time for specific time-limited tasks or a safe-and-well check",
+MOVES: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    ReferralStatus.SOURCING: frozenset({ReferralStatus.SOURCING, ReferralStatus.UNSOURCED, ReferralStatus.PLACED,
+                                        ReferralStatus.CANCELLED}),
+    ReferralStatus.UNSOURCED: frozenset({ReferralStatus.SOURCING, ReferralStatus.UNSOURCED, ReferralStatus.PLACED,
+                                         ReferralStatus.CANCELLED}),
+    ReferralStatus.PLACED: frozenset(),
+    ReferralStatus.CANCELLED: frozenset(),
 }
+"""The moves a referral may make. Being sourced, it goes on (a new wave or round of offers), joins the
+waiting list, is placed or cancelled; waiting, it is sourced again (or stays, when a broker's retry
+finds nobody either), awarded or cancelled; placed and cancelled are final. A placement brought in by
+the import is placed from the start."""
+OPEN_STATUSES = frozenset(status for status, moves in MOVES.items() if moves)
+"""A referral still to be placed: a broker may award, retry or cancel it."""
+ANSWERS = frozenset({OfferStatus.ACCEPTED, OfferStatus.DECLINED})
+"""How a provider answers an open offer, before its deadline; an offer also closes when it expires
+unanswered or is withdrawn. Closed is final."""
+
+
+def may_move(status: ReferralStatus, to: ReferralStatus) -> bool:
+    return to in MOVES[status]
+
+
+def moves_to(status: ReferralStatus) -> frozenset[ReferralStatus]:
+    """The statuses a referral may reach `status` from."""
+    return frozenset(each for each, moves in MOVES.items() if status in moves)
+
+
+class HistoryEvent(StrEnum):
+    """One step in a referral's history (API.md): every provider the cascade considered or skipped (and
+    why), each offer made and how it closed, the placement or award, the waiting list, and a placement
+    brought in (or corrected) by the placements import."""
+
+    CONSIDERED = "considered"
+    SKIPPED = "skipped"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    PLACED = "placed"
+    AWARDED = "awarded"
+    UNSOURCED = "unsourced"
+    IMPORTED = "imported"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,24 +77,14 @@ def weekly_hours(visits: Sequence[ScheduledVisit]) -> Decimal:
 
 
 def short_visit_problems(
-    visits: Sequence[ScheduledVisit], justification: dict[str, bool] | None
+    visits: Sequence[ScheduledVisit], justification: ShortVisitJustification | None
 ) -> list[FieldProblem]:
-    """NICE NG21: a visit under 30 minutes only when the worker is known to the person, the visit is
-    part of a wider package of support, and it allows time for specific time-limited tasks or to
-    check the person is safe and well. Each failing condition is named."""
-    short = [index for index, visit in enumerate(visits) if visit.minutes < SHORT_VISIT_MINUTES]
-    if not short:
+    """NICE NG21's rule (`shared/contracts/short_visits.py`) as field problems: one per condition not met."""
+    breach = short_visit_breach(visits, justification)
+    if breach is None:
         return []
-    given = justification or {}
-    failing = [name for name in NICE_CONDITIONS if given.get(name) is not True]
-    return [
-        FieldProblem(
-            f"short_visit_justification.{name}",
-            f"visits {short} are under {SHORT_VISIT_MINUTES} minutes, which NICE allows only when "
-            f"{NICE_CONDITIONS[name]}",
-        )
-        for name in failing
-    ]
+    return [FieldProblem(f"short_visit_justification.{condition}", breach.reason(condition))
+            for condition in breach.unmet]
 
 
 def start_problems(start_on: date, *, today: date) -> list[FieldProblem]:

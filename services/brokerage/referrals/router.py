@@ -3,18 +3,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.brokerage.clock import utcnow
 from services.brokerage.deps import BrokerPrincipal, SettingsDep
-from services.brokerage.referrals import service
+from services.brokerage.referrals import repository, service
 from services.brokerage.referrals.exceptions import (
     InvalidReferral,
     ReferralClosed,
     ReferralNotFound,
     UnknownProvider,
 )
-from services.brokerage.referrals.models import HistoryEntry, Referral
+from services.brokerage.referrals.models import Referral
 from services.brokerage.referrals.schemas import AwardIn, HistoryOut, ReferralCreate, ReferralOut, ReferralSummary
 from shared.auth import StaffPrincipal
+from shared.clock import ClockDep
+from shared.contracts.brokerage import ReferralStatus
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor
@@ -22,7 +23,7 @@ from shared.pagination import Page, PageDep, next_cursor
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"],
                    responses=problem_responses(Unauthorized, Forbidden))
 
-StatusQuery = Annotated[str | None, Query(pattern="^(sourcing|placed|unsourced|cancelled)$", examples=["unsourced"])]
+StatusQuery = Annotated[ReferralStatus | None, Query(examples=["unsourced"])]
 
 
 def _summary(referral: Referral) -> ReferralSummary:
@@ -36,21 +37,21 @@ def _summary(referral: Referral) -> ReferralSummary:
     )
 
 
-def _full(referral: Referral, history: list[HistoryEntry], names: dict[uuid.UUID, str]) -> ReferralOut:
-    return ReferralOut(**_summary(referral).model_dump(), history=[
+def _full(record: service.ReferralRecord) -> ReferralOut:
+    names = record.provider_names
+    return ReferralOut(**_summary(record.referral).model_dump(), history=[
         HistoryOut.model_validate(entry, from_attributes=True).model_copy(
             update={"provider_name": names.get(entry.provider_id) if entry.provider_id else None})
-        for entry in history])
+        for entry in record.history])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferralOut,
              responses=problem_responses(InvalidReferral))
 async def create_referral(data: ReferralCreate, session: SessionDep, actor: BrokerPrincipal,
-                          settings: SettingsDep) -> ReferralOut:
+                          settings: SettingsDep, clock: ClockDep) -> ReferralOut:
     """Validated (NICE short visits, start date, known area and skills), then sourced at once: the first
     offers exist when this returns, or the referral is on the waiting list."""
-    referral = await service.create_referral(session, actor=actor, data=data, settings=settings, now=utcnow())
-    return _full(*await service.get_referral(session, actor=actor, referral_id=referral.id))
+    return _full(await service.create_referral(session, actor=actor, data=data, settings=settings, now=clock.now()))
 
 
 @router.get("", response_model=Page[ReferralSummary])
@@ -58,32 +59,32 @@ async def list_referrals(session: SessionDep, _actor: StaffPrincipal, page: Page
                          status: StatusQuery = None) -> Page[ReferralSummary]:
     rows = await service.list_referrals(session, status=status, page=page)
     return Page(items=[_summary(each) for each in rows[:page.limit]],
-                next_cursor=next_cursor(rows, page.limit, service.cursor_key))
+                next_cursor=next_cursor(rows, page.limit, repository.referral_cursor))
 
 
 @router.get("/{referral_id}", response_model=ReferralOut, responses=problem_responses(ReferralNotFound))
 async def get_referral(referral_id: uuid.UUID, session: SessionDep, actor: StaffPrincipal) -> ReferralOut:
     """Status and the full cascade history: every provider considered, skipped (and why), offered, answers."""
-    return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))
+    return _full(await service.get_referral(session, actor=actor, referral_id=referral_id))
 
 
 @router.post("/{referral_id}/award", response_model=ReferralOut,
              responses=problem_responses(ReferralNotFound, ReferralClosed, UnknownProvider))
-async def award(referral_id: uuid.UUID, data: AwardIn, session: SessionDep, actor: BrokerPrincipal) -> ReferralOut:
-    await service.award(session, actor=actor, referral_id=referral_id, data=data, now=utcnow())
-    return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))
+async def award(referral_id: uuid.UUID, data: AwardIn, session: SessionDep, actor: BrokerPrincipal,
+                clock: ClockDep) -> ReferralOut:
+    return _full(await service.award(session, actor=actor, referral_id=referral_id, data=data, now=clock.now()))
 
 
 @router.post("/{referral_id}/retry", response_model=ReferralOut,
              responses=problem_responses(ReferralNotFound, ReferralClosed))
 async def retry(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal,
-                settings: SettingsDep) -> ReferralOut:
-    await service.retry(session, actor=actor, referral_id=referral_id, settings=settings, now=utcnow())
-    return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))
+                settings: SettingsDep, clock: ClockDep) -> ReferralOut:
+    return _full(await service.retry(session, actor=actor, referral_id=referral_id, settings=settings,
+                                     now=clock.now()))
 
 
 @router.post("/{referral_id}/cancel", response_model=ReferralOut,
              responses=problem_responses(ReferralNotFound, ReferralClosed))
-async def cancel(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal) -> ReferralOut:
-    await service.cancel(session, actor=actor, referral_id=referral_id, now=utcnow())
-    return _full(*await service.get_referral(session, actor=actor, referral_id=referral_id))
+async def cancel(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal,
+                 clock: ClockDep) -> ReferralOut:
+    return _full(await service.cancel(session, actor=actor, referral_id=referral_id, now=clock.now()))

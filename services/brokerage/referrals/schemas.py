@@ -3,19 +3,13 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.brokerage import Funding, ScheduledVisit
+from services.brokerage.referrals.domain import HistoryEvent
+from shared.contracts.brokerage import Funding, ReferralStatus, ScheduledVisit
 from shared.contracts.common import ClientGroup, Skill, Tier, Urgency
+from shared.contracts.short_visits import ShortVisitJustification
 from shared.money import Hours
 
 EXAMPLE_VISITS = [{"day": "mon", "start": "08:00", "minutes": 45, "carers": 1}]
-
-
-class ShortVisitJustification(BaseModel):
-    """NICE NG21: all three must hold for a visit under 30 minutes."""
-
-    worker_known: bool = Field(examples=[True])
-    part_of_wider_package: bool = Field(examples=[True])
-    time_limited_task: bool = Field(examples=[True])
 
 
 class ReferralCreate(BaseModel):
@@ -33,7 +27,7 @@ class ReferralCreate(BaseModel):
 
 class HistoryOut(BaseModel):
     at: datetime
-    event: str = Field(examples=["skipped"])
+    event: HistoryEvent = Field(examples=["skipped"])
     provider_id: uuid.UUID | None
     provider_name: str | None = Field(default=None, examples=["Vale Community Care"])
     tier: Tier | None
@@ -44,7 +38,7 @@ class HistoryOut(BaseModel):
 
 class ReferralSummary(ReferralCreate):
     id: uuid.UUID
-    status: str = Field(examples=["sourcing"])
+    status: ReferralStatus = Field(examples=["sourcing"])
     weekly_hours: Hours
     placed_with: uuid.UUID | None
     external_ref: str | None = Field(description="The council's key of a placement brought in by the placements "

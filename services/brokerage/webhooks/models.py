@@ -5,7 +5,8 @@ from sqlalchemy import Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.brokerage.database import Base
-from shared.db import UtcDateTime
+from services.brokerage.webhooks.domain import DeliveryStatus
+from shared.db import EnumText, UtcDateTime, one_of
 
 
 class Webhook(Base):
@@ -23,13 +24,13 @@ class WebhookDelivery(Base):
     """One notification to send, written in the transaction that made the offer."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+    __table_args__ = (one_of("status", DeliveryStatus), Index("ix_webhook_deliveries_due", "status", "next_attempt_at"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     event: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, 20), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

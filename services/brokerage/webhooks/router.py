@@ -1,10 +1,10 @@
 from fastapi import APIRouter, Response, status
 
-from services.brokerage.clock import utcnow
 from services.brokerage.deps import ProviderPrincipal, SettingsDep
 from services.brokerage.webhooks import service
 from services.brokerage.webhooks.addresses import PrivateWebhookAddress, ensure_public
 from services.brokerage.webhooks.schemas import WebhookCreated, WebhookIn, WebhookOut
+from shared.clock import ClockDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, Unauthorized, problem_responses
 
@@ -13,13 +13,13 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=probl
 
 @router.put("", response_model=WebhookCreated, responses=problem_responses(PrivateWebhookAddress))
 async def register(data: WebhookIn, session: SessionDep, actor: ProviderPrincipal,
-                   settings: SettingsDep) -> WebhookCreated:
+                   settings: SettingsDep, clock: ClockDep) -> WebhookCreated:
     """Every new offer is POSTed here, signed (docs/provider-webhooks.md). The secret is shown once. The
     receiver must be on a public address."""
     assert actor.provider_id is not None
     await ensure_public(str(data.url), allow_private=settings.webhook_allow_private_addresses)
     webhook, secret = await service.register(session, actor=actor, provider_id=actor.provider_id, url=str(data.url),
-                                             now=utcnow())
+                                             now=clock.now())
     return WebhookCreated(url=webhook.url, created_at=webhook.created_at, secret=secret)
 
 

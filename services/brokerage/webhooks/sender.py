@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import select
 
-from services.brokerage.clock import utcnow
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.addresses import resolves_publicly
+from services.brokerage.webhooks.domain import DeliveryStatus, retry_after
 from services.brokerage.webhooks.models import Webhook, WebhookDelivery
 from services.brokerage.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from shared.clock import Clock
 from shared.db import Database
 
 logger = logging.getLogger(__name__)
@@ -34,25 +35,23 @@ class Claimed:
 
 
 async def deliver_due(
-    database: Database, *, settings: BrokerageSettings, client: httpx.AsyncClient, now: datetime | None = None
+    database: Database, *, settings: BrokerageSettings, client: httpx.AsyncClient, clock: Clock
 ) -> int:
     """One pass: sends every due delivery once; returns how many were delivered."""
-    moment = now or utcnow()
-    claimed = await _claim(database, settings=settings, now=moment)
+    claimed = await _claim(database, settings=settings, now=clock.now())
     allow_private = settings.webhook_allow_private_addresses
-    outcomes = await asyncio.gather(*(_send(client, each, allow_private=allow_private) for each in claimed))
-    await _record(database, settings=settings, outcomes=list(zip(claimed, outcomes, strict=True)))
+    outcomes = await asyncio.gather(*(_send(client, each, allow_private=allow_private, clock=clock)
+                                      for each in claimed))
+    await _record(database, settings=settings, outcomes=list(zip(claimed, outcomes, strict=True)), now=clock.now())
     return sum(1 for error in outcomes if error is None)
 
 
 async def _claim(database: Database, *, settings: BrokerageSettings, now: datetime) -> list[Claimed]:
     lease = timedelta(seconds=settings.webhook_timeout_seconds * 2)
     async with database.sessionmaker() as session, session.begin():
-        query = (select(WebhookDelivery).where(WebhookDelivery.status == "pending",
+        query = (select(WebhookDelivery).where(WebhookDelivery.status == DeliveryStatus.PENDING,
                                                WebhookDelivery.next_attempt_at <= now)
-                 .order_by(WebhookDelivery.next_attempt_at).limit(BATCH))
-        if database.is_postgres:
-            query = query.with_for_update(skip_locked=True)
+                 .order_by(WebhookDelivery.next_attempt_at).limit(BATCH).with_for_update(skip_locked=True))
         rows = (await session.scalars(query)).all()
         claimed = []
         for row in rows:
@@ -64,14 +63,14 @@ async def _claim(database: Database, *, settings: BrokerageSettings, now: dateti
     return claimed
 
 
-async def _send(client: httpx.AsyncClient, delivery: Claimed, *, allow_private: bool) -> str | None:
+async def _send(client: httpx.AsyncClient, delivery: Claimed, *, allow_private: bool, clock: Clock) -> str | None:
     """POSTs one delivery; returns None when the receiver took it, else a short error (no body text)."""
     if delivery.url is None:
         return "no webhook registered"
     if not allow_private and not await resolves_publicly(delivery.url):
         return "refused: the receiver is not on a public address"
     body = delivery.body.encode()
-    timestamp = str(int(utcnow().timestamp()))
+    timestamp = str(int(clock.now().timestamp()))
     headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
                SIGNATURE_HEADER: signature(secret=delivery.secret, timestamp=timestamp, body=body)}
     try:
@@ -82,23 +81,23 @@ async def _send(client: httpx.AsyncClient, delivery: Claimed, *, allow_private: 
 
 
 async def _record(
-    database: Database, *, settings: BrokerageSettings, outcomes: list[tuple[Claimed, str | None]]
+    database: Database, *, settings: BrokerageSettings, outcomes: list[tuple[Claimed, str | None]], now: datetime
 ) -> None:
     if not outcomes:
         return
-    now = utcnow()
     async with database.sessionmaker() as session, session.begin():
         for claimed, error in outcomes:
             row = await session.get(WebhookDelivery, claimed.id)
             if row is None:
                 continue
             if error is None:
-                row.status, row.delivered_at, row.last_error = "delivered", now, None
+                row.status, row.delivered_at, row.last_error = DeliveryStatus.DELIVERED, now, None
                 continue
             logger.info("webhook delivery %s failed (attempt %d): %s", claimed.id, claimed.attempts, error)
             row.last_error = error
-            if claimed.attempts >= settings.webhook_max_attempts or claimed.url is None:
-                row.status = "failed"
+            wait = retry_after(attempts=claimed.attempts, max_attempts=settings.webhook_max_attempts,
+                               base_seconds=settings.webhook_retry_base_seconds, receiver_known=claimed.url is not None)
+            if wait is None:
+                row.status = DeliveryStatus.FAILED
             else:
-                backoff = settings.webhook_retry_base_seconds * 2 ** (claimed.attempts - 1)
-                row.next_attempt_at = now + timedelta(seconds=backoff)
+                row.next_attempt_at = now + wait

@@ -1,7 +1,9 @@
-"""Provider webhooks: registration, and the delivery rows written in the transaction of each offer.
+"""Provider webhooks: registration, and a delivery queued for each offer made.
 
-Sending is done apart (`webhooks/sender.py`), so a slow or broken receiver never holds up brokerage;
-polling `GET /api/v1/offers` always works as well.
+Webhooks react to brokerage's own `brokerage.offer.made.v1` (a handler in `consumers.py`), so the
+cascade knows nothing of them; the delivery is written in the handler's inbox transaction, once per
+offer. Sending is done apart (`webhooks/sender.py`), so a slow or broken receiver never holds up
+brokerage; polling `GET /api/v1/offers` always works as well.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ import json
 import secrets
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.brokerage.offers.models import Offer
-from services.brokerage.offers.schemas import OfferOut
+from services.brokerage.referrals.lifecycle import referral_facts
 from services.brokerage.referrals.models import Referral
 from services.brokerage.webhooks.models import Webhook, WebhookDelivery
 from shared.audit import record_audit
 from shared.auth import Principal
+from shared.contracts.brokerage import OfferMade, OfferStatus, ReferralFacts
 from shared.errors import NotFound
 
 OFFER_MADE = "offer.made"
@@ -57,11 +60,23 @@ async def remove(session: AsyncSession, *, actor: Principal, provider_id: uuid.U
                        entity_id=provider_id, before={"url": webhook.url})
 
 
-async def queue_offer_notification(session: AsyncSession, *, offer: Offer, referral: Referral,
-                                   now: datetime) -> None:
-    """A delivery row beside the offer, only for providers that registered a receiver."""
-    if await session.get(Webhook, offer.provider_id) is None:
+def offer_document(made: OfferMade, referral: ReferralFacts) -> dict[str, Any]:
+    """The offer as `GET /api/v1/offers/{id}` shows it the moment it is made (docs/provider-webhooks.md):
+    the event's facts, and the care sought from the referral's."""
+    offer, care = made.offer.model_dump(mode="json"), referral.model_dump(mode="json")
+    return {"id": offer["offer_id"], "referral_id": offer["referral_id"], "provider_id": offer["provider_id"],
+            "tier": offer["tier"], "status": OfferStatus.OPEN, "deadline": made.model_dump(mode="json")["deadline"],
+            "area": offer["area"], "weekly_hours": offer["weekly_hours"], "visits": care["visits"],
+            "needs": care["needs"], "client_group": care["client_group"], "urgency": offer["urgency"],
+            "start_on": care["start_on"], "created_at": offer["at"], "answered_at": None, "decline_reason": None}
+
+
+async def queue_offer_made(session: AsyncSession, *, made: OfferMade) -> None:
+    """A delivery of the new offer, due at once, for a provider that registered a receiver."""
+    if await session.get(Webhook, made.offer.provider_id) is None:
         return
-    body = {"event": OFFER_MADE, "offer": OfferOut.of(offer, referral).model_dump(mode="json")}
-    session.add(WebhookDelivery(provider_id=offer.provider_id, event=OFFER_MADE,
-                                body=json.dumps(body, separators=(",", ":")), next_attempt_at=now))
+    referral = await session.get(Referral, made.offer.referral_id)
+    assert referral is not None, "an offer is made of a referral brokerage keeps"
+    body = {"event": OFFER_MADE, "offer": offer_document(made, referral_facts(referral))}
+    session.add(WebhookDelivery(provider_id=made.offer.provider_id, event=OFFER_MADE,
+                                body=json.dumps(body, separators=(",", ":")), next_attempt_at=made.offer.at))

@@ -9,6 +9,7 @@ from services.gateway.auth.models import Client, User
 from services.gateway.deps import AdminPrincipal
 from services.gateway.ratelimit import RateLimited
 from shared.auth import Role
+from shared.clock import ClockDep
 from shared.db import SessionDep
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 
@@ -74,6 +75,7 @@ async def reset_client_secret(client_id: uuid.UUID, session: SessionDep, admin: 
 
 @router.delete("/clients/{client_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(NotFound))
-async def revoke_client(client_id: uuid.UUID, session: SessionDep, admin: AdminPrincipal) -> Response:
-    await service.revoke_client(session, actor=admin, client_id=client_id)
+async def revoke_client(client_id: uuid.UUID, session: SessionDep, admin: AdminPrincipal,
+                        clock: ClockDep) -> Response:
+    await service.revoke_client(session, actor=admin, client_id=client_id, now=clock.now())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

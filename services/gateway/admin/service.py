@@ -2,7 +2,7 @@
 
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,14 +110,14 @@ async def reset_client_secret(session: AsyncSession, *, actor: Principal, client
     return client, secret
 
 
-async def revoke_client(session: AsyncSession, *, actor: Principal, client_id: uuid.UUID) -> None:
+async def revoke_client(session: AsyncSession, *, actor: Principal, client_id: uuid.UUID, now: datetime) -> None:
     client = await session.get(Client, client_id, with_for_update=True)
     if client is None:
         raise NotFound("No such client.")
     if not client.active:
         return
     before = _client_view(client)
-    client.active, client.revoked_at = False, datetime.now(UTC)
+    client.active, client.revoked_at = False, now
     await record_audit(session, actor=actor, action="client.revoked", entity_type="client",
                        entity_id=client.id, before=before, after=_client_view(client))
 

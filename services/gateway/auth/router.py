@@ -11,6 +11,7 @@ from services.gateway.auth.tokens import issue_token
 from services.gateway.ratelimit import RateLimited
 from services.gateway.settings import GatewaySettings
 from shared.auth import Principal
+from shared.clock import request_clock
 from shared.db import SessionDep
 from shared.errors import problem_responses
 
@@ -68,5 +69,6 @@ def _token_for(request: Request, principal: Principal) -> TokenResponse:
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         ttl_seconds=settings.token_ttl_seconds,
+        now=request_clock(request).now(),
     )
     return TokenResponse(access_token=access_token, expires_in=settings.token_ttl_seconds)

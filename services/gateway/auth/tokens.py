@@ -1,7 +1,7 @@
 """Short-lived access tokens, signed by the gateway (EdDSA) and verified by every service."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import jwt
 
@@ -9,9 +9,8 @@ from shared.auth import ALGORITHM, Principal
 
 
 def issue_token(
-    principal: Principal, *, private_key: str, issuer: str, audience: str, ttl_seconds: int
+    principal: Principal, *, private_key: str, issuer: str, audience: str, ttl_seconds: int, now: datetime
 ) -> str:
-    now = datetime.now(UTC)
     claims = {
         "sub": principal.subject,
         "kind": principal.kind,

@@ -3,38 +3,10 @@ changed from an effective date, ended. Pure rules; the service applies them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from enum import StrEnum
 
 from services.packages.care.exceptions import InvalidDate, WrongStatus
-
-
-class PackageStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    ENDED = "ended"
-
-
-SHORT_VISIT_MINUTES = 30
-SHORT_VISIT_CONDITIONS = {
-    "worker_known": "the care worker is known to the person",
-    "part_of_wider_package": "the visit is part of a wider package of support",
-    "time_limited_task": "it allows time to complete specific time-limited tasks or a safe-and-well check",
-}
-
-
-def short_visit_refusal(*, shortest_minutes: int, conditions: Mapping[str, bool] | None) -> str | None:
-    """NICE NG21: a visit under 30 minutes only when the care worker is known to the person, the visit
-    is part of a wider package of support, and it allows time for specific time-limited tasks or to
-    check the person is safe and well. Returns why a schedule breaks the rule, or None."""
-    if shortest_minutes >= SHORT_VISIT_MINUTES:
-        return None
-    missing = [text for name, text in SHORT_VISIT_CONDITIONS.items() if not (conditions or {}).get(name)]
-    if not missing:
-        return None
-    return f"A visit of {shortest_minutes} minutes is under {SHORT_VISIT_MINUTES} (NICE NG21) unless: " + "; ".join(
-        missing) + "."
+from shared.contracts.packages import PackageStatus
 
 
 def check_change(*, status: PackageStatus, effective_from: date, latest_term_from: date) -> None:

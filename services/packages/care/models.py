@@ -12,11 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.packages.database import Base
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.common import Day
-from shared.db import UtcDateTime
+from shared.contracts.packages import PackageStatus
+from shared.db import EnumText, UtcDateTime, one_of
 
 
 class Package(Base):
     __tablename__ = "packages"
+    __table_args__ = (one_of("status", PackageStatus),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     referral_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True, nullable=True)
@@ -26,7 +28,7 @@ class Package(Base):
     client_group: Mapped[str | None] = mapped_column(String(40), nullable=True)
     """From the referral (null for packages commissioned before it was kept): it chooses ledger codes."""
     tier: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[PackageStatus] = mapped_column(EnumText(PackageStatus, 20))
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

@@ -4,9 +4,9 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.packages.care.domain import PackageStatus
+from shared.contracts import short_visits
 from shared.contracts.brokerage import ScheduledVisit
-from shared.contracts.packages import PriceLine
+from shared.contracts.packages import PackageStatus, PriceLine
 from shared.money import Hours, Money
 
 
@@ -48,12 +48,8 @@ PackageView = PackageOut | ProviderPackageOut
 """What a read answers: staff get `PackageOut`, a provider client `ProviderPackageOut`."""
 
 
-class ShortVisitJustification(BaseModel):
+class ShortVisitJustification(short_visits.ShortVisitJustification):
     """NICE NG21's three conditions for a visit under 30 minutes."""
-
-    worker_known: bool = Field(examples=[True])
-    part_of_wider_package: bool = Field(examples=[True])
-    time_limited_task: bool = Field(examples=[True])
 
 
 class ChangeIn(BaseModel):

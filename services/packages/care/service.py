@@ -4,7 +4,7 @@ change re-costs the package from its effective date and is published."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,7 +13,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.care import domain
-from services.packages.care.domain import PackageStatus
 from services.packages.care.exceptions import PackageNotFound, ShortVisitRefused
 from services.packages.care.models import Package, PackageTerm, Suspension
 from services.packages.care.schemas import (
@@ -25,9 +24,8 @@ from services.packages.care.schemas import (
     ResumeIn,
     SuspendIn,
 )
-from services.packages.costing.domain import Calendar, weekly_usage
-from services.packages.costing.schemas import CostOut
-from services.packages.costing.service import CostingInputs, Placement
+from services.packages.costing.domain import Calendar, WeeklyCost, weekly_usage
+from services.packages.costing.service import CostingInputs, Placement, price_line_out
 from shared.audit import record_audit
 from shared.auth import Principal
 from shared.contracts.brokerage import PlacementCorrected, ReferralPlaced, ScheduledVisit
@@ -37,8 +35,11 @@ from shared.contracts.packages import (
     PackageEnded,
     PackageFacts,
     PackageResumed,
+    PackageStatus,
     PackageSuspended,
 )
+from shared.contracts.short_visits import short_visit_breach
+from shared.events.envelope import Event
 from shared.events.outbox import record_event
 from shared.pagination import PageRequest
 
@@ -88,35 +89,38 @@ async def load(session: AsyncSession, *, package_id: uuid.UUID, for_update: bool
     return record
 
 
-def _cost(record: PackageRecord, *, costing: CostingInputs, today: date, assessed: bool = True) -> CostOut | None:
+def _weekly_cost(
+    record: PackageRecord, *, costing: CostingInputs, today: date, assessed: bool = True
+) -> WeeklyCost | None:
     """The weekly cost at the rates in force when the current terms took effect, split under the
     assessment in force today (or when the terms take effect, if later); None when no rate applies.
     Unassessed, the split leaves the person out; the weekly cost and hourly rate are the same."""
     term = record.term
     placement = record.placement if assessed else record.unassessed_placement
-    return costing.cost(placement, visits=record.visits, health_share_percent=term.health_share_percent,
-                        rates_on=term.effective_from, assessed_on=max(today, term.effective_from))
+    return costing.weekly_cost(placement, visits=record.visits, health_share_percent=term.health_share_percent,
+                               rates_on=term.effective_from, assessed_on=max(today, term.effective_from))
 
 
-def _provider_view(record: PackageRecord, *, costing: CostingInputs, cost: CostOut | None) -> ProviderPackageOut:
+def _provider_view(record: PackageRecord, *, costing: CostingInputs, cost: WeeklyCost | None) -> ProviderPackageOut:
     package, term = record.package, record.term
     return ProviderPackageOut(
         id=package.id, referral_id=package.referral_id, client_ref=package.client_ref,
-        provider_id=package.provider_id, area=package.area, tier=package.tier, status=PackageStatus(package.status),
+        provider_id=package.provider_id, area=package.area, tier=package.tier, status=package.status,
         start_on=package.start_on, end_on=package.end_on,
         suspended_from=record.suspension.starts_on if record.suspension else None, visits=record.visits,
         terms_from=term.effective_from, weekly_hours=weekly_usage(record.visits, costing.calendar).hours,
         weekly_cost=cost.weekly_cost if cost else None, hourly_rate=cost.hourly_rate if cost else None,
-        price_lines=cost.price_lines if cost else None,
+        price_lines=[price_line_out(line) for line in cost.price_lines] if cost else None,
     )
 
 
 def _view(record: PackageRecord, *, costing: CostingInputs, today: date) -> PackageOut:
-    cost = _cost(record, costing=costing, today=today)
-    split = cost.model_dump(include={"council_share", "health_share", "client_contribution"}) if cost else (
-        dict.fromkeys(("council_share", "health_share", "client_contribution")))
+    cost = _weekly_cost(record, costing=costing, today=today)
     return PackageOut(**_provider_view(record, costing=costing, cost=cost).model_dump(),
-                      health_share_percent=record.term.health_share_percent, **split)
+                      health_share_percent=record.term.health_share_percent,
+                      council_share=cost.council_share if cost else None,
+                      health_share=cost.health_share if cost else None,
+                      client_contribution=cost.client_contribution if cost else None)
 
 
 async def views(
@@ -145,7 +149,8 @@ async def provider_views(
         return []
     costing = await CostingInputs.load(session, placements={record.unassessed_placement for record in records},
                                        calendar=calendar)
-    return [_provider_view(record, costing=costing, cost=_cost(record, costing=costing, today=today, assessed=False))
+    return [_provider_view(record, costing=costing, cost=_weekly_cost(record, costing=costing, today=today,
+                                                                      assessed=False))
             for record in records]
 
 
@@ -162,13 +167,30 @@ async def views_for(
 async def _facts(
     session: AsyncSession, record: PackageRecord, *, effective_from: date, calendar: Calendar
 ) -> PackageFacts:
-    shown = await view(session, record, today=effective_from, calendar=calendar)
+    """What the package's events tell: its terms from `effective_from`, costed at the rates then in force,
+    from the package's own records and the costing domain (never from what the API shows of it)."""
+    package = record.package
+    costing = await CostingInputs.load(session, placements={record.placement}, calendar=calendar)
+    cost = _weekly_cost(record, costing=costing, today=effective_from)
     return PackageFacts(
-        package_id=shown.id, referral_id=shown.referral_id, client_ref=shown.client_ref,
-        provider_id=shown.provider_id, area=shown.area, status=shown.status, weekly_hours=shown.weekly_hours,
-        weekly_cost=shown.weekly_cost or Decimal(0), visits=shown.visits, effective_from=effective_from,
-        price_lines=shown.price_lines or [],
+        package_id=package.id, referral_id=package.referral_id, client_ref=package.client_ref,
+        provider_id=package.provider_id, area=package.area, status=package.status,
+        weekly_hours=weekly_usage(record.visits, calendar).hours, visits=record.visits,
+        weekly_cost=cost.weekly_cost if cost else Decimal(0), effective_from=effective_from,
+        price_lines=[price_line_out(line) for line in cost.price_lines] if cost else [],
     )
+
+
+async def _publish(
+    session: AsyncSession, *, actor: Principal | None, action: str, before: dict[str, object] | None,
+    record: PackageRecord, effective_from: date, calendar: Calendar, event: Callable[[PackageFacts], Event],
+) -> None:
+    """A change of the package is audited (its record before and after) and published with its facts from
+    `effective_from`, in the caller's transaction."""
+    await record_audit(session, actor=actor, action=action, entity_type="package", entity_id=record.package.id,
+                       before=before, after=_audit_view(record))
+    await record_event(session, event(await _facts(session, record, effective_from=effective_from,
+                                                   calendar=calendar)))
 
 
 def _audit_view(record: PackageRecord) -> dict[str, object]:
@@ -196,11 +218,9 @@ async def create_from_referral(
     term.schedule(referral.visits)
     session.add(term)
     await session.flush()
-    record = PackageRecord(package, term, None)
-    await record_audit(session, actor=None, action="package.created", entity_type="package",
-                       entity_id=package.id, after=_audit_view(record))
-    facts = await _facts(session, record, effective_from=placed.start_on, calendar=calendar)
-    await record_event(session, PackageCreated(package=facts))
+    await _publish(session, actor=None, action="package.created", before=None,
+                   record=PackageRecord(package, term, None), effective_from=placed.start_on, calendar=calendar,
+                   event=lambda facts: PackageCreated(package=facts))
     return package
 
 
@@ -230,10 +250,9 @@ async def correct_imported(
     package.client_ref, package.client_group = referral.client_ref, referral.client_group
     await session.flush()
     [record] = await load_many(session, packages=[package])
-    await record_audit(session, actor=None, action="package.corrected_by_import", entity_type="package",
-                       entity_id=package.id, before=before, after=_audit_view(record))
-    facts = await _facts(session, record, effective_from=package.start_on, calendar=calendar)
-    await record_event(session, PackageChanged(package=facts))
+    await _publish(session, actor=None, action="package.corrected_by_import", before=before, record=record,
+                   effective_from=package.start_on, calendar=calendar,
+                   event=lambda facts: PackageChanged(package=facts))
     return package
 
 
@@ -279,14 +298,11 @@ async def list_packages(
 async def change(
     session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: ChangeIn, calendar: Calendar
 ) -> PackageRecord:
-    if data.visits is not None:
-        justification = data.short_visit_justification
-        refusal = domain.short_visit_refusal(shortest_minutes=min(v.minutes for v in data.visits),
-                                             conditions=None if justification is None else justification.model_dump())
-        if refusal is not None:
-            raise ShortVisitRefused(refusal)
+    breach = None if data.visits is None else short_visit_breach(data.visits, data.short_visit_justification)
+    if breach is not None:
+        raise ShortVisitRefused("; ".join(breach.reasons()))
     record = await load(session, package_id=package_id, for_update=True)
-    domain.check_change(status=PackageStatus(record.package.status), effective_from=data.effective_from,
+    domain.check_change(status=record.package.status, effective_from=data.effective_from,
                         latest_term_from=record.term.effective_from)
     before = _audit_view(record)
     visits = record.visits if data.visits is None else data.visits
@@ -301,10 +317,9 @@ async def change(
     term.health_share_percent = health
     await session.flush()
     changed = PackageRecord(record.package, term, record.suspension)
-    await record_audit(session, actor=actor, action="package.changed", entity_type="package", entity_id=package_id,
-                       before=before, after=_audit_view(changed))
-    facts = await _facts(session, changed, effective_from=data.effective_from, calendar=calendar)
-    await record_event(session, PackageChanged(package=facts))
+    await _publish(session, actor=actor, action="package.changed", before=before, record=changed,
+                   effective_from=data.effective_from, calendar=calendar,
+                   event=lambda facts: PackageChanged(package=facts))
     return changed
 
 
@@ -312,7 +327,7 @@ async def suspend(
     session: AsyncSession, *, actor: Principal, package_id: uuid.UUID, data: SuspendIn, calendar: Calendar
 ) -> PackageRecord:
     record = await load(session, package_id=package_id, for_update=True)
-    domain.check_suspend(status=PackageStatus(record.package.status), starts_on=data.starts_on,
+    domain.check_suspend(status=record.package.status, starts_on=data.starts_on,
                          start_on=record.package.start_on)
     before = _audit_view(record)
     suspension = Suspension(package_id=package_id, starts_on=data.starts_on, reason=data.reason)
@@ -320,10 +335,9 @@ async def suspend(
     record.package.status = PackageStatus.SUSPENDED
     await session.flush()
     suspended = PackageRecord(record.package, record.term, suspension)
-    await record_audit(session, actor=actor, action="package.suspended", entity_type="package",
-                       entity_id=package_id, before=before, after=_audit_view(suspended))
-    facts = await _facts(session, suspended, effective_from=data.starts_on, calendar=calendar)
-    await record_event(session, PackageSuspended(package=facts, reason=data.reason))
+    await _publish(session, actor=actor, action="package.suspended", before=before, record=suspended,
+                   effective_from=data.starts_on, calendar=calendar,
+                   event=lambda facts: PackageSuspended(package=facts, reason=data.reason))
     return suspended
 
 
@@ -332,7 +346,7 @@ async def resume(
 ) -> PackageRecord:
     record = await load(session, package_id=package_id, for_update=True)
     suspension = record.suspension
-    domain.check_resume(status=PackageStatus(record.package.status), on=data.on,
+    domain.check_resume(status=record.package.status, on=data.on,
                         suspended_from=suspension.starts_on if suspension else data.on)
     assert suspension is not None
     before = _audit_view(record)
@@ -340,10 +354,8 @@ async def resume(
     record.package.status = PackageStatus.ACTIVE
     await session.flush()
     resumed = PackageRecord(record.package, record.term, None)
-    await record_audit(session, actor=actor, action="package.resumed", entity_type="package",
-                       entity_id=package_id, before=before, after=_audit_view(resumed))
-    facts = await _facts(session, resumed, effective_from=data.on, calendar=calendar)
-    await record_event(session, PackageResumed(package=facts))
+    await _publish(session, actor=actor, action="package.resumed", before=before, record=resumed,
+                   effective_from=data.on, calendar=calendar, event=lambda facts: PackageResumed(package=facts))
     return resumed
 
 
@@ -352,7 +364,7 @@ async def end(
 ) -> PackageRecord:
     record = await load(session, package_id=package_id, for_update=True)
     suspension = record.suspension
-    domain.check_end(status=PackageStatus(record.package.status), on=data.on, start_on=record.package.start_on,
+    domain.check_end(status=record.package.status, on=data.on, start_on=record.package.start_on,
                      suspended_from=suspension.starts_on if suspension else None)
     before = _audit_view(record)
     if suspension is not None:
@@ -360,8 +372,7 @@ async def end(
     record.package.status, record.package.end_on = PackageStatus.ENDED, data.on
     await session.flush()
     ended = PackageRecord(record.package, record.term, None)
-    await record_audit(session, actor=actor, action="package.ended", entity_type="package",
-                       entity_id=package_id, before=before, after=_audit_view(ended))
-    facts = await _facts(session, ended, effective_from=data.on, calendar=calendar)
-    await record_event(session, PackageEnded(package=facts, reason=data.reason))
+    await _publish(session, actor=actor, action="package.ended", before=before, record=ended,
+                   effective_from=data.on, calendar=calendar,
+                   event=lambda facts: PackageEnded(package=facts, reason=data.reason))
     return ended

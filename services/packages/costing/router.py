@@ -13,8 +13,9 @@ from services.packages.costing.exceptions import (
     RateCardNotFound,
 )
 from services.packages.costing.schemas import AssessmentIn, AssessmentOut, CostOut, QuoteIn, RateCardIn, RateCardOut
-from services.packages.deps import AssessmentReader, CareWriter, Commissioner, SettingsDep, today
+from services.packages.deps import AssessmentReader, CareWriter, Commissioner, SettingsDep
 from shared.auth import StaffPrincipal
+from shared.clock import ClockDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor
@@ -44,8 +45,9 @@ async def get_rate_card(card_id: uuid.UUID, session: SessionDep, _staff: StaffPr
 
 
 @router.post("/quotes", response_model=CostOut, responses=problem_responses(NoRateCard))
-async def quote(data: QuoteIn, session: SessionDep, actor: StaffPrincipal, settings: SettingsDep) -> CostOut:
-    return await service.quote(session, actor=actor, data=data, today=today(), calendar=settings.calendar)
+async def quote(data: QuoteIn, session: SessionDep, actor: StaffPrincipal, settings: SettingsDep,
+                clock: ClockDep) -> CostOut:
+    return await service.quote(session, actor=actor, data=data, today=clock.today(), calendar=settings.calendar)
 
 
 @router.post("/financial-assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentOut,

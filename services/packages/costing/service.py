@@ -78,6 +78,12 @@ def price_line_out(line: domain.PriceLine) -> PriceLine:
                      amount=line.amount)
 
 
+def cost_out(cost: domain.WeeklyCost) -> CostOut:
+    """A week's cost as the API shows it."""
+    return CostOut(**{name: getattr(cost, name) for name in CostOut.model_fields if name != "price_lines"},
+                   price_lines=[price_line_out(line) for line in cost.price_lines])
+
+
 def rate_card_view(card: RateCard) -> RateCardOut:
     model = cost_model(card)
     breakdown = domain.rate_breakdown(model)
@@ -278,18 +284,17 @@ class CostingInputs:
         return next((assessment.assessed_weekly_contribution for assessment in self.assessments.get(client_ref, [])
                      if assessment.effective_from <= on), None)
 
-    def cost(self, placement: Placement, *, visits: Sequence[ScheduledVisit], health_share_percent: int,
-             rates_on: date, assessed_on: date) -> CostOut | None:
+    def weekly_cost(self, placement: Placement, *, visits: Sequence[ScheduledVisit], health_share_percent: int,
+                    rates_on: date, assessed_on: date) -> domain.WeeklyCost | None:
         """The weekly cost of a schedule at the rates in force on `rates_on` and its split under the person's
         assessment in force on `assessed_on`, or None when no rate applies."""
         prices = self.book.price_list(area=placement.area, on=rates_on, provider_id=placement.provider_id)
         if prices is None:
             return None
-        cost = domain.weekly_cost(visits=visits, pricing=prices.pricing, health_share_percent=health_share_percent,
+        return domain.weekly_cost(visits=visits, pricing=prices.pricing, health_share_percent=health_share_percent,
                                   assessed_contribution=self.contribution(placement.client_ref, on=assessed_on),
                                   caps=prices.caps, calendar=self.calendar)
-        return CostOut(**{name: getattr(cost, name) for name in CostOut.model_fields if name != "price_lines"},
-                       price_lines=[price_line_out(line) for line in cost.price_lines])
+
 
 
 async def quote(session: AsyncSession, *, actor: Principal, data: QuoteIn, today: date,
@@ -301,8 +306,8 @@ async def quote(session: AsyncSession, *, actor: Principal, data: QuoteIn, today
                            entity_type="client", entity_id=data.client_ref)
     placement = Placement(data.area, data.provider_id, data.client_ref)
     costing = await CostingInputs.load(session, placements={placement}, calendar=calendar)
-    cost = costing.cost(placement, visits=data.visits, health_share_percent=data.health_share_percent,
-                        rates_on=on, assessed_on=on)
+    cost = costing.weekly_cost(placement, visits=data.visits, health_share_percent=data.health_share_percent,
+                               rates_on=on, assessed_on=on)
     if cost is None:
         raise NoRateCard(f"Area {data.area} has no rate card in force on {on}.")
-    return cost
+    return cost_out(cost)

@@ -4,11 +4,11 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Uuid, false, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.packages.database import Base
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, partial_index
 
 AMOUNT = Numeric(14, 2)
 
@@ -33,8 +33,8 @@ class Invoice(Base):
 
     __tablename__ = "invoices"
     __table_args__ = (
-        Index("uq_invoices_provider_period", "provider_id", "period_start", "period_end", unique=True,
-              postgresql_where=text("kind = 'invoice'"), sqlite_where=text("kind = 'invoice'")),
+        partial_index("uq_invoices_provider_period", "provider_id", "period_start", "period_end", unique=True,
+                      where="kind = 'invoice'"),
         Index("ix_invoices_period", "period_start", "period_end"),
     )
 

@@ -15,9 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, case, exists, false, func, insert, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, and_, case, exists, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
@@ -30,6 +28,7 @@ from services.packages.visits.domain import Approval, PaymentRule
 from services.packages.visits.models import Visit
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.packages import VisitOutcome
+from shared.db import copy_rows, insert_missing, set_local
 
 CHUNK = 5000
 LINES = Table(InvoiceLine.__tablename__, InvoiceLine.metadata)
@@ -42,18 +41,13 @@ async def tune_for_batch(session: AsyncSession, *, work_mem: str) -> None:
     """On PostgreSQL, for the run's own transaction only: the memory each sort or hash may take (its
     aggregates group millions of visits, which at the default 4MB spill to disk and sort instead of
     hashing), and no JIT compilation (it costs a second a run and gains nothing on these plain sums)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT set_config('work_mem', :work_mem, true), set_config('jit', 'off', true)"),
-                              {"work_mem": work_mem})
+    await set_local(session, work_mem=work_mem, jit="off")
 
 
 async def take_counter(session: AsyncSession, series: str) -> int:
     """Locks a counter row until commit (a write first on SQLite, FOR UPDATE on PostgreSQL); its value.
     Every issuer takes `documents` first, so they queue in one order and never deadlock."""
-    is_postgres = session.get_bind().dialect.name == "postgresql"
-    upsert = pg_insert if is_postgres else sqlite_insert
-    await session.execute(upsert(InvoiceCounter).values(name=series, last_value=0)
-                          .on_conflict_do_nothing(index_elements=["name"]))
+    await insert_missing(session, InvoiceCounter, {"name": series, "last_value": 0}, keys=["name"])
     last = await session.scalar(select(InvoiceCounter.last_value).where(InvoiceCounter.name == series)
                                 .with_for_update())
     return int(last or 0)
@@ -382,11 +376,5 @@ def line_rows(invoice_id: uuid.UUID, lines: Sequence[Line], codes: LedgerCodes) 
 
 
 async def write_lines(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
-    """COPY on PostgreSQL (a run writes 100,000s of lines, in the run's transaction); executemany elsewhere."""
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            InvoiceLine.__tablename__, records=rows, columns=LINE_COLUMNS)
-    elif rows:
-        await session.execute(insert(LINES), [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows])
+    """A run writes 100,000s of lines, in the run's transaction: COPY where the database has it."""
+    await copy_rows(session, LINES, LINE_COLUMNS, rows)

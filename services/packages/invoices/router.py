@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from services.packages.deps import Finance, InvoiceReader, InvoiceRunner, SettingsDep, today
+from services.packages.deps import Finance, InvoiceReader, InvoiceRunner, SettingsDep
 from services.packages.invoices import service
 from services.packages.invoices.domain import InvoiceKind, Period
 from services.packages.invoices.exceptions import (
@@ -23,6 +23,7 @@ from services.packages.invoices.schemas import (
     InvoiceSummary,
     RemittanceOut,
 )
+from shared.clock import ClockDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor
@@ -35,10 +36,10 @@ Accept = Annotated[str | None, Header()]
 @router.post("/invoice-runs", status_code=status.HTTP_201_CREATED, response_model=InvoiceRunOut,
              responses=problem_responses(InvalidPeriod))
 async def run_invoices(data: InvoiceRunIn, session: SessionDep, actor: InvoiceRunner,
-                       settings: SettingsDep) -> InvoiceRunOut:
+                       settings: SettingsDep, clock: ClockDep) -> InvoiceRunOut:
     """Issues one invoice per provider for the period; running it again issues only what is missing."""
     return await service.run_invoices(session, actor=actor, period=Period(data.period_start, data.period_end),
-                                      today=today(), policy=settings.run_policy)
+                                      now=clock.now(), policy=settings.run_policy)
 
 
 @router.get("/invoices", response_model=Page[InvoiceSummary], responses=CSV_RESPONSE)
@@ -95,14 +96,14 @@ async def remittance(
 @router.post("/invoices/{invoice_id}/credit-notes", status_code=status.HTTP_201_CREATED, response_model=InvoiceOut,
              responses=problem_responses(InvoiceNotFound, CreditNotAllowed))
 async def credit_invoice(invoice_id: uuid.UUID, data: CreditNoteIn, session: SessionDep,
-                         actor: InvoiceRunner, settings: SettingsDep) -> InvoiceOut:
+                         actor: InvoiceRunner, settings: SettingsDep, clock: ClockDep) -> InvoiceOut:
     """Issued invoices never change: a correction is a credit note against the invoice's lines, each a
     quantity of a line at that line's price. Invoice runs never bill it back."""
     return await service.issue_credit_note(session, actor=actor, invoice_id=invoice_id, data=data,
-                                           codes=settings.run_policy.ledger_codes)
+                                           codes=settings.run_policy.ledger_codes, now=clock.now())
 
 
 @router.post("/invoices/{invoice_id}/acknowledge", response_model=InvoiceSummary,
              responses=problem_responses(InvoiceNotFound))
-async def acknowledge(invoice_id: uuid.UUID, session: SessionDep, actor: Finance) -> InvoiceSummary:
-    return await service.acknowledge(session, actor=actor, invoice_id=invoice_id)
+async def acknowledge(invoice_id: uuid.UUID, session: SessionDep, actor: Finance, clock: ClockDep) -> InvoiceSummary:
+    return await service.acknowledge(session, actor=actor, invoice_id=invoice_id, now=clock.now())

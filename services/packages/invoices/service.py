@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -145,9 +145,8 @@ def _audit(invoice: Invoice, lines: int) -> AuditEntry:
 
 
 async def _issue(session: AsyncSession, *, actor: Principal | None, documents: list[Document],
-                 numbering: Numbering, codes: LedgerCodes) -> list[Invoice]:
+                 numbering: Numbering, codes: LedgerCodes, at: datetime) -> list[Invoice]:
     """Issues the documents in order with their lines, audit entries and events, in the caller's transaction."""
-    at = datetime.now(UTC)
     invoices = [document.issue(*numbering.next(document.kind), at=at) for document in documents]
     session.add_all(invoices)
     await session.flush()
@@ -385,13 +384,15 @@ def _collector_paused() -> Iterator[None]:
 
 
 async def run_invoices(
-    session: AsyncSession, *, actor: Principal | None, period: Period, today: date,
+    session: AsyncSession, *, actor: Principal | None, period: Period, now: datetime,
     policy: RunPolicy | None = None, progress: Progress | None = None,
 ) -> InvoiceRunOut:
     """Issues the period's invoices, one per provider, and reports how each provider's visits went. A
     provider invoiced already keeps its invoice as it is: where a line's figures changed since (visits
     reported late or corrected, approvals, backdated suspensions or changes) it is reversed on a credit note
-    and billed again on a supplementary invoice, so running a period again is safe."""
+    and billed again on a supplementary invoice, so running a period again is safe. The documents are issued
+    at `now`."""
+    today = now.date()
     if period.end >= today:
         raise InvalidPeriod(f"A period is invoiced once it is over: {period.end} is not before {today}.")
     policy = policy or RunPolicy()
@@ -405,7 +406,7 @@ async def run_invoices(
             for document in _documents(provider_id, period, pricing.providers[provider_id].due(),
                                        billed.get(provider_id), pricing.unpriced)]
         issued = await _issue(session, actor=actor, documents=documents, numbering=numbering,
-                              codes=policy.ledger_codes)
+                              codes=policy.ledger_codes, at=now)
         await record_events(session, [_performance(provider_id, period, due)
                                       for provider_id, due in sorted(pricing.providers.items()) if due.planned_visits
                                       or due.counts.logged])
@@ -498,20 +499,24 @@ async def remittance(session: AsyncSession, *, actor: Principal, provider_id: uu
                          total=sum((document.total for document in documents), Decimal(0)))
 
 
-async def acknowledge(session: AsyncSession, *, actor: Principal, invoice_id: uuid.UUID) -> InvoiceSummary:
+async def acknowledge(
+    session: AsyncSession, *, actor: Principal, invoice_id: uuid.UUID, now: datetime
+) -> InvoiceSummary:
     """The ledger posted it; acknowledging again changes nothing."""
     invoice = await _invoice(session, actor=actor, invoice_id=invoice_id, for_update=True)
     if invoice.status == InvoiceStatus.ISSUED:
-        invoice.status, invoice.acknowledged_at = InvoiceStatus.ACKNOWLEDGED, datetime.now(UTC)
+        invoice.status, invoice.acknowledged_at = InvoiceStatus.ACKNOWLEDGED, now
         invoice.acknowledged_by = actor.subject
         await session.flush()
         await record_audit(session, actor=actor, action="invoice.acknowledged", entity_type="invoice",
-                           entity_id=invoice.id, before={"status": "issued"}, after={"status": "acknowledged"})
+                           entity_id=invoice.id, before={"status": InvoiceStatus.ISSUED},
+                           after={"status": InvoiceStatus.ACKNOWLEDGED})
     return InvoiceSummary.model_validate(invoice, from_attributes=True)
 
 
 async def issue_credit_note(
     session: AsyncSession, *, actor: Principal, invoice_id: uuid.UUID, data: CreditNoteIn, codes: LedgerCodes,
+    now: datetime,
 ) -> InvoiceOut:
     """Corrects an issued invoice with a credit note of its own number (CN-...), in the pull's order: each
     line a quantity of one of the invoice's lines at that line's price."""
@@ -527,6 +532,6 @@ async def issue_credit_note(
     except domain.CreditRefused as refused:
         raise CreditNotAllowed(str(refused)) from None
     period = Period(invoice.period_start, invoice.period_end)
-    [note] = await _issue(session, actor=actor, numbering=numbering, codes=codes, documents=[Document(
+    [note] = await _issue(session, actor=actor, numbering=numbering, codes=codes, at=now, documents=[Document(
         InvoiceKind.CREDIT_NOTE, invoice.provider_id, period, credits, corrects=invoice.id, reason=data.reason)])
     return await get_invoice(session, actor=actor, invoice_id=note.id)

@@ -20,14 +20,13 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.packages.database import Base
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, partial_index
 
-NOT_VOIDED = text("voided_at IS NULL")
+NOT_VOIDED = "voided_at IS NULL"
 Day = date
 """A calendar date (within `Visit`, `date` names its column)."""
 
@@ -42,8 +41,7 @@ class Visit(Base):
         UniqueConstraint("provider_id", "provider_visit_id"),
         Index("ix_visits_package_date", "package_id", "date"),
         Index("ix_visits_date", "date"),
-        Index("uq_visits_package_slot", "package_id", "date", "planned_start", unique=True,
-              postgresql_where=NOT_VOIDED, sqlite_where=NOT_VOIDED),
+        partial_index("uq_visits_package_slot", "package_id", "date", "planned_start", unique=True, where=NOT_VOIDED),
         CheckConstraint("outcome IN ('delivered', 'missed', 'cancelled_by_client', 'frustrated')", name="outcome"),
         CheckConstraint("approval IS NULL OR approval IN ('pending', 'approved', 'refused')", name="approval"),
     )

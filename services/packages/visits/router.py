@@ -4,11 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.packages.deps import CareWriter, PackageReader, ProviderClient, SettingsDep, today
+from services.packages.deps import CareWriter, PackageReader, ProviderClient, SettingsDep
 from services.packages.visits import service
 from services.packages.visits.domain import Approval
 from services.packages.visits.exceptions import NoExtension, VisitNotFound, VisitNotPending, VisitVoided
 from services.packages.visits.schemas import DecisionIn, VisitDetail, VisitOut, VisitsIn, VisitsReport, VoidIn
+from shared.clock import ClockDep
 from shared.db import SessionDep
 from shared.errors import Conflict, Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor
@@ -18,13 +19,13 @@ router = APIRouter(prefix="/api/v1/visits", tags=["visits"], responses=problem_r
 
 @router.post("", response_model=VisitsReport, responses=problem_responses(Conflict))
 async def record_visits(data: VisitsIn, session: SessionDep, actor: ProviderClient,
-                        settings: SettingsDep) -> VisitsReport:
+                        settings: SettingsDep, clock: ClockDep) -> VisitsReport:
     """Bulk report of visits with their outcomes. Sending a visit id again with the same details changes
     nothing (`duplicate`); with other details and a `correction_reason` it is corrected (a new version, the
     earlier kept, any difference settled by the next invoice run). A second visit for the same package,
     date and planned start is refused; a visit on a day the schedule does not have is recorded as
     unplanned and paid once a broker approves it."""
-    return await service.record_visits(session, actor=actor, data=data, today=today(),
+    return await service.record_visits(session, actor=actor, data=data, now=clock.now(),
                                        policy=settings.payment_policy)
 
 
@@ -49,8 +50,9 @@ async def get_visit(visit_id: uuid.UUID, session: SessionDep, actor: PackageRead
 
 
 @router.post("/{visit_id}/void", response_model=VisitOut, responses=problem_responses(VisitNotFound, VisitVoided))
-async def void_visit(visit_id: uuid.UUID, data: VoidIn, session: SessionDep, actor: ProviderClient) -> VisitOut:
-    return await service.void(session, actor=actor, visit_id=visit_id, data=data)
+async def void_visit(visit_id: uuid.UUID, data: VoidIn, session: SessionDep, actor: ProviderClient,
+                     clock: ClockDep) -> VisitOut:
+    return await service.void(session, actor=actor, visit_id=visit_id, data=data, now=clock.now())
 
 
 @router.post("/{visit_id}/approve", response_model=VisitOut,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.care.models import Package, PackageTerm, Suspension
@@ -34,7 +34,7 @@ from shared.auth import Principal, ensure_provider_scope
 from shared.contracts.common import WEEKEND, Day
 from shared.contracts.packages import VisitFacts, VisitOutcome, VisitsRecorded
 from shared.events.outbox import record_event
-from shared.pagination import PageRequest
+from shared.pagination import PageRequest, keyset_after, read_cursor
 
 DAYS = list(Day)
 Slot = tuple[uuid.UUID, date, time]
@@ -231,10 +231,10 @@ def _revision(visit: Visit, before: dict[str, Any], *, reason: str, at: datetime
                          correction_reason=reason)
 
 
-async def record_visits(session: AsyncSession, *, actor: Principal, data: VisitsIn, today: date,
+async def record_visits(session: AsyncSession, *, actor: Principal, data: VisitsIn, now: datetime,
                         policy: PaymentPolicy) -> VisitsReport:
     assert actor.provider_id is not None, "provider clients are bound to a provider"
-    provider_id, now = actor.provider_id, datetime.now(UTC)
+    provider_id, today = actor.provider_id, now.date()
     files = await _package_files(session, provider_id=provider_id, package_ids={v.package_id for v in data.visits})
     ledger = await Ledger.load(session, provider_id=provider_id, rows=data.visits)
     reasons = {row.visit_id: row.correction_reason or "" for row in data.visits}
@@ -314,18 +314,19 @@ async def list_visits(
     if date_to is not None:
         query = query.where(Visit.date <= date_to)
     if page.cursor:
-        last_date, last_id = date.fromisoformat(page.cursor[0]), uuid.UUID(page.cursor[1])
-        query = query.where(or_(Visit.date > last_date, and_(Visit.date == last_date, Visit.id > last_id)))
+        query = query.where(keyset_after((Visit.date, Visit.id), read_cursor(page.cursor, date.fromisoformat)))
     return list(await session.scalars(query))
 
 
-async def void(session: AsyncSession, *, actor: Principal, visit_id: uuid.UUID, data: VoidIn) -> VisitOut:
+async def void(
+    session: AsyncSession, *, actor: Principal, visit_id: uuid.UUID, data: VoidIn, now: datetime
+) -> VisitOut:
     """The provider withdraws a visit it reported (the wrong package, a test record): it is kept, never
     paid, and the next invoice run settles anything it was paid."""
     visit = await _visit(session, actor=actor, visit_id=visit_id, for_update=True)
     if visit.voided_at is not None:
         raise VisitVoided()
-    visit.voided_at, visit.void_reason = datetime.now(UTC), data.reason
+    visit.voided_at, visit.void_reason = now, data.reason
     await session.flush()
     await record_audit(session, actor=actor, action="visit.voided", entity_type="visit", entity_id=visit.id,
                        after={"reason": data.reason})

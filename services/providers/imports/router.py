@@ -41,7 +41,7 @@ async def import_providers(request: Request, actor: CommissionerPrincipal) -> Im
     settings: ProvidersSettings = request.app.state.settings
     records = import_records(request.stream(), form=form, max_json_bytes=settings.import_max_json_bytes)
     try:
-        return await import_locations(request.app.state.db, records, actor=actor,
+        return await import_locations(request.app.state.db, records, actor=actor, clock=request.app.state.clock,
                                       batch_rows=settings.import_batch_rows,
                                       on_batch=lambda _rows: request.app.state.events.wake_relay())
     except UnreadableBody as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -20,9 +21,10 @@ from services.providers.imports.cqc import ImportedLocation, ImportedRating, Row
 from services.providers.imports.reading import UnreadableBody
 from services.providers.registry.models import Provider, Rating
 from services.providers.registry.repository import ProviderView, load_views, rating_state
-from services.providers.registry.service import Change, describe_change, utcnow
+from services.providers.registry.service import Change, describe_change
 from shared.audit import AuditEntry, record_audits
 from shared.auth import Principal
+from shared.clock import Clock
 from shared.contracts.common import Regulator
 from shared.contracts.providers import ProviderChanged, ProviderRated, ProviderRegistered
 from shared.db import Database
@@ -50,6 +52,7 @@ async def import_locations(
     records: AsyncIterator[ImportRecord],
     *,
     actor: Principal | None,
+    clock: Clock,
     batch_rows: int,
     on_batch: Callable[[int], None] = lambda _rows: None,
 ) -> ImportReport:
@@ -68,48 +71,48 @@ async def import_locations(
             else:
                 batch.append(location)
             if len(batch) >= batch_rows:
-                await _commit_batch(database, batch, report, actor=actor, on_batch=on_batch)
+                await _commit_batch(database, batch, report, actor=actor, now=clock.now(), on_batch=on_batch)
     except UnreadableBody as exc:
         if seen == 0:
             raise
         report.rejected.append(RejectedRow(row=seen + 1, location_id=None, reason=str(exc)))
-    await _commit_batch(database, batch, report, actor=actor, on_batch=on_batch)
+    await _commit_batch(database, batch, report, actor=actor, now=clock.now(), on_batch=on_batch)
     return report
 
 
 async def _commit_batch(
     database: Database, batch: list[ImportedLocation], report: ImportReport, *, actor: Principal | None,
-    on_batch: Callable[[int], None],
+    now: datetime, on_batch: Callable[[int], None],
 ) -> None:
     if not batch:
         return
     async with database.sessionmaker() as session, session.begin():
-        changes = await _apply(session, batch, report, lock=database.is_postgres)
+        changes = await _apply(session, batch, report, now=now)
         await _record(session, changes, actor=actor)
     on_batch(len(batch))
     batch.clear()
 
 
 async def _apply(
-    session: AsyncSession, batch: list[ImportedLocation], report: ImportReport, *, lock: bool
+    session: AsyncSession, batch: list[ImportedLocation], report: ImportReport, *, now: datetime
 ) -> list[Change]:
     """Registers or updates each location of the batch in memory; returns the changes, in order."""
     location_ids = {location.location_id for location in batch}
     known = {location_id: provider_id for location_id, provider_id in await session.execute(
         select(Provider.cqc_location_id, Provider.id).where(Provider.cqc_location_id.in_(location_ids)))}
-    views = await load_views(session, list(known.values()), lock=lock)
+    views = await load_views(session, list(known.values()), lock=True)
     by_location = {location_id: views[provider_id] for location_id, provider_id in known.items()}
     changes: list[Change] = []
     ratings: list[Rating] = []
     for location in batch:
         view = by_location.get(location.location_id)
         if view is None:
-            view = by_location[location.location_id] = _register(session, location, changes)
+            view = by_location[location.location_id] = _register(session, location, changes, now=now)
             report.created += 1
         else:
-            _update(view, location, changes)
+            _update(view, location, changes, now=now)
             report.updated += 1
-        ratings.extend(_rate(view, location.rating, changes))
+        ratings.extend(_rate(view, location.rating, changes, now=now))
     await session.flush()  # providers first: the ratings refer to them
     session.add_all(ratings)
     return changes
@@ -123,8 +126,8 @@ def _details(location: ImportedLocation, provider: Provider | None = None) -> di
             "skills": sorted(skills), "client_groups": sorted(groups)}
 
 
-def _register(session: AsyncSession, location: ImportedLocation, changes: list[Change]) -> ProviderView:
-    now = utcnow()
+def _register(session: AsyncSession, location: ImportedLocation, changes: list[Change], *,
+              now: datetime) -> ProviderView:
     provider = Provider(id=uuid.uuid4(), cqc_location_id=location.location_id, care_inspectorate_id=None,
                         branches=[], version=1, registered_at=now, updated_at=now, **_details(location))
     session.add(provider)
@@ -134,7 +137,7 @@ def _register(session: AsyncSession, location: ImportedLocation, changes: list[C
     return view
 
 
-def _update(view: ProviderView, location: ImportedLocation, changes: list[Change]) -> None:
+def _update(view: ProviderView, location: ImportedLocation, changes: list[Change], *, now: datetime) -> None:
     provider = view.provider
     details = _details(location, provider)
     if all(getattr(provider, name) == value for name, value in details.items()):
@@ -142,12 +145,14 @@ def _update(view: ProviderView, location: ImportedLocation, changes: list[Change
     before = view.state()
     for name, value in details.items():
         setattr(provider, name, value)
-    provider.version, provider.updated_at = provider.version + 1, utcnow()
+    provider.version, provider.updated_at = provider.version + 1, now
     changes.append(describe_change(action=ACTION, view=view, before=before,
                                    make_event=lambda state: ProviderChanged(provider=state)))
 
 
-def _rate(view: ProviderView, imported: ImportedRating | None, changes: list[Change]) -> list[Rating]:
+def _rate(
+    view: ProviderView, imported: ImportedRating | None, changes: list[Change], *, now: datetime
+) -> list[Rating]:
     """A rating already recorded for that publication date is the same report: nothing to do."""
     if imported is None or any(rating.regulator == Regulator.CQC and rating.published_on == imported.published_on
                                for rating in view.ratings):
@@ -157,9 +162,9 @@ def _rate(view: ProviderView, imported: ImportedRating | None, changes: list[Cha
     rating = Rating(id=uuid.uuid4(), provider_id=provider.id, regulator=Regulator.CQC.value,
                     overall=imported.overall.value,
                     details={name: value.value for name, value in imported.key_questions.items()},
-                    published_on=imported.published_on, recorded_at=utcnow())
+                    published_on=imported.published_on, recorded_at=now)
     view.ratings.append(rating)
-    provider.version, provider.updated_at = provider.version + 1, utcnow()
+    provider.version, provider.updated_at = provider.version + 1, now
     recorded = rating_state(rating)
     assert recorded is not None
     changes.append(describe_change(action="provider.rated", view=view, before=before,

@@ -9,6 +9,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from shared.contracts.common import ClientGroup, CqcRating, EmbargoScope, Tier
@@ -142,6 +143,20 @@ def current_rating(ratings: Iterable[D]) -> D | None:
 
 
 # --- embargoes -------------------------------------------------------------------------------------
+
+
+class EmbargoStatus(StrEnum):
+    OPEN = "open"
+    LIFTED = "lifted"
+    ENDED = "ended"
+
+
+def embargo_status(*, lifted: bool, ended: bool) -> EmbargoStatus:
+    """An embargo is open until a person lifts it or it ends by passing its end date."""
+    if lifted:
+        return EmbargoStatus.LIFTED
+    return EmbargoStatus.ENDED if ended else EmbargoStatus.OPEN
+
 
 
 @dataclass(frozen=True)

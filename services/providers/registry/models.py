@@ -19,12 +19,11 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.providers.database import Base
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, partial_index
 
 HOURS = Numeric(12, 2)
 _OPEN = "lifted_at IS NULL AND ended_at IS NULL"
@@ -90,7 +89,7 @@ class Embargo(Base):
     __table_args__ = (
         CheckConstraint("scope IN ('all', 'area', 'client_group')", name="scope"),
         CheckConstraint("imposed_by IN ('regulator', 'council', 'voluntary')", name="imposed_by"),
-        Index("ix_embargoes_open_ends_on", "ends_on", postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
+        partial_index("ix_embargoes_open_ends_on", "ends_on", where=_OPEN),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.providers.areas.models import Area
@@ -17,8 +17,7 @@ from services.providers.registry import domain
 from services.providers.registry.models import Capacity, Contract, Embargo, Provider, Rating
 from shared.contracts.common import CqcRating, ProviderStatus, Tier
 from shared.contracts.providers import CapacityState, ContractState, EmbargoState, ProviderState, RatingState
-from shared.errors import Unprocessable
-from shared.pagination import PageRequest, next_cursor
+from shared.pagination import PageRequest, keyset_after, next_cursor, read_cursor
 
 T = TypeVar("T")
 
@@ -116,16 +115,6 @@ async def known_area_codes(session: AsyncSession, codes: Collection[str]) -> set
     return set(await session.scalars(select(Area.code).where(Area.code.in_(list(codes)))))
 
 
-def keyset_cursor(key: list[Any], first: Callable[[str], T]) -> tuple[T, uuid.UUID]:
-    """A (sort value, id) cursor this API gave out, read back; anything else is a 422."""
-    try:
-        if len(key) != 2:
-            raise ValueError("a cursor holds two values")
-        return first(str(key[0])), uuid.UUID(str(key[1]))
-    except ValueError:
-        raise Unprocessable("The cursor is not one this API gave out.") from None
-
-
 async def history_page(
     session: AsyncSession, *, model: type[Rating] | type[Embargo], dated: Any, provider_id: uuid.UUID,
     page: PageRequest,
@@ -134,8 +123,8 @@ async def history_page(
     query = (select(model).where(model.provider_id == provider_id)
              .order_by(dated.desc(), model.id.desc()).limit(page.limit + 1))
     if page.cursor is not None:
-        day, last_id = keyset_cursor(page.cursor, date.fromisoformat)
-        query = query.where(or_(dated < day, and_(dated == day, model.id < last_id)))
+        query = query.where(keyset_after((dated, model.id), read_cursor(page.cursor, date.fromisoformat),
+                                         descending=True))
     rows = list(await session.scalars(query))
     cursor = next_cursor(rows, page.limit, lambda row: [getattr(row, dated.key).isoformat(), str(row.id)])
     return rows[: page.limit], cursor
@@ -153,8 +142,7 @@ async def page_of_provider_ids(
     """Up to `limit` (name, id) keys in name order after the cursor key, filtered."""
     query = select(Provider.name, Provider.id).order_by(Provider.name, Provider.id).limit(limit)
     if after is not None:
-        name, last_id = after
-        query = query.where(or_(Provider.name > name, and_(Provider.name == name, Provider.id > last_id)))
+        query = query.where(keyset_after((Provider.name, Provider.id), after))
     if status is not None:
         query = query.where(Provider.status == status.value)
     if area is not None or tier is not None:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, status
 
 from services.providers.deps import CapacitySetter, CommissionerPrincipal
-from services.providers.registry import service
+from services.providers.registry import domain, service
 from services.providers.registry.exceptions import (
     EmbargoNotFound,
     EmbargoNotOpen,
@@ -34,6 +34,7 @@ from services.providers.registry.schemas import (
     RatingOut,
 )
 from shared.auth import STAFF_ROLES, Principal, Role, StaffPrincipal, ensure_provider_scope, require_roles
+from shared.clock import ClockDep
 from shared.contracts.common import ClientGroup, EmbargoScope, ImposedBy, ProviderStatus, Tier
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
@@ -54,14 +55,14 @@ def rating_out(rating: Rating) -> RatingOut:
 
 
 def embargo_out(embargo: Embargo) -> EmbargoOut:
-    state = "lifted" if embargo.lifted_at else "ended" if embargo.ended_at else "open"
+    state = domain.embargo_status(lifted=embargo.lifted_at is not None, ended=embargo.ended_at is not None)
     return EmbargoOut(
         id=embargo.id, scope=EmbargoScope(embargo.scope), area=embargo.area,
         client_group=ClientGroup(embargo.client_group) if embargo.client_group else None,
         imposed_by=ImposedBy(embargo.imposed_by), starts_on=embargo.starts_on, ends_on=embargo.ends_on,
         reason=embargo.reason, status=state, imposed_at=embargo.imposed_at, recorded_by=embargo.recorded_by,
         escalation_id=embargo.escalation_id,
-        lift_suggested=embargo.lift_suggested_at is not None and state == "open",
+        lift_suggested=embargo.lift_suggested_at is not None and state is domain.EmbargoStatus.OPEN,
         lift_suggested_at=embargo.lift_suggested_at, lifted_at=embargo.lifted_at, lifted_by=embargo.lifted_by,
         lift_reason=embargo.lift_reason, ended_at=embargo.ended_at)
 
@@ -95,8 +96,9 @@ async def list_providers(
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProviderOut,
              responses=problem_responses(RegulatorIdTaken))
-async def register_provider(data: ProviderCreate, session: SessionDep, actor: CommissionerPrincipal) -> ProviderOut:
-    return provider_out(await service.register_provider(session, actor=actor, data=data))
+async def register_provider(data: ProviderCreate, session: SessionDep, actor: CommissionerPrincipal,
+                            clock: ClockDep) -> ProviderOut:
+    return provider_out(await service.register_provider(session, actor=actor, data=data, now=clock.now()))
 
 
 @router.get("/{provider_id}", response_model=ProviderOut)
@@ -108,27 +110,30 @@ async def get_provider(provider_id: uuid.UUID, session: SessionDep, reader: Prov
 
 @router.patch("/{provider_id}", response_model=ProviderOut, responses=problem_responses(RegulatorIdTaken))
 async def update_provider(
-    provider_id: uuid.UUID, data: ProviderPatch, session: SessionDep, actor: CommissionerPrincipal
+    provider_id: uuid.UUID, data: ProviderPatch, session: SessionDep, actor: CommissionerPrincipal, clock: ClockDep
 ) -> ProviderOut:
-    return provider_out(await service.update_provider(session, actor=actor, provider_id=provider_id, data=data))
+    return provider_out(await service.update_provider(session, actor=actor, provider_id=provider_id, data=data,
+                                                      now=clock.now()))
 
 
 @router.put("/{provider_id}/contracts", response_model=ContractsOut)
 async def replace_contracts(
-    provider_id: uuid.UUID, data: ContractsIn, session: SessionDep, actor: CommissionerPrincipal
+    provider_id: uuid.UUID, data: ContractsIn, session: SessionDep, actor: CommissionerPrincipal, clock: ClockDep
 ) -> ContractsOut:
     """Replaces the provider's whole set of contracts."""
-    view = await service.replace_contracts(session, actor=actor, provider_id=provider_id, data=data)
+    view = await service.replace_contracts(session, actor=actor, provider_id=provider_id, data=data, now=clock.now())
     return ContractsOut(contracts=view.state().contracts)
 
 
 @router.post("/{provider_id}/ratings", status_code=status.HTTP_201_CREATED, response_model=RatingOut,
              responses=problem_responses(RatingExists))
 async def record_rating(
-    provider_id: uuid.UUID, data: Annotated[RatingIn, Body()], session: SessionDep, actor: CommissionerPrincipal
+    provider_id: uuid.UUID, data: Annotated[RatingIn, Body()], session: SessionDep, actor: CommissionerPrincipal,
+    clock: ClockDep,
 ) -> RatingOut:
     """A regulator's rating; history is kept and the latest by publication date is the current one."""
-    _view, rating = await service.record_rating(session, actor=actor, provider_id=provider_id, data=data)
+    _view, rating = await service.record_rating(session, actor=actor, provider_id=provider_id, data=data,
+                                                now=clock.now())
     return rating_out(rating)
 
 
@@ -143,9 +148,10 @@ async def list_ratings(
 
 @router.post("/{provider_id}/embargoes", status_code=status.HTTP_201_CREATED, response_model=EmbargoOut)
 async def impose_embargo(
-    provider_id: uuid.UUID, data: EmbargoIn, session: SessionDep, actor: CommissionerPrincipal
+    provider_id: uuid.UUID, data: EmbargoIn, session: SessionDep, actor: CommissionerPrincipal, clock: ClockDep
 ) -> EmbargoOut:
-    _view, embargo = await service.impose_embargo(session, actor=actor, provider_id=provider_id, data=data)
+    _view, embargo = await service.impose_embargo(session, actor=actor, provider_id=provider_id, data=data,
+                                                  now=clock.now())
     return embargo_out(embargo)
 
 
@@ -165,11 +171,13 @@ async def lift_embargo(
     embargo_id: uuid.UUID,
     session: SessionDep,
     actor: CommissionerPrincipal,
+    clock: ClockDep,
     data: Annotated[LiftIn | None, Body()] = None,
 ) -> EmbargoOut:
     """Lifting twice, or lifting an ended embargo, answers 409."""
     _view, embargo = await service.lift_embargo(session, actor=actor, provider_id=provider_id,
-                                                embargo_id=embargo_id, reason=data.reason if data else None)
+                                                embargo_id=embargo_id, reason=data.reason if data else None,
+                                                now=clock.now())
     return embargo_out(embargo)
 
 
@@ -181,11 +189,11 @@ async def get_capacity(provider_id: uuid.UUID, session: SessionDep, reader: Prov
 
 @router.put("/{provider_id}/capacity", response_model=CapacityOut)
 async def set_capacity(
-    provider_id: uuid.UUID, data: CapacityIn, session: SessionDep, actor: CapacitySetter
+    provider_id: uuid.UUID, data: CapacityIn, session: SessionDep, actor: CapacitySetter, clock: ClockDep
 ) -> CapacityOut:
     """Hours per week available, by area (replaces the declaration). A provider client declares its own;
     commissioners and brokers may set anyone's."""
     ensure_provider_scope(actor, provider_id, what="provider")
-    view = await service.set_capacity(session, actor=actor, provider_id=provider_id, data=data)
+    view = await service.set_capacity(session, actor=actor, provider_id=provider_id, data=data, now=clock.now())
     return CapacityOut(areas=view.state().capacity)
 

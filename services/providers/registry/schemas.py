@@ -8,6 +8,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from services.providers.registry.domain import EmbargoStatus
 from shared.contracts.common import ClientGroup, CqcRating, EmbargoScope, ImposedBy, ProviderStatus, Skill, Tier
 from shared.contracts.providers import CapacityState, ContractState
 from shared.money import Hours, Money
@@ -154,7 +155,7 @@ class EmbargoOut(BaseModel):
     starts_on: date
     ends_on: date | None
     reason: str
-    status: Literal["open", "lifted", "ended"] = Field(description="open until lifted or past its end date")
+    status: EmbargoStatus = Field(description="open until lifted or past its end date")
     imposed_at: datetime
     recorded_by: str | None = Field(default=None, description="The account that imposed it (its name is at GET "
                                                               "/users); null when a quality escalation did")

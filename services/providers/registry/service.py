@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -33,7 +33,6 @@ from services.providers.registry.repository import (
     ProviderView,
     embargo_state,
     history_page,
-    keyset_cursor,
     known_area_codes,
     load_views,
     page_of_provider_ids,
@@ -66,28 +65,20 @@ from shared.contracts.providers import (
 from shared.contracts.quality import EscalationCleared, ProviderEscalated
 from shared.events.envelope import Event
 from shared.events.outbox import record_event
-from shared.pagination import PageRequest, next_cursor
+from shared.pagination import PageRequest, next_cursor, read_cursor
 
 logger = logging.getLogger(__name__)
 REGULATOR_ID_FIELDS = ("cqc_location_id", "care_inspectorate_id")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    return utcnow().date()
-
-
 # --- the shape of every change -----------------------------------------------------------------------
 
 
-async def _begin_change(session: AsyncSession, provider_id: uuid.UUID) -> ProviderState:
+async def _begin_change(session: AsyncSession, provider_id: uuid.UUID, *, now: datetime) -> ProviderState:
     """Claims the provider's next version (and its row lock); returns its state before the change."""
     claimed = await session.execute(
         update(Provider).where(Provider.id == provider_id)
-        .values(version=Provider.version + 1, updated_at=utcnow()).returning(Provider.version)
+        .values(version=Provider.version + 1, updated_at=now).returning(Provider.version)
     )
     version = claimed.scalar_one_or_none()
     if version is None:
@@ -181,7 +172,7 @@ async def get_provider(session: AsyncSession, *, provider_id: uuid.UUID) -> Prov
 async def list_providers(
     session: AsyncSession, *, page: PageRequest, area: str | None, status: ProviderStatus | None, tier: Tier | None
 ) -> tuple[list[ProviderView], str | None]:
-    after = keyset_cursor(page.cursor, str) if page.cursor is not None else None
+    after = read_cursor(page.cursor, str) if page.cursor is not None else None
     keys = await page_of_provider_ids(session, after=after, limit=page.limit + 1, area=area, status=status,
                                       tier=tier)
     shown = keys[: page.limit]
@@ -202,10 +193,11 @@ async def _ensure_regulator_ids_free(
             raise RegulatorIdTaken(f"{name} {value} belongs to another provider.")
 
 
-async def register_provider(session: AsyncSession, *, actor: Principal, data: ProviderCreate) -> ProviderView:
+async def register_provider(
+    session: AsyncSession, *, actor: Principal, data: ProviderCreate, now: datetime
+) -> ProviderView:
     values = data.model_dump(mode="json")
     await _ensure_regulator_ids_free(session, values)
-    now = utcnow()
     provider = Provider(id=uuid.uuid4(), version=1, registered_at=now, updated_at=now, **values)
     session.add(provider)
     return await _finish_change(session, actor=actor, action="provider.registered", provider_id=provider.id,
@@ -213,13 +205,13 @@ async def register_provider(session: AsyncSession, *, actor: Principal, data: Pr
 
 
 async def update_provider(
-    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: ProviderPatch
+    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: ProviderPatch, now: datetime
 ) -> ProviderView:
     """A patch that sends no field is no change: no new version, no event."""
     changes = data.model_dump(mode="json", exclude_unset=True)
     if not changes:
         return await get_provider(session, provider_id=provider_id)
-    before = await _begin_change(session, provider_id)
+    before = await _begin_change(session, provider_id, now=now)
     await _ensure_regulator_ids_free(session, changes, provider_id=provider_id)
     await session.execute(update(Provider).where(Provider.id == provider_id).values(**changes))
     return await _finish_change(session, actor=actor, action="provider.changed", provider_id=provider_id,
@@ -230,14 +222,14 @@ async def update_provider(
 
 
 async def replace_contracts(
-    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: ContractsIn
+    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: ContractsIn, now: datetime
 ) -> ProviderView:
     terms = [domain.ContractTerms(area=c.area, tier=c.tier, weekly_hours_cap=c.weekly_hours_cap,
                                   block_hours=c.block_hours, starts_on=c.starts_on, ends_on=c.ends_on)
              for c in data.contracts]
     known = await known_area_codes(session, {contract.area for contract in data.contracts})
     _refuse_if(domain.contract_problems(terms, known_areas=known))
-    before = await _begin_change(session, provider_id)
+    before = await _begin_change(session, provider_id, now=now)
     await session.execute(delete(Contract).where(Contract.provider_id == provider_id))
     session.add_all(Contract(provider_id=provider_id, **contract.model_dump()) for contract in data.contracts)
     return await _finish_change(session, actor=actor, action="provider.contracts_changed", provider_id=provider_id,
@@ -247,7 +239,7 @@ async def replace_contracts(
 # --- ratings ---------------------------------------------------------------------------------------
 
 
-def rating_row(provider_id: uuid.UUID, data: CqcRatingIn | CareInspectorateRatingIn) -> Rating:
+def rating_row(provider_id: uuid.UUID, data: CqcRatingIn | CareInspectorateRatingIn, *, now: datetime) -> Rating:
     if isinstance(data, CqcRatingIn):
         details: dict[str, Any] = {question: getattr(data, question) for question in domain.CQC_KEY_QUESTIONS}
         overall = data.overall.value
@@ -255,23 +247,24 @@ def rating_row(provider_id: uuid.UUID, data: CqcRatingIn | CareInspectorateRatin
         details, overall = dict(data.grades), domain.summarise_care_inspectorate(data.grades).overall
     return Rating(id=uuid.uuid4(), provider_id=provider_id, regulator=data.regulator, overall=overall,
                   details={key: value for key, value in details.items() if value is not None},
-                  published_on=data.published_on, recorded_at=utcnow())
+                  published_on=data.published_on, recorded_at=now)
 
 
 async def record_rating(
-    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: CqcRatingIn | CareInspectorateRatingIn
+    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: CqcRatingIn | CareInspectorateRatingIn,
+    now: datetime,
 ) -> tuple[ProviderView, Rating]:
     """History is kept; the provider's current rating is the latest published (domain.current_rating)."""
-    if data.published_on > today():
+    if data.published_on > now.date():
         raise InvalidRegistryInput([domain.FieldProblem("published_on", "A rating cannot be published later "
                                                                         "than today.")])
-    before = await _begin_change(session, provider_id)
+    before = await _begin_change(session, provider_id, now=now)
     duplicate = await session.scalar(select(Rating.id).where(
         Rating.provider_id == provider_id, Rating.regulator == data.regulator,
         Rating.published_on == data.published_on))
     if duplicate is not None:
         raise RatingExists()
-    rating = rating_row(provider_id, data)
+    rating = rating_row(provider_id, data, now=now)
     session.add(rating)
     recorded = rating_state(rating)
     assert recorded is not None
@@ -294,22 +287,22 @@ async def list_ratings(
 
 
 async def impose_embargo(
-    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: EmbargoIn
+    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: EmbargoIn, now: datetime
 ) -> tuple[ProviderView, Embargo]:
     terms = domain.EmbargoTerms(scope=data.scope, area=data.area, client_group=data.client_group,
                                 starts_on=data.starts_on, ends_on=data.ends_on)
     problems = domain.embargo_problems(terms, known_areas=await known_area_codes(session, {data.area or ""}))
-    if data.ends_on is not None and domain.is_due_to_end(data.ends_on, today()):
+    if data.ends_on is not None and domain.is_due_to_end(data.ends_on, now.date()):
         problems.append(domain.FieldProblem("ends_on", "The embargo would already have ended."))
     _refuse_if(problems)
-    return await _impose(session, actor=actor, provider_id=provider_id, values=data.model_dump())
+    return await _impose(session, actor=actor, provider_id=provider_id, values=data.model_dump(), now=now)
 
 
 async def _impose(
-    session: AsyncSession, *, actor: Principal | None, provider_id: uuid.UUID, values: dict[str, Any]
+    session: AsyncSession, *, actor: Principal | None, provider_id: uuid.UUID, values: dict[str, Any], now: datetime
 ) -> tuple[ProviderView, Embargo]:
-    before = await _begin_change(session, provider_id)
-    embargo = Embargo(id=uuid.uuid4(), provider_id=provider_id, imposed_at=utcnow(),
+    before = await _begin_change(session, provider_id, now=now)
+    embargo = Embargo(id=uuid.uuid4(), provider_id=provider_id, imposed_at=now,
                       recorded_by=actor.subject if actor else None, **values)
     session.add(embargo)
     imposed = embargo_state(embargo)
@@ -320,16 +313,17 @@ async def _impose(
 
 
 async def lift_embargo(
-    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, embargo_id: uuid.UUID, reason: str | None
+    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, embargo_id: uuid.UUID, reason: str | None,
+    now: datetime,
 ) -> tuple[ProviderView, Embargo]:
     """Safe under races: the provider's row lock queues concurrent lifts, and the conditional UPDATE
     (still open, not past its end date) lets exactly one succeed; the others get 409."""
-    before = await _begin_change(session, provider_id)
+    before = await _begin_change(session, provider_id, now=now)
     lifted = await session.execute(
         update(Embargo)
         .where(Embargo.id == embargo_id, Embargo.provider_id == provider_id, OPEN_EMBARGO,
-               or_(Embargo.ends_on.is_(None), Embargo.ends_on >= today()))
-        .values(lifted_at=utcnow(), lifted_by=actor.subject, lift_reason=reason)
+               or_(Embargo.ends_on.is_(None), Embargo.ends_on >= now.date()))
+        .values(lifted_at=now, lifted_by=actor.subject, lift_reason=reason)
         .execution_options(synchronize_session=False)
     )
     if getattr(lifted, "rowcount", 0) != 1:
@@ -360,24 +354,25 @@ async def list_embargoes(
     return await history_page(session, model=Embargo, dated=Embargo.starts_on, provider_id=provider_id, page=page)
 
 
-async def end_due_embargoes(session: AsyncSession, *, on: date, is_postgres: bool, limit: int = 100) -> int:
-    """Marks embargoes past their end date as ended, each with its event; returns how many.
+async def end_due_embargoes(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
+    """Marks embargoes whose end date is before today as ended, each with its event; returns how many.
 
     Several replicas may run this at once: a provider another one is working on is skipped (its row
-    lock is taken with SKIP LOCKED on PostgreSQL) and the conditional UPDATE ends each embargo once.
+    lock is taken with SKIP LOCKED) and the conditional UPDATE ends each embargo once.
     """
+    on = now.date()
     due = (await session.execute(
         select(Embargo.id, Embargo.provider_id).where(OPEN_EMBARGO, Embargo.ends_on < on)
         .order_by(Embargo.ends_on).limit(limit))).all()
     ended = 0
     for embargo_id, provider_id in due:
-        if is_postgres and await session.scalar(
-                select(Provider.id).where(Provider.id == provider_id).with_for_update(skip_locked=True)) is None:
+        if await session.scalar(select(Provider.id).where(Provider.id == provider_id)
+                                .with_for_update(skip_locked=True)) is None:
             continue
-        before = await _begin_change(session, provider_id)
+        before = await _begin_change(session, provider_id, now=now)
         marked = await session.execute(
             update(Embargo).where(Embargo.id == embargo_id, OPEN_EMBARGO, Embargo.ends_on < on)
-            .values(ended_at=utcnow()).execution_options(synchronize_session=False))
+            .values(ended_at=now).execution_options(synchronize_session=False))
         if getattr(marked, "rowcount", 0) != 1:
             await _release_version(session, provider_id)
             continue
@@ -398,15 +393,14 @@ async def _release_version(session: AsyncSession, provider_id: uuid.UUID) -> Non
 
 
 async def set_capacity(
-    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: CapacityIn
+    session: AsyncSession, *, actor: Principal, provider_id: uuid.UUID, data: CapacityIn, now: datetime
 ) -> ProviderView:
     requested = {entry.area for entry in data.areas}
     unknown = requested - await known_area_codes(session, requested)
     _refuse_if([domain.FieldProblem(f"areas.{index}.area", f"Unknown area {entry.area!r}.")
                 for index, entry in enumerate(data.areas) if entry.area in unknown])
-    before = await _begin_change(session, provider_id)
+    before = await _begin_change(session, provider_id, now=now)
     await session.execute(delete(Capacity).where(Capacity.provider_id == provider_id))
-    now = utcnow()
     session.add_all(Capacity(provider_id=provider_id, area=entry.area, weekly_hours=entry.weekly_hours,
                              declared_at=now) for entry in data.areas)
     return await _finish_change(session, actor=actor, action="provider.capacity_changed", provider_id=provider_id,
@@ -416,7 +410,7 @@ async def set_capacity(
 # --- quality escalations (consumed events) ---------------------------------------------------------
 
 
-async def impose_escalation_embargo(session: AsyncSession, *, escalation: ProviderEscalated) -> None:
+async def impose_escalation_embargo(session: AsyncSession, *, escalation: ProviderEscalated, now: datetime) -> None:
     """DOMAIN.md, "Quality monitoring": red risk leads to an embargo on new work. One council embargo on
     all new work per escalation, however often the event arrives."""
     if await session.scalar(select(Embargo.id).where(Embargo.escalation_id == escalation.escalation_id)):
@@ -428,7 +422,7 @@ async def impose_escalation_embargo(session: AsyncSession, *, escalation: Provid
               "imposed_by": ImposedBy.COUNCIL, "starts_on": escalation.at.date(), "ends_on": None,
               "reason": domain.escalation_embargo_reason(score=escalation.score, reason=escalation.reason),
               "escalation_id": escalation.escalation_id}
-    await _impose(session, actor=None, provider_id=escalation.provider_id, values=values)
+    await _impose(session, actor=None, provider_id=escalation.provider_id, values=values, now=now)
 
 
 async def suggest_lift(session: AsyncSession, *, cleared: EscalationCleared) -> None:

@@ -8,7 +8,9 @@ from sqlalchemy import Boolean, Integer, Numeric, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.database import Base
-from shared.db import UtcDateTime
+from shared.contracts.brokerage import ReferralStatus
+from shared.contracts.common import DeclineReason, Urgency
+from shared.db import EnumText, UtcDateTime, one_of
 
 
 class ReferralFact(Base):
@@ -16,12 +18,13 @@ class ReferralFact(Base):
     never sourced here, so it has no time to source."""
 
     __tablename__ = "referral_facts"
+    __table_args__ = (one_of("status", ReferralStatus), one_of("urgency", Urgency))
 
     referral_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     area: Mapped[str] = mapped_column(String(40), index=True)
-    urgency: Mapped[str] = mapped_column(String(30))
+    urgency: Mapped[Urgency] = mapped_column(EnumText(Urgency, 30))
     weekly_hours: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[ReferralStatus] = mapped_column(EnumText(ReferralStatus, 20), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     placed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -29,10 +32,11 @@ class ReferralFact(Base):
 
 class DeclineFact(Base):
     __tablename__ = "decline_facts"
+    __table_args__ = (one_of("reason", DeclineReason),)
 
     offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    reason: Mapped[str] = mapped_column(String(40), index=True)
+    reason: Mapped[DeclineReason] = mapped_column(EnumText(DeclineReason, 40), index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.quality.clock import utcnow
 from services.quality.dashboard import service
 from services.quality.dashboard.schemas import DashboardSummary
 from shared.auth import StaffPrincipal
+from shared.clock import ClockDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"],
             summary="Referrals per week, time to source, unmet need, discharges waiting, short visits, "
                     "providers by rating and RAG, decline reasons")
 async def dashboard_summary(
-    session: SessionDep, _staff: StaffPrincipal,
+    session: SessionDep, _staff: StaffPrincipal, clock: ClockDep,
     weeks: Annotated[int, Query(ge=1, le=104, description="How many weeks back (this one included)")] = 12,
 ) -> DashboardSummary:
-    return await service.summary(session, today=utcnow().date(), weeks=weeks)
+    return await service.summary(session, today=clock.today(), weeks=weeks)

@@ -37,30 +37,31 @@ from services.quality.dashboard.schemas import (
 from services.quality.readmodel.models import KnownProvider
 from services.quality.risk.models import ProviderRisk
 from services.quality.upsert import locked_row
-from shared.contracts.brokerage import ReferralFacts
-from shared.contracts.common import Rag, Urgency
+from shared.contracts.brokerage import ReferralFacts, ReferralStatus
+from shared.contracts.common import DeclineReason, Rag, Urgency
 from shared.contracts.packages import VisitFacts
 
-SETTLED = frozenset({"placed", "cancelled"})
+SETTLED = frozenset({ReferralStatus.PLACED, ReferralStatus.CANCELLED})
 """A referral placed or cancelled stays so in the read model, whatever order later events arrive in."""
-WAITING = ("sourcing", "unsourced")
+WAITING = (ReferralStatus.SOURCING, ReferralStatus.UNSOURCED)
 P90 = Decimal("0.9")
 
 
 async def note_referral(
-    session: AsyncSession, *, facts: ReferralFacts, status: str, placed_at: datetime | None = None,
+    session: AsyncSession, *, facts: ReferralFacts, status: ReferralStatus, placed_at: datetime | None = None,
     imported: bool = False,
 ) -> None:
     fact = await locked_row(session, ReferralFact, key="referral_id", values={
-        "referral_id": facts.referral_id, "area": facts.area, "urgency": facts.urgency.value,
+        "referral_id": facts.referral_id, "area": facts.area, "urgency": facts.urgency,
         "weekly_hours": facts.weekly_hours, "created_at": facts.created_at, "status": status,
         "placed_at": placed_at, "imported": imported})
-    if fact.status not in SETTLED and not (status == "sourcing" and fact.status == "unsourced"):
+    if fact.status not in SETTLED and not (status == ReferralStatus.SOURCING
+                                           and fact.status == ReferralStatus.UNSOURCED):
         fact.status, fact.placed_at = status, placed_at
     await session.flush()
 
 
-async def note_decline(session: AsyncSession, *, offer_id: object, provider_id: object, reason: str,
+async def note_decline(session: AsyncSession, *, offer_id: object, provider_id: object, reason: DeclineReason,
                        at: datetime) -> None:
     await locked_row(session, DeclineFact, key="offer_id",
                      values={"offer_id": offer_id, "provider_id": provider_id, "reason": reason, "at": at})
@@ -121,7 +122,7 @@ async def _weekly(session: AsyncSession, today: date, weeks: int) -> list[WeekCo
     made, placed = Counter[date](), Counter[date]()
     for created_at, status in rows:
         made[week_start(created_at.date())] += 1
-        placed[week_start(created_at.date())] += status == "placed"
+        placed[week_start(created_at.date())] += status == ReferralStatus.PLACED
     return [WeekCount(week_start=monday, referrals=made[monday], placed=placed[monday]) for monday in mondays]
 
 
@@ -138,7 +139,7 @@ async def _time_to_source(session: AsyncSession, since: datetime) -> TimeToSourc
 async def _unmet_need(session: AsyncSession) -> UnmetNeed:
     rows = (await session.execute(
         select(ReferralFact.area, func.count(), func.coalesce(func.sum(ReferralFact.weekly_hours), 0))
-        .where(ReferralFact.status == "unsourced").group_by(ReferralFact.area).order_by(ReferralFact.area)
+        .where(ReferralFact.status == ReferralStatus.UNSOURCED).group_by(ReferralFact.area).order_by(ReferralFact.area)
     ))
     by_area = [AreaNeed(area=area, people=people, weekly_hours=Decimal(hours)) for area, people, hours in rows]
     return UnmetNeed(people=sum(each.people for each in by_area),
@@ -148,7 +149,7 @@ async def _unmet_need(session: AsyncSession) -> UnmetNeed:
 async def _discharges_waiting(session: AsyncSession) -> DischargesWaiting:
     people, hours = (await session.execute(
         select(func.count(), func.coalesce(func.sum(ReferralFact.weekly_hours), 0))
-        .where(ReferralFact.status.in_(WAITING), ReferralFact.urgency == Urgency.HOSPITAL_DISCHARGE.value)
+        .where(ReferralFact.status.in_(WAITING), ReferralFact.urgency == Urgency.HOSPITAL_DISCHARGE)
     )).one()
     return DischargesWaiting(people=people, weekly_hours=Decimal(hours))
 

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.quality.clock import utcnow
 from services.quality.deps import QualityOfficer, SettingsDep
 from services.quality.intelligence import service
 from services.quality.intelligence.models import Concern, Feedback, MonitoringVisit
@@ -18,6 +17,7 @@ from services.quality.intelligence.schemas import (
     MonitoringVisitOut,
 )
 from shared.auth import StaffPrincipal
+from shared.clock import ClockDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
 from shared.pagination import Page, PageDep
@@ -30,8 +30,8 @@ ProviderFilter = Annotated[uuid.UUID | None, Query(description="Only records abo
 @router.post("/concerns", status_code=status.HTTP_201_CREATED, response_model=ConcernOut,
              summary="Record a concern; it counts in the provider's risk at once")
 async def record_concern(data: ConcernIn, session: SessionDep, officer: QualityOfficer,
-                         settings: SettingsDep) -> ConcernOut:
-    concern = await service.record_concern(session, actor=officer, data=data, settings=settings, now=utcnow())
+                         settings: SettingsDep, clock: ClockDep) -> ConcernOut:
+    concern = await service.record_concern(session, actor=officer, data=data, settings=settings, now=clock.now())
     return ConcernOut.model_validate(concern, from_attributes=True)
 
 
@@ -46,9 +46,9 @@ async def list_concerns(session: SessionDep, staff: StaffPrincipal, page: PageDe
 @router.post("/monitoring-visits", status_code=status.HTTP_201_CREATED, response_model=MonitoringVisitOut,
              summary="Record a contract monitoring visit with a finding per area checked")
 async def record_monitoring_visit(data: MonitoringVisitIn, session: SessionDep, officer: QualityOfficer,
-                                  settings: SettingsDep) -> MonitoringVisitOut:
+                                  settings: SettingsDep, clock: ClockDep) -> MonitoringVisitOut:
     visit = await service.record_monitoring_visit(session, actor=officer, data=data, settings=settings,
-                                                  now=utcnow())
+                                                  now=clock.now())
     return MonitoringVisitOut.model_validate(visit, from_attributes=True)
 
 
@@ -64,8 +64,9 @@ async def list_monitoring_visits(session: SessionDep, staff: StaffPrincipal, pag
 @router.post("/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackOut,
              summary="Record service-user feedback (scores 1-5 and comments)")
 async def record_feedback(data: FeedbackIn, session: SessionDep, officer: QualityOfficer,
-                          settings: SettingsDep) -> FeedbackOut:
-    feedback = await service.record_feedback(session, actor=officer, data=data, settings=settings, now=utcnow())
+                          settings: SettingsDep, clock: ClockDep) -> FeedbackOut:
+    feedback = await service.record_feedback(session, actor=officer, data=data, settings=settings,
+                                             now=clock.now())
     return FeedbackOut.model_validate(feedback, from_attributes=True)
 
 

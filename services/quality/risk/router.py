@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.quality.clock import utcnow
 from services.quality.deps import QualityOfficer, SettingsDep
 from services.quality.performance.domain import falls_short
 from services.quality.performance.models import VisitPerformance
@@ -23,6 +22,7 @@ from services.quality.risk.schemas import (
     VisitPerformanceLine,
 )
 from shared.auth import StaffPrincipal
+from shared.clock import ClockDep
 from shared.contracts.common import Rag
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, Unprocessable, problem_responses
@@ -70,8 +70,8 @@ async def risk_matrix(
 @router.post("/review", status_code=status.HTTP_201_CREATED, response_model=ReviewOut,
              summary="Record the fortnightly review (rescores everyone; clears escalations back to green)")
 async def record_review(data: ReviewIn, session: SessionDep, officer: QualityOfficer,
-                        settings: SettingsDep) -> ReviewOut:
-    review = await service.record_review(session, actor=officer, data=data, settings=settings, now=utcnow())
+                        settings: SettingsDep, clock: ClockDep) -> ReviewOut:
+    review = await service.record_review(session, actor=officer, data=data, settings=settings, now=clock.now())
     return review_out(review)
 
 
