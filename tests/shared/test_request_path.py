@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import jwt
@@ -28,7 +29,8 @@ BROKER = Principal(subject=str(uuid.uuid4()), kind="user", name="b", roles=froze
 
 
 def _token(ttl_seconds: int = 60, private_key: str = KEYS.private_pem) -> str:
-    return issue_token(BROKER, private_key=private_key, issuer=ISSUER, audience=AUDIENCE, ttl_seconds=ttl_seconds)
+    return issue_token(BROKER, private_key=private_key, issuer=ISSUER, audience=AUDIENCE, ttl_seconds=ttl_seconds,
+                       now=datetime.now(UTC))
 
 
 def _verifier(cache_size: int = 10) -> TokenVerifier:
