@@ -65,6 +65,9 @@ async def test_location_documents_are_imported_with_their_ratings_and_a_row_repo
     assert (rated["rating"]["overall"], rated["rating"]["safe"], rated["rating"]["published_on"]) == (
         "requires_improvement", "inadequate", "2025-11-20")
     assert (by_location["1-000000002"]["status"], by_location["1-000000002"]["rating"]) == ("deregistered", None)
+    ratings = (await suite.http.get(f"/api/v1/providers/{rated['id']}/ratings", headers=registry.headers)).json()
+    me = (await suite.http.get("/api/v1/users/me", headers=registry.headers)).json()
+    assert [rating["recorded_by"] for rating in ratings["items"]] == [me["id"]]
     types = [event["_type"] for event in await outbox(registry_db)]
     assert types == ["providers.provider.registered.v1", "providers.provider.rated.v1",
                      "providers.provider.registered.v1"]

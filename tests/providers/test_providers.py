@@ -133,6 +133,8 @@ async def test_ratings_keep_history_and_an_older_one_posted_late_does_not_replac
                                                                                    False)
     history = (await suite.http.get(path, headers=registry.headers)).json()["items"]
     assert [rating["overall"] for rating in history] == ["good", "inadequate"]
+    me = (await suite.http.get("/api/v1/users/me", headers=registry.headers)).json()
+    assert {rating["recorded_by"] for rating in history} == {me["id"]}
     first = (await suite.http.get(path, params={"limit": 1}, headers=registry.headers)).json()
     rest = (await suite.http.get(path, params={"limit": 1, "cursor": first["next_cursor"]},
                                  headers=registry.headers)).json()

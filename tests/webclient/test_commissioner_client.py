@@ -1,4 +1,5 @@
-"""Commissioners in the web client: rate cards with their cost breakdown, embargoes imposed and lifted."""
+"""Commissioners in the web client: rate cards with their cost breakdown, embargoes imposed and lifted, ratings
+recorded, each with who did it by name."""
 
 from __future__ import annotations
 
@@ -128,6 +129,11 @@ async def test_a_commissioner_imposes_then_lifts_an_embargo(served_suite: str, p
     await expect(embargo_row).to_contain_text("Council, recorded by Sam Okafor")
     await expect(embargo_row).to_contain_text("by Sam Okafor: Investigation closed")
     await expect(embargo_row.get_by_role("button", name="Lift")).to_have_count(0)
+
+    await page.select_option("#overall", "requires_improvement")
+    await page.get_by_role("button", name="Record the rating").click()
+    await expect(page.locator("#flash")).to_contain_text("Rating of")
+    await expect(page.locator("#ratings tbody tr")).to_contain_text("Sam Okafor")
     await check_screen(page, "commissioner provider")
 
     assert (await api_get(served_suite, commissioner, f"/providers/{provider['id']}"))["embargoes"] == []

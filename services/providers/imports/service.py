@@ -87,14 +87,15 @@ async def _commit_batch(
     if not batch:
         return
     async with database.sessionmaker() as session, session.begin():
-        changes = await _apply(session, batch, report, now=now)
+        changes = await _apply(session, batch, report, actor=actor, now=now)
         await _record(session, changes, actor=actor)
     on_batch(len(batch))
     batch.clear()
 
 
 async def _apply(
-    session: AsyncSession, batch: list[ImportedLocation], report: ImportReport, *, now: datetime
+    session: AsyncSession, batch: list[ImportedLocation], report: ImportReport, *, actor: Principal | None,
+    now: datetime,
 ) -> list[Change]:
     """Registers or updates each location of the batch in memory; returns the changes, in order."""
     location_ids = {location.location_id for location in batch}
@@ -112,7 +113,7 @@ async def _apply(
         else:
             _update(view, location, changes, now=now)
             report.updated += 1
-        ratings.extend(_rate(view, location.rating, changes, now=now))
+        ratings.extend(_rate(view, location.rating, changes, actor=actor, now=now))
     await session.flush()  # providers first: the ratings refer to them
     session.add_all(ratings)
     return changes
@@ -151,7 +152,8 @@ def _update(view: ProviderView, location: ImportedLocation, changes: list[Change
 
 
 def _rate(
-    view: ProviderView, imported: ImportedRating | None, changes: list[Change], *, now: datetime
+    view: ProviderView, imported: ImportedRating | None, changes: list[Change], *, actor: Principal | None,
+    now: datetime,
 ) -> list[Rating]:
     """A rating already recorded for that publication date is the same report: nothing to do."""
     if imported is None or any(rating.regulator == Regulator.CQC and rating.published_on == imported.published_on
@@ -162,7 +164,8 @@ def _rate(
     rating = Rating(id=uuid.uuid4(), provider_id=provider.id, regulator=Regulator.CQC.value,
                     overall=imported.overall.value,
                     details={name: value.value for name, value in imported.key_questions.items()},
-                    published_on=imported.published_on, recorded_at=now)
+                    published_on=imported.published_on, recorded_at=now,
+                    recorded_by=actor.subject if actor else None)
     view.ratings.append(rating)
     provider.version, provider.updated_at = provider.version + 1, now
     recorded = rating_state(rating)

@@ -82,6 +82,7 @@ class Rating(Base):
         JSON, doc="CQC: the five key questions; Care Inspectorate: grades 1-6 by theme")
     published_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by: Mapped[str | None] = mapped_column(String(100), doc="The account that recorded or imported it")
 
 
 class Embargo(Base):

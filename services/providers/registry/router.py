@@ -51,7 +51,7 @@ def rating_out(rating: Rating) -> RatingOut:
     return RatingOut(id=rating.id, regulator=rating.regulator, overall=summary.overall,
                      published_on=rating.published_on, quality_rank=summary.quality_rank,
                      inadequate=summary.inadequate, grades=None if cqc else rating.details,
-                     recorded_at=rating.recorded_at, **(rating.details if cqc else {}))
+                     recorded_at=rating.recorded_at, recorded_by=rating.recorded_by, **(rating.details if cqc else {}))
 
 
 def embargo_out(embargo: Embargo) -> EmbargoOut:

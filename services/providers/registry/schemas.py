@@ -130,6 +130,8 @@ class RatingOut(BaseModel):
     well_led: str | None = None
     grades: dict[str, int] | None = None
     recorded_at: datetime
+    recorded_by: str | None = Field(default=None, description="The account that recorded or imported it (its name "
+                                    "is at GET /users); null for one recorded before accounts were kept")
 
 
 class EmbargoIn(RequestBody):

@@ -239,7 +239,9 @@ async def replace_contracts(
 # --- ratings ---------------------------------------------------------------------------------------
 
 
-def rating_row(provider_id: uuid.UUID, data: CqcRatingIn | CareInspectorateRatingIn, *, now: datetime) -> Rating:
+def rating_row(
+    provider_id: uuid.UUID, data: CqcRatingIn | CareInspectorateRatingIn, *, actor: Principal | None, now: datetime
+) -> Rating:
     if isinstance(data, CqcRatingIn):
         details: dict[str, Any] = {question: getattr(data, question) for question in domain.CQC_KEY_QUESTIONS}
         overall = data.overall.value
@@ -247,7 +249,8 @@ def rating_row(provider_id: uuid.UUID, data: CqcRatingIn | CareInspectorateRatin
         details, overall = dict(data.grades), domain.summarise_care_inspectorate(data.grades).overall
     return Rating(id=uuid.uuid4(), provider_id=provider_id, regulator=data.regulator, overall=overall,
                   details={key: value for key, value in details.items() if value is not None},
-                  published_on=data.published_on, recorded_at=now)
+                  published_on=data.published_on, recorded_at=now,
+                  recorded_by=actor.subject if actor else None)
 
 
 async def record_rating(
@@ -264,7 +267,7 @@ async def record_rating(
         Rating.published_on == data.published_on))
     if duplicate is not None:
         raise RatingExists()
-    rating = rating_row(provider_id, data, now=now)
+    rating = rating_row(provider_id, data, actor=actor, now=now)
     session.add(rating)
     recorded = rating_state(rating)
     assert recorded is not None

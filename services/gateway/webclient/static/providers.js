@@ -363,6 +363,7 @@ function ratingsTable(ratings) {
         ? Object.entries(r.grades).map(([theme, grade]) => `${labelOf(theme)} ${grade}`)
         : KEY_QUESTIONS.filter((q) => r[q]).map((q) => `${labelOf(q)}: ${labelOf(r[q])}`)).join("; ") },
       { key: "recorded_at", label: "Recorded", cell: (r) => formatDateTime(r.recorded_at) },
+      { key: "recorded_by", label: "Recorded by", value: (r) => (r.recorded_by ? personName(r.recorded_by) : "") },
     ] });
 }
 
@@ -370,7 +371,7 @@ export async function providerView(match) {
   const id = match[1];
   const [provider, embargoes, ratings, areas, areaList] = await Promise.all([api("GET", `/providers/${id}`),
     apiAll(`/providers/${id}/embargoes`), apiAll(`/providers/${id}/ratings`), areaMap(), areaOptions()]);
-  await loadPeople(embargoes.flatMap((e) => [e.lifted_by, e.recorded_by]));
+  await loadPeople([...embargoes.flatMap((e) => [e.lifted_by, e.recorded_by]), ...ratings.map((r) => r.recorded_by)]);
   const commissioner = session.has("commissioner");
   const capacityWriter = commissioner || session.has("broker");
   const contracts = provider.contracts.map((c) => [areaLabel(areas, c.area), tag(c.tier, labelOf(c.tier)),
