@@ -20,7 +20,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
-from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.errors import ExpiredToken, Forbidden, InvalidToken, NotFound, Unauthorized
 
 ALGORITHM = "EdDSA"
 
@@ -85,7 +85,7 @@ class TokenVerifier:
             if time.time() < expires_at:
                 return principal
             del self._verified[token]
-            raise Unauthorized("The token has expired.")
+            raise ExpiredToken("The token has expired.")
         principal, expires_at = self._verify_signed(token)
         if len(self._verified) >= self._cache_size:
             del self._verified[next(iter(self._verified))]
@@ -103,9 +103,9 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("The token has expired.") from None
+            raise ExpiredToken("The token has expired.") from None
         except jwt.PyJWTError:
-            raise Unauthorized("The token is not valid.") from None
+            raise InvalidToken("The token is not valid.") from None
         try:
             principal = Principal(
                 subject=claims["sub"],
@@ -116,7 +116,7 @@ class TokenVerifier:
             )
             return principal, float(claims["exp"])
         except (ValueError, KeyError, TypeError):
-            raise Unauthorized("The token's claims are not valid.") from None
+            raise InvalidToken("The token's claims are not valid.") from None
 
 
 def _ed25519_key(pem: str) -> Ed25519PublicKey:

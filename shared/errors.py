@@ -68,13 +68,37 @@ class Unprocessable(SuiteError):
     title = "The request is not valid"
 
 
+REALM = "homecare-suite"
+
+
 class Unauthorized(SuiteError):
+    """No token came with the request: RFC 6750 3.1 gives the challenge without an error code."""
+
     status = 401
     problem_type = "unauthorized"
     title = "Authentication is required"
+    bearer_error: ClassVar[str | None] = None
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+        challenge = f'Bearer realm="{REALM}"'
+        if self.bearer_error:
+            challenge += f', error="{self.bearer_error}", error_description="{detail or self.title}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class InvalidToken(Unauthorized):
+    """A token came but is forged, malformed, for another audience, or its account is disabled."""
+
+    problem_type = "invalid-token"
+    title = "The token is not valid"
+    bearer_error = "invalid_token"
+
+
+class ExpiredToken(InvalidToken):
+    """A genuine token past its expiry: the client should sign in again (RFC 6750 says invalid_token too)."""
+
+    problem_type = "token-expired"
+    title = "The token has expired"
 
 
 class Forbidden(SuiteError):

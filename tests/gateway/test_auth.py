@@ -58,6 +58,44 @@ async def test_bad_credentials_are_refused_with_401_problem(suite: Suite, form: 
     assert answer.status_code == 401
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert "access_token" not in answer.text
+    expected = "invalid_grant" if form["grant_type"] == "password" else "invalid_client"
+    assert (answer.json()["error"], answer.json()["error_description"]) == (expected, answer.json()["detail"])
+
+
+async def test_a_bad_client_in_http_basic_is_challenged_for_basic(suite: Suite) -> None:
+    answer = await suite.http.post("/api/v1/auth/token", data={"grant_type": "client_credentials"},
+                                   auth=("00000000-0000-0000-0000-000000000000", "not-the-secret"))
+    assert (answer.status_code, answer.json()["error"]) == (401, "invalid_client")
+    assert answer.headers["www-authenticate"] == 'Basic realm="homecare-suite"'
+
+
+@pytest.mark.parametrize("form", [
+    {"grant_type": "password", "username": "admin"},
+    {"grant_type": "client_credentials", "client_id": "only-an-id"},
+    {"username": "admin", "password": "no grant type"},
+    {},
+])
+async def test_an_incomplete_token_request_is_invalid_request(suite: Suite, form: dict[str, str]) -> None:
+    answer = await suite.http.post("/api/v1/auth/token", data=form)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_request")
+    assert answer.json()["type"].endswith("invalid-request")
+
+
+async def test_a_token_is_never_cached(suite: Suite) -> None:
+    answer = await suite.http.post("/api/v1/auth/token", data={
+        "grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD})
+    assert (answer.headers["cache-control"], answer.headers["pragma"]) == ("no-store", "no-cache")
+
+
+async def test_a_stock_oauth2_library_reads_the_refusal(suite: Suite) -> None:
+    """oauthlib (beneath requests-oauthlib) parses the token endpoint's body and raises its own error class."""
+    from oauthlib.oauth2 import BackendApplicationClient, InvalidClientError
+
+    answer = await suite.http.post("/api/v1/auth/token", data={
+        "grant_type": "client_credentials", "client_id": "00000000-0000-0000-0000-000000000000",
+        "client_secret": "wrong"})
+    with pytest.raises(InvalidClientError, match="not valid"):
+        BackendApplicationClient(client_id="x").parse_request_body_response(answer.text)
 
 
 async def test_an_unknown_grant_type_is_a_400_problem(suite: Suite) -> None:
@@ -104,13 +142,25 @@ async def test_bad_tokens_are_refused_with_401(suite: Suite, token: object) -> N
     answer = await suite.http.get(ADMIN_USERS, headers={"Authorization": f"Bearer {value}"})
     assert answer.status_code == 401, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
-    assert answer.headers["www-authenticate"] == "Bearer"
+    challenge = answer.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="homecare-suite", error="invalid_token", error_description=')
+
+
+async def test_an_expired_token_is_told_apart_from_an_invalid_one(suite: Suite) -> None:
+    expired = await suite.http.get(ADMIN_USERS, headers={
+        "Authorization": f"Bearer {_signed(exp=datetime.now(UTC) - timedelta(seconds=5))}"})
+    forged = await suite.http.get(ADMIN_USERS, headers={"Authorization": "Bearer not.a.token"})
+    assert expired.json()["type"].endswith("/token-expired")
+    assert forged.json()["type"].endswith("/invalid-token")
+    assert 'error_description="The token has expired."' in expired.headers["www-authenticate"]
+    assert 'error_description="The token is not valid."' in forged.headers["www-authenticate"]
 
 
 async def test_a_missing_token_is_401(suite: Suite) -> None:
     answer = await suite.http.get(ADMIN_USERS)
     assert answer.status_code == 401
     assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.headers["www-authenticate"] == 'Bearer realm="homecare-suite"'
 
 
 async def test_a_valid_token_without_the_role_is_403(suite: Suite) -> None:

@@ -2,9 +2,9 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, Response
 
-from services.gateway.auth.exceptions import InvalidGrant, UnsupportedGrantType
+from services.gateway.auth.exceptions import InvalidClient, InvalidGrant, InvalidRequest, UnsupportedGrantType
 from services.gateway.auth.schemas import TokenResponse
 from services.gateway.auth.service import authenticate_client, authenticate_user
 from services.gateway.auth.tokens import issue_token
@@ -22,25 +22,31 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     "/token",
     response_model=TokenResponse,
     dependencies=[RateLimited],
-    responses=problem_responses(InvalidGrant, UnsupportedGrantType),
+    responses=problem_responses(InvalidGrant, InvalidClient, InvalidRequest, UnsupportedGrantType),
     summary="OAuth2 token endpoint (password grant for staff, client_credentials for machine clients)",
 )
 async def token(
     request: Request,
+    response: Response,
     session: SessionDep,
-    grant_type: Annotated[str, Form()],
+    grant_type: Annotated[str | None, Form()] = None,
     username: Annotated[str | None, Form()] = None,
     password: Annotated[str | None, Form()] = None,
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
 ) -> TokenResponse:
+    """Errors carry RFC 6749's `error` and `error_description` beside the problem's fields; a token is never
+    cached (RFC 6749 5.1)."""
+    response.headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
     if grant_type == "password":
         if not username or not password:
-            raise InvalidGrant("username and password are required.")
+            raise InvalidRequest("username and password are required.")
         principal = await authenticate_user(session, username=username, password=password)
     elif grant_type == "client_credentials":
         client_id, client_secret = _client_credentials(request, client_id, client_secret)
         principal = await authenticate_client(session, client_id=client_id, client_secret=client_secret)
+    elif not grant_type:
+        raise InvalidRequest("grant_type is required: 'password' or 'client_credentials'.")
     else:
         raise UnsupportedGrantType("grant_type must be 'password' or 'client_credentials'.")
     return _token_for(request, principal)
@@ -55,10 +61,10 @@ def _client_credentials(request: Request, client_id: str | None, client_secret: 
         try:
             basic_id, _, basic_secret = base64.b64decode(encoded).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise InvalidGrant("The client credentials are not valid.") from None
+            raise InvalidClient("The client credentials are not valid.") from None
         if basic_id and basic_secret:
             return basic_id, basic_secret
-    raise InvalidGrant("client_id and client_secret are required.")
+    raise InvalidRequest("client_id and client_secret are required, in the form or in HTTP Basic.")
 
 
 def _token_for(request: Request, principal: Principal) -> TokenResponse:

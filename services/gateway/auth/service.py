@@ -5,11 +5,11 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.gateway.auth.exceptions import InvalidGrant
+from services.gateway.auth.exceptions import InvalidClient, InvalidGrant
 from services.gateway.auth.models import Client, User
 from services.gateway.auth.passwords import hash_secret, needs_rehash, verify_secret
 from shared.auth import Principal, Role
-from shared.errors import Unauthorized
+from shared.errors import InvalidToken
 
 
 def principal_of_user(user: User) -> Principal:
@@ -36,7 +36,7 @@ async def authenticate_client(session: AsyncSession, *, client_id: str, client_s
     client = await session.get(Client, _as_uuid(client_id)) if _as_uuid(client_id) else None
     valid = verify_secret(client.secret_hash if client else None, client_secret)
     if client is None or not valid or not client.active:
-        raise InvalidGrant("The client credentials are not valid.")
+        raise InvalidClient("The client credentials are not valid.")
     return principal_of_client(client)
 
 
@@ -48,7 +48,7 @@ async def ensure_still_active(db: AsyncSession | AsyncConnection, principal: Pri
     account = Client if principal.kind == "client" else User
     active = None if subject is None else await db.scalar(select(account.active).where(account.id == subject))
     if not active:
-        raise Unauthorized("The token's account is no longer active.")
+        raise InvalidToken("The token's account is no longer active.")
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:
