@@ -154,12 +154,20 @@ async def _suite_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _invalid_field(error: dict[str, Any]) -> dict[str, str]:
+    """A body that is not JSON at all is the body's fault, said once with where it broke (Pydantic puts the
+    character's position where a field's name would be)."""
+    location = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        position = location[-1] if len(location) > 1 else "?"
+        reason = str((error.get("ctx") or {}).get("error", "")).lower() or "malformed"
+        return {"field": "body", "message": f"The body is not valid JSON: {reason} at character {position}"}
+    return {"field": _field_path(location), "message": str(error.get("msg", ""))}
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    fields = [
-        {"field": _field_path(tuple(error.get("loc", ()))), "message": str(error.get("msg", ""))}
-        for error in exc.errors()
-    ]
+    fields = [_invalid_field(error) for error in exc.errors()]
     detail = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
     return problem_response(422, "validation", "The request is not valid", detail, errors=fields)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.common import ClientGroup, Day, DeclineReason, Skill, Tier, Urgency
+from shared.contracts.common import ClientGroup, Day, DeclineReason, Skill, Tier, Urgency, WallClock
 from shared.events.envelope import Event, register_event
 from shared.money import Hours
 
@@ -38,7 +38,7 @@ class ScheduledVisit(BaseModel):
     """One visit of the weekly pattern."""
 
     day: Day
-    start: time = Field(examples=["08:00"])
+    start: WallClock
     minutes: int = Field(gt=0, le=24 * 60, examples=[45])
     carers: int = Field(ge=1, le=2, examples=[1])
 

@@ -1,6 +1,22 @@
-"""Closed sets used across services (API.md, DOMAIN.md)."""
+"""Closed sets used across services (API.md, DOMAIN.md), and the wall-clock time they are scheduled at."""
 
+from datetime import time
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import PlainSerializer, WithJsonSchema
+
+
+def _hours_and_minutes(value: time) -> str:
+    return value.isoformat(timespec="minutes" if value.second == value.microsecond == 0 else "seconds")
+
+
+WallClock = Annotated[
+    time,
+    PlainSerializer(_hours_and_minutes, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "time", "pattern": r"^\d{2}:\d{2}(:\d{2})?$", "examples": ["08:00"]}),
+]
+"""A time of day as the contract writes it, "08:00" (seconds only when there are some)."""
 
 
 class Tier(StrEnum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.contracts.brokerage import ScheduledVisit
+from shared.contracts.common import WallClock
 from shared.events.envelope import Event, register_event
 from shared.money import Hours, Money, Quantity
 
@@ -101,8 +102,8 @@ class VisitFacts(BaseModel):
     visit_id: uuid.UUID
     package_id: uuid.UUID
     date: date
-    planned_start: time
-    actual_start: time | None
+    planned_start: WallClock
+    actual_start: WallClock | None
     planned_minutes: int
     actual_minutes: int | None
     carers: int

@@ -89,6 +89,7 @@ async def test_in_broadcast_the_first_acceptance_wins_and_the_others_are_withdra
     start = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
     won = await answer(suite, second, offers[second], "accept", {"start_on": start})
     assert won.status_code == 200, won.text
+    assert (won.json()["status"], won.json()["start_on"]) == ("accepted", start)
     lost = await answer(suite, first, offers[first], "accept", {"start_on": None})
     assert lost.status_code == 409
     assert "withdrawn" in lost.json()["detail"]
@@ -113,6 +114,9 @@ async def test_an_offer_past_its_deadline_expires_once_and_the_cascade_moves_on(
     assert await expire_due_offers(market.database, settings=settings, now=LATER) == 0
     late = await answer(suite, primary, offer["id"], "accept", {})
     assert late.status_code == 409
+    expired = (await suite.http.get(f"/api/v1/offers/{offer['id']}",
+                                    headers=await suite.provider(primary))).json()
+    assert (expired["status"], expired["answered_at"]) == ("expired", None)
     assert [each["referral_id"] for each in await open_offers(suite, framework)] == [created["id"]]
     history = (await referral(suite, broker, created["id"]))["history"]
     assert ("expired", primary) in [(entry["event"], entry["provider_id"]) for entry in history]

@@ -65,6 +65,7 @@ async def test_a_referral_is_offered_to_the_primary_as_soon_as_it_is_made(suite:
     assert [each["referral_id"] for each in offers] == [created["id"]]
     assert offers[0]["tier"] == "primary"
     assert "client_ref" not in offers[0]
+    assert {visit["start"] for visit in created["visits"] + offers[0]["visits"]} == {"08:00"}
 
 
 async def test_the_cascade_runs_primary_to_its_cap_then_framework_then_second_tier_then_the_waiting_list(

@@ -39,6 +39,17 @@ async def test_an_unknown_api_path_is_a_404_problem(suite: Suite) -> None:
     assert answer.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_a_body_that_is_not_json_is_refused_as_the_bodys_fault_saying_where(suite: Suite) -> None:
+    answer = await suite.http.post("/api/v1/referrals", content=b'{"client_ref": 12,', headers={
+        **await suite.staff("broker"), "Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    [error] = answer.json()["errors"]
+    assert error["field"] == "body"
+    assert error["message"].startswith("The body is not valid JSON: ")
+    assert error["message"].endswith(" at character 18")
+
+
 async def test_proxied_paths_need_a_token(suite: Suite) -> None:
     answer = await suite.http.get("/api/v1/referrals")
     assert answer.status_code == 401

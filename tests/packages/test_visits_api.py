@@ -118,3 +118,4 @@ async def test_each_outcome_carries_what_it_needs_and_the_first_versions_missed_
     recorded = (await suite.http.post("/api/v1/visits", headers=provider, json={"visits": [legacy]})).json()
     shown = (await suite.http.get(f"/api/v1/visits/{recorded['results'][0]['id']}", headers=provider)).json()
     assert (shown["outcome"], shown["paid_minutes"], shown["rule"]) == ("missed", 0, None)
+    assert (shown["planned_start"], shown["actual_start"]) == ("08:00", None)

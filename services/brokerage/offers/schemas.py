@@ -25,9 +25,10 @@ class OfferOut(BaseModel):
     needs: list[Skill]
     client_group: ClientGroup
     urgency: Urgency
-    start_on: date
+    start_on: date = Field(description="The referral's start date, or the one the provider proposed in accepting")
     created_at: datetime
-    answered_at: datetime | None = None
+    answered_at: datetime | None = Field(default=None, description="When the provider accepted or declined; null "
+                                                                  "while open and for an offer expired or withdrawn")
     decline_reason: DeclineReason | None = None
 
     @classmethod
@@ -37,8 +38,8 @@ class OfferOut(BaseModel):
             status=offer.status, deadline=offer.deadline, area=referral.area, weekly_hours=referral.weekly_hours,
             visits=[ScheduledVisit.model_validate(each) for each in referral.visits],
             needs=[Skill(each) for each in referral.needs], client_group=referral.client_group,
-            urgency=referral.urgency, start_on=referral.start_on, created_at=offer.created_at,
-            answered_at=offer.answered_at, decline_reason=offer.decline_reason,
+            urgency=referral.urgency, start_on=offer.proposed_start_on or referral.start_on,
+            created_at=offer.created_at, answered_at=offer.answered_at, decline_reason=offer.decline_reason,
         )
 
 

@@ -204,7 +204,7 @@ async def close_offer(
     (`detail`) and event; returns False, changing nothing, when it is no longer open, or when an answer
     comes after its deadline. An acceptance keeps the start the provider proposed (`start_on`), a decline
     its reason and the provider's words (`note`). The caller holds the referral's lock."""
-    values: dict[str, Any] = {"status": status, "answered_at": now}
+    values: dict[str, Any] = {"status": status, "answered_at": now if status in ANSWERS else None}
     if status is OfferStatus.ACCEPTED:
         values["proposed_start_on"] = start_on
     if status is OfferStatus.DECLINED:

@@ -1,5 +1,5 @@
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
@@ -7,6 +7,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.packages.visits.domain import Approval, PaymentRule
+from shared.contracts.common import WallClock
 from shared.contracts.packages import VisitOutcome
 
 MAX_VISIT_MINUTES = 12 * 60
@@ -24,8 +25,8 @@ class VisitIn(BaseModel):
                           examples=["ROTA-2026-000123"])
     package_id: uuid.UUID
     date: date
-    planned_start: time = Field(examples=["08:00"])
-    actual_start: time | None = Field(default=None, examples=["08:10"])
+    planned_start: WallClock
+    actual_start: WallClock | None = Field(default=None, examples=["08:10"])
     planned_minutes: int = Field(ge=5, le=MAX_VISIT_MINUTES, examples=[45])
     actual_minutes: int | None = Field(default=None, ge=1, le=MAX_VISIT_MINUTES, examples=[40])
     carers: int = Field(ge=1, le=2, examples=[1])
@@ -112,9 +113,9 @@ class VisitOut(BaseModel):
     provider_id: uuid.UUID
     package_id: uuid.UUID
     date: date
-    planned_start: time
+    planned_start: WallClock
     planned_minutes: int
-    actual_start: time | None
+    actual_start: WallClock | None
     actual_minutes: int | None
     carers: int
     outcome: VisitOutcome
