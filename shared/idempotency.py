@@ -3,14 +3,15 @@
 The first request with a key claims it (a row unique per caller and key) before it runs; its answer is
 stored when it completes, and a retry gets that answer again (`Idempotent-Replayed: true`). The same
 key with a different body is refused (422); a retry while the first is still running gets 409. An
-answer of 5xx releases the key so the client can try again.
+answer of 5xx releases the key so the client can try again. Keys are the caller's own (two clients may use
+the same one) and live for `KEY_LIFETIME`: after it the same key is a new request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     Column,
@@ -32,6 +33,7 @@ from shared.db import Database, UtcDateTime
 from shared.errors import PROBLEM_BASE, PROBLEM_JSON, SuiteError
 
 HEADER = b"idempotency-key"
+KEY_LIFETIME = timedelta(hours=24)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_KEY_LENGTH = 200
 
@@ -137,11 +139,16 @@ class _KeyStore:
         self.database, self.table = database, table
 
     async def claim(self, subject: str, key: str, request_hash: str) -> dict[str, object] | None:
-        """Claims the key; returns None when claimed now, else the existing row."""
+        """Claims the key; returns None when claimed now, else the existing row. A claim past its lifetime is
+        forgotten first."""
+        now = datetime.now(UTC)
         try:
             async with self.database.sessionmaker() as session, session.begin():
+                await session.execute(delete(self.table).where(
+                    self.table.c.subject == subject, self.table.c.key == key,
+                    self.table.c.created_at < now - KEY_LIFETIME))
                 await session.execute(insert(self.table).values(
-                    subject=subject, key=key, request_hash=request_hash, created_at=datetime.now(UTC)))
+                    subject=subject, key=key, request_hash=request_hash, created_at=now))
             return None
         except IntegrityError:
             async with self.database.sessionmaker() as session:

@@ -14,7 +14,7 @@ from services.gateway.admin.service import set_admin_password
 from services.gateway.auth.router import router as auth_router
 from services.gateway.directory.router import router as directory_router
 from services.gateway.models import INFRA
-from services.gateway.ratelimit import TokenBucketLimiter
+from services.gateway.ratelimit import RateLimitHeadersMiddleware, TokenBucketLimiter
 from services.gateway.settings import GatewaySettings
 from services.gateway.webclient.router import mount_web_client
 from shared.app import ServiceSpec, create_service_app
@@ -79,4 +79,5 @@ def create_app(
     app.state.rate_limiter = TokenBucketLimiter(
         per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
     )
+    app.add_middleware(RateLimitHeadersMiddleware)
     return app

@@ -2,6 +2,8 @@
 
 The key is the token's subject (a user or machine client), or the caller's address when it sent no
 valid token. Buckets live in the gateway process: with several gateway replicas each holds its own.
+Every limited answer says where the client stands in the IETF draft's `RateLimit-Limit`,
+`RateLimit-Remaining` and `RateLimit-Reset` headers (and `RateLimit-Policy`), a refusal also in `Retry-After`.
 """
 
 import math
@@ -9,15 +11,34 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import TokenVerifier
 from shared.errors import SuiteError, TooManyRequests
+
+STATE_KEY = "rate_limit"
 
 
 @dataclass
 class _Bucket:
     tokens: float
     updated: float
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """One request's standing: `retry_after` is 0 when it may go ahead, else seconds until it may."""
+
+    limit: int
+    remaining: int
+    reset_seconds: int
+    window_seconds: int
+    retry_after: float
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        values = {"ratelimit-limit": self.limit, "ratelimit-remaining": self.remaining,
+                  "ratelimit-reset": self.reset_seconds, "ratelimit-policy": f"{self.limit};w={self.window_seconds}"}
+        return [(name.encode(), str(value).encode()) for name, value in values.items()]
 
 
 class TokenBucketLimiter:
@@ -27,8 +48,8 @@ class TokenBucketLimiter:
         self.max_keys = max_keys
         self._buckets: dict[str, _Bucket] = {}
 
-    def retry_after(self, key: str, now: float | None = None) -> float:
-        """Takes one token for `key`; returns 0 when allowed, else seconds until a token is back."""
+    def take(self, key: str, now: float | None = None) -> Allowance:
+        """Takes one token for `key` when there is one; says what is left and when the bucket is full again."""
         now = time.monotonic() if now is None else now
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -37,10 +58,14 @@ class TokenBucketLimiter:
             bucket = self._buckets[key] = _Bucket(tokens=self.burst, updated=now)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
         bucket.updated = now
+        wait = 0.0
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
-            return 0.0
-        return (1.0 - bucket.tokens) / self.rate
+        else:
+            wait = (1.0 - bucket.tokens) / self.rate
+        return Allowance(limit=int(self.burst), remaining=int(bucket.tokens),
+                         reset_seconds=math.ceil((self.burst - bucket.tokens) / self.rate),
+                         window_seconds=math.ceil(self.burst / self.rate), retry_after=wait)
 
     def _forget_full_buckets(self, now: float) -> None:
         """A bucket that has refilled is the same as no bucket; dropping those bounds memory."""
@@ -62,9 +87,10 @@ def rate_limit_key(request: Request) -> str:
 
 async def enforce_rate_limit(request: Request) -> None:
     limiter: TokenBucketLimiter = request.app.state.rate_limiter
-    wait = limiter.retry_after(rate_limit_key(request))
-    if wait > 0:
-        seconds = max(1, math.ceil(wait))
+    allowance = limiter.take(rate_limit_key(request))
+    setattr(request.state, STATE_KEY, allowance)
+    if allowance.retry_after > 0:
+        seconds = max(1, math.ceil(allowance.retry_after))
         raise TooManyRequests(
             f"Too many requests from this client; try again in {seconds} s.",
             headers={"Retry-After": str(seconds)},
@@ -72,3 +98,24 @@ async def enforce_rate_limit(request: Request) -> None:
 
 
 RateLimited = Depends(enforce_rate_limit)
+
+
+class RateLimitHeadersMiddleware:
+    """Writes the standing the rate limit left in the request's state onto the answer, whether the route
+    answered, the service behind it did, or the limit refused it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_standing(message: Message) -> None:
+            allowance = scope.get("state", {}).get(STATE_KEY)
+            if message["type"] == "http.response.start" and isinstance(allowance, Allowance):
+                message["headers"] = [*message.get("headers", []), *allowance.headers()]
+            await send(message)
+
+        await self.app(scope, receive, send_with_standing)

@@ -94,20 +94,32 @@ async def test_a_client_over_its_rate_limit_gets_429_with_retry_after(embedded_b
         assert limited.status_code == 429
         assert limited.headers["content-type"].startswith("application/problem+json")
         assert int(limited.headers["retry-after"]) >= 1
+        assert (limited.headers["ratelimit-limit"], limited.headers["ratelimit-remaining"]) == ("5", "0")
+        assert 1 <= int(limited.headers["ratelimit-reset"]) <= 5
+        fresh = await suite.http.post("/api/v1/auth/token", data={"grant_type": "implicit"})
+        assert (fresh.status_code, fresh.headers["ratelimit-limit"]) == (400, "5")
+        assert int(fresh.headers["ratelimit-remaining"]) < 5
 
 
 def test_the_token_bucket_refills_at_its_rate() -> None:
     limiter = TokenBucketLimiter(per_minute=60, burst=2)
-    assert limiter.retry_after("a", now=0.0) == 0
-    assert limiter.retry_after("a", now=0.0) == 0
-    assert limiter.retry_after("a", now=0.0) == pytest.approx(1.0)
-    assert limiter.retry_after("b", now=0.0) == 0
-    assert limiter.retry_after("a", now=1.0) == 0
+    assert limiter.take("a", now=0.0).retry_after == 0
+    assert limiter.take("a", now=0.0).retry_after == 0
+    assert limiter.take("a", now=0.0).retry_after == pytest.approx(1.0)
+    assert limiter.take("b", now=0.0).retry_after == 0
+    assert limiter.take("a", now=1.0).retry_after == 0
+
+
+def test_the_standing_counts_down_and_says_when_the_bucket_is_full_again() -> None:
+    limiter = TokenBucketLimiter(per_minute=60, burst=3)
+    standings = [limiter.take("a", now=0.0) for _ in range(4)]
+    assert [(s.limit, s.remaining, s.reset_seconds) for s in standings] == [(3, 2, 1), (3, 1, 2), (3, 0, 3), (3, 0, 3)]
+    assert dict(standings[0].headers())[b"ratelimit-policy"] == b"3;w=3"
 
 
 def test_the_token_bucket_forgets_refilled_clients_to_bound_memory() -> None:
     limiter = TokenBucketLimiter(per_minute=60, burst=1, max_keys=2)
-    limiter.retry_after("a", now=0.0)
-    limiter.retry_after("b", now=0.0)
-    limiter.retry_after("c", now=10.0)
+    limiter.take("a", now=0.0)
+    limiter.take("b", now=0.0)
+    limiter.take("c", now=10.0)
     assert len(limiter._buckets) <= 2

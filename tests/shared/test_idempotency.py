@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.gateway.models import User
+from shared.idempotency import KEY_LIFETIME
 from tests.harness import Suite
 
 USERS = "/api/v1/admin/users"
@@ -54,3 +56,18 @@ async def test_keys_belong_to_their_caller(suite: Suite) -> None:
     broker = await suite.staff("broker")
     answer = await suite.http.post(USERS, json=body, headers={**broker, "Idempotency-Key": "shared"})
     assert answer.status_code == 403
+
+
+async def test_a_key_past_its_lifetime_is_a_new_request(suite: Suite) -> None:
+    headers = {**await suite.as_admin(), "Idempotency-Key": "yesterday"}
+    first = {"username": "e.five", "password": "a-long-password", "roles": ["broker"]}
+    assert (await suite.http.post(USERS, json=first, headers=headers)).status_code == 201
+    table = suite.app.state.db.sessionmaker.kw["info"]["idempotency_table"]
+    async with suite.app.state.db.sessionmaker() as session, session.begin():
+        await session.execute(update(table).where(table.c.key == "yesterday").values(
+            created_at=datetime.now(UTC) - KEY_LIFETIME - timedelta(minutes=1)))
+    second = {**first, "username": "f.six"}
+    answer = await suite.http.post(USERS, json=second, headers=headers)
+    assert answer.status_code == 201
+    assert "idempotent-replayed" not in answer.headers
+    assert await _user_count(suite) == 3
