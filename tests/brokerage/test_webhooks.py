@@ -42,6 +42,7 @@ class Receiver:
     failures: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
     refused: int = 0
+    attempts: list[tuple[str, str, str]] = field(default_factory=list)  # delivery id, attempt, user agent
 
     def verify(self, timestamp: str, body: bytes, presented: str) -> bool:
         expected = "sha256=" + hmac.new(self.secret.encode(), f"{timestamp}.".encode() + body,
@@ -70,6 +71,8 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.attempts.append((self.headers["X-Homecare-Delivery"], self.headers["X-Homecare-Attempt"],
+                                   self.headers["User-Agent"]))
             signed = state.verify(self.headers["X-Homecare-Timestamp"], body, self.headers["X-Homecare-Signature"])
             if state.failures > 0:
                 state.failures -= 1
@@ -118,12 +121,33 @@ async def test_each_new_offer_is_posted_signed_and_retried_until_taken(
         assert await deliver_due(market.database, settings=settings, client=client, clock=later) == 1
         assert await deliver_due(market.database, settings=settings, client=client, clock=later) == 0
     assert receiver.refused == 0
+    [(first_id, first, agent), (second_id, second, _)] = receiver.attempts
+    assert (first_id, first, second) == (second_id, "1", "2")
+    assert agent.startswith("homecare-suite-webhooks/")
     [delivered] = receiver.received
     assert delivered["event"] == "offer.made"
     assert delivered["offer"]["referral_id"] == created.json()["id"]
     assert delivered["offer"]["provider_id"] == primary
     shown = await suite.http.get(f"/api/v1/offers/{delivered['offer']['id']}", headers=as_provider)
     assert delivered["offer"] == shown.json()
+
+
+async def test_a_provider_asks_for_a_signed_test_delivery(suite: Suite, market: Market, receiver: Receiver) -> None:
+    as_provider = await suite.provider(await market.provider(Tier.PRIMARY))
+    unregistered = await suite.http.post("/api/v1/webhooks/test", headers=as_provider)
+    assert unregistered.status_code == 404
+    registered = await suite.http.put("/api/v1/webhooks", json={"url": receiver.url}, headers=as_provider)
+    receiver.secret = registered.json()["secret"]
+    queued_test = await suite.http.post("/api/v1/webhooks/test", headers=as_provider)
+    assert queued_test.status_code == 202, queued_test.text
+    settings = BrokerageSettings(webhook_allow_private_addresses=True)
+    async with httpx.AsyncClient(timeout=5) as client:
+        assert await deliver_due(market.database, settings=settings, client=client, clock=SystemClock()) == 1
+    [delivered] = receiver.received
+    assert (delivered["event"], delivered["url"]) == ("webhook.test", receiver.url)
+    assert [attempt[0] for attempt in receiver.attempts] == [queued_test.json()["delivery_id"]]
+    staff = await suite.http.post("/api/v1/webhooks/test", headers=await suite.staff("broker"))
+    assert staff.status_code == 403
 
 
 async def test_a_webhook_is_for_provider_clients_only_and_can_be_removed(

@@ -3,7 +3,7 @@ from fastapi import APIRouter, Response, status
 from services.brokerage.deps import ProviderPrincipal, SettingsDep
 from services.brokerage.webhooks import service
 from services.brokerage.webhooks.addresses import PrivateWebhookAddress, ensure_public
-from services.brokerage.webhooks.schemas import WebhookCreated, WebhookIn, WebhookOut
+from services.brokerage.webhooks.schemas import TestDeliveryQueued, WebhookCreated, WebhookIn, WebhookOut
 from shared.clock import ClockDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, Unauthorized, problem_responses
@@ -35,3 +35,13 @@ async def remove(session: SessionDep, actor: ProviderPrincipal) -> Response:
     assert actor.provider_id is not None
     await service.remove(session, actor=actor, provider_id=actor.provider_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/test", status_code=status.HTTP_202_ACCEPTED, response_model=TestDeliveryQueued,
+             responses=problem_responses(NotFound))
+async def send_test(session: SessionDep, actor: ProviderPrincipal, clock: ClockDep) -> TestDeliveryQueued:
+    """Queues a signed `webhook.test` delivery to the registered receiver, sent within seconds and retried
+    like an offer; nothing else happens."""
+    assert actor.provider_id is not None
+    delivery = await service.queue_test(session, provider_id=actor.provider_id, now=clock.now())
+    return TestDeliveryQueued(delivery_id=delivery.id, event=delivery.event)

@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime
 
 from pydantic import AnyHttpUrl, BaseModel, Field
@@ -14,3 +15,8 @@ class WebhookOut(BaseModel):
 
 class WebhookCreated(WebhookOut):
     secret: str = Field(description="Shown once: sign-check every delivery with it (docs/provider-webhooks.md)")
+
+
+class TestDeliveryQueued(BaseModel):
+    delivery_id: uuid.UUID = Field(description="Sent as X-Homecare-Delivery with the test delivery")
+    event: str = Field(examples=["webhook.test"])

@@ -17,7 +17,14 @@ from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.addresses import resolves_publicly
 from services.brokerage.webhooks.domain import DeliveryStatus, retry_after
 from services.brokerage.webhooks.models import Webhook, WebhookDelivery
-from services.brokerage.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from services.brokerage.webhooks.signing import (
+    ATTEMPT_HEADER,
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    USER_AGENT,
+    signature,
+)
 from shared.clock import Clock
 from shared.db import Database
 
@@ -64,15 +71,17 @@ async def _claim(database: Database, *, settings: BrokerageSettings, now: dateti
 
 
 async def _send(client: httpx.AsyncClient, delivery: Claimed, *, allow_private: bool, clock: Clock) -> str | None:
-    """POSTs one delivery; returns None when the receiver took it, else a short error (no body text)."""
+    """POSTs one delivery; returns None when the receiver took it, else a short error (no body text). Each
+    attempt is signed afresh (its timestamp is now); the delivery id stays the same."""
     if delivery.url is None:
         return "no webhook registered"
     if not allow_private and not await resolves_publicly(delivery.url):
         return "refused: the receiver is not on a public address"
     body = delivery.body.encode()
     timestamp = str(int(clock.now().timestamp()))
-    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-               SIGNATURE_HEADER: signature(secret=delivery.secret, timestamp=timestamp, body=body)}
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, TIMESTAMP_HEADER: timestamp,
+               SIGNATURE_HEADER: signature(secret=delivery.secret, timestamp=timestamp, body=body),
+               DELIVERY_HEADER: str(delivery.id), ATTEMPT_HEADER: str(delivery.attempts)}
     try:
         answer = await client.post(delivery.url, content=body, headers=headers)
     except httpx.HTTPError as exc:

@@ -26,6 +26,7 @@ from shared.contracts.brokerage import OfferMade, OfferStatus, ReferralFacts
 from shared.errors import NotFound
 
 OFFER_MADE = "offer.made"
+TEST = "webhook.test"
 
 
 async def register(
@@ -80,3 +81,14 @@ async def queue_offer_made(session: AsyncSession, *, made: OfferMade) -> None:
     body = {"event": OFFER_MADE, "offer": offer_document(made, referral_facts(referral))}
     session.add(WebhookDelivery(provider_id=made.offer.provider_id, event=OFFER_MADE,
                                 body=json.dumps(body, separators=(",", ":")), next_attempt_at=made.offer.at))
+
+
+async def queue_test(session: AsyncSession, *, provider_id: uuid.UUID, now: datetime) -> WebhookDelivery:
+    """A signed delivery that stands for nothing, due at once, so a provider's developers can check their
+    receiver without waiting for an offer; sent and retried like any other."""
+    webhook = await get(session, provider_id=provider_id)
+    body = {"event": TEST, "provider_id": str(provider_id), "url": webhook.url, "requested_at": now.isoformat()}
+    delivery = WebhookDelivery(id=uuid.uuid4(), provider_id=provider_id, event=TEST,
+                               body=json.dumps(body, separators=(",", ":")), next_attempt_at=now)
+    session.add(delivery)
+    return delivery

@@ -8,6 +8,9 @@ import hmac
 
 TIMESTAMP_HEADER = "X-Homecare-Timestamp"
 SIGNATURE_HEADER = "X-Homecare-Signature"
+DELIVERY_HEADER = "X-Homecare-Delivery"  # the same on every attempt of one delivery
+ATTEMPT_HEADER = "X-Homecare-Attempt"
+USER_AGENT = "homecare-suite-webhooks/1.0"
 
 
 def signature(*, secret: str, timestamp: str, body: bytes) -> str:
