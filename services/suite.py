@@ -20,16 +20,17 @@ from services.catalog import BACKEND_SERVICES, CATALOG
 from services.demo import load_demo_data
 from services.gateway.settings import GatewaySettings
 from shared.app import ServiceSpec
-from shared.clock import Clock
+from shared.clock import Clock, default_clock
 from shared.events.runtime import create_transport
 from shared.events.transport import Transport
 
 
 def create_suite_app(clock: Clock | None = None) -> FastAPI:
     """The gateway, with every service in process; `state.service_apps` names them for the tests. The
-    services run on `clock` (the system's by default); the gateway always keeps the system's, since the
-    tokens it signs are checked against real time."""
+    services run on `clock` (the system's by default, a sandbox's when `SUITE_SANDBOX=1`); the gateway
+    always keeps the system's, since the tokens it signs are checked against real time."""
     transport = create_transport(GatewaySettings())
+    clock = clock or default_clock()  # one clock for every service in the process, a sandbox's too
     service_apps = {name: CATALOG[name].create_app(transport=transport, clock=clock) for name in BACKEND_SERVICES}
     gateway = CATALOG["gateway"].create_app(transport=transport, embedded_apps=service_apps)
     gateway.state.service_apps = service_apps

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI, Request
 
+from shared import sandbox
 from shared.auth import TokenVerifier
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, SandboxClock, SystemClock
 from shared.db import Database
 from shared.errors import install_problem_handlers
 from shared.events.consumer import EventHandlers
@@ -100,6 +101,8 @@ def create_service_app(spec: ServiceSpec, *, transport: Transport | None = None)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router(readiness_checks))
+    if isinstance(spec.clock, SandboxClock):
+        app.include_router(sandbox.router)
     for router in spec.routers:
         app.include_router(router)
     return app

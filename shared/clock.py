@@ -2,11 +2,13 @@
 
 Every service's app carries its clock (`ServiceSpec.clock`, kept as `app.state.clock`): routes take it
 as `ClockDep`, workers read it from the app, event handlers are built with it. The system clock is the
-default; a test gives the apps a `FixedClock` to say when "now" is, and moves it on to let time pass.
+default; a test gives the apps a `FixedClock` to say when "now" is, and moves it on to let time pass. A
+sandbox deployment (`SUITE_SANDBOX=1`, for integrators) runs on a `SandboxClock` an admin moves forward.
 """
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -40,6 +42,31 @@ class FixedClock(Clock):
 
     def advance(self, by: timedelta) -> None:
         self.moment += by
+
+
+class SandboxClock(Clock):
+    """Real time moved forward by `offset`, so a sandbox's deadlines expire and its periods end on request.
+    It never goes back: what happened at a later "now" stays in the past."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def move_to(self, offset: timedelta) -> None:
+        if offset < self.offset:
+            raise ValueError("A sandbox's clock only moves forward.")
+        self.offset = offset
+
+
+def sandbox_enabled() -> bool:
+    return os.environ.get("SUITE_SANDBOX", "0").lower() in {"1", "true", "yes"}
+
+
+def default_clock() -> Clock:
+    """The system's clock, or in a sandbox a clock an admin can move forward."""
+    return SandboxClock() if sandbox_enabled() else SystemClock()
 
 
 def as_utc(moment: datetime) -> datetime:

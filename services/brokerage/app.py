@@ -13,14 +13,14 @@ from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.router import router as webhooks_router
 from services.brokerage.workers import background_work
 from shared.app import ServiceSpec, create_service_app
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, default_clock
 from shared.events.transport import Transport
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def build_spec(settings: BrokerageSettings | None = None, *, clock: Clock | None = None) -> ServiceSpec:
-    settings, clock = settings or BrokerageSettings(), clock or SystemClock()
+    settings, clock = settings or BrokerageSettings(), clock or default_clock()
     return ServiceSpec(
         name="brokerage",
         title="Brokerage: referrals, the cascade, offers",

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.gateway import openapi, proxy
+from services.gateway import openapi, proxy, sandbox
 from services.gateway.admin.router import router as admin_router
 from services.gateway.admin.service import set_admin_password
 from services.gateway.auth.router import router as auth_router
@@ -69,7 +69,7 @@ def create_app(
         title="Home care commissioning and brokerage suite",
         settings=settings,
         infra=INFRA,
-        routers=[auth_router, admin_router, directory_router, openapi.router, proxy.router],
+        routers=[auth_router, admin_router, directory_router, openapi.router, sandbox.router, proxy.router],
         extra_lifespan=_gateway_lifespan(settings, embedded_apps),
         openapi_url=None,
     )

@@ -23,6 +23,8 @@ class GatewaySettings(ServiceSettings):
     providers_url: str | None = None
     packages_url: str | None = None
     quality_url: str | None = None
+    sandbox: bool = Field(default=False, validation_alias=AliasChoices("SUITE_SANDBOX", "GATEWAY_SANDBOX"),
+                          description="A sandbox for integrators: an admin may move the services' clocks forward")
 
     def resolved_jwt_private_key(self) -> str:
         if self.jwt_private_key or os.environ.get("JWT_PRIVATE_KEY"):

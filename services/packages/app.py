@@ -13,7 +13,7 @@ from services.packages.reconciliation.router import router as reconciliation_rou
 from services.packages.settings import PackagesSettings
 from services.packages.visits.router import router as visits_router
 from shared.app import ServiceSpec, create_service_app
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, default_clock
 from shared.events.transport import Transport
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -28,7 +28,7 @@ def build_spec(settings: PackagesSettings | None = None, *, clock: Clock | None 
         infra=INFRA,
         routers=[costing_router, packages_router, visits_router, invoices_router, reconciliation_router],
         handlers=build_handlers(settings),
-        clock=clock or SystemClock(),
+        clock=clock or default_clock(),
     )
 
 

@@ -14,7 +14,7 @@ from services.providers.registry.router import router as registry_router
 from services.providers.registry.sweeper import embargo_sweeper
 from services.providers.settings import ProvidersSettings
 from shared.app import ServiceSpec, create_service_app
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, default_clock
 from shared.events.transport import Transport
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -32,7 +32,7 @@ def _lifespan(settings: ProvidersSettings) -> Callable[[FastAPI], AbstractAsyncC
 
 
 def build_spec(settings: ProvidersSettings | None = None, *, clock: Clock | None = None) -> ServiceSpec:
-    settings, clock = settings or ProvidersSettings(), clock or SystemClock()
+    settings, clock = settings or ProvidersSettings(), clock or default_clock()
     return ServiceSpec(
         name="providers",
         title="Provider registry: areas, providers, contracts, ratings, embargoes, capacity",

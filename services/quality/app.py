@@ -15,7 +15,7 @@ from services.quality.risk.router import router as risk_router
 from services.quality.risk.service import rescore_as_time_passes
 from services.quality.settings import QualitySettings
 from shared.app import ServiceSpec, create_service_app
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, default_clock
 from shared.events.transport import Transport
 from shared.periodic import PeriodicJob, running
 
@@ -38,7 +38,7 @@ def _rescoring(settings: QualitySettings) -> Callable[[FastAPI], AbstractAsyncCo
 
 
 def build_spec(settings: QualitySettings | None = None, *, clock: Clock | None = None) -> ServiceSpec:
-    settings, clock = settings or QualitySettings(), clock or SystemClock()
+    settings, clock = settings or QualitySettings(), clock or default_clock()
     return ServiceSpec(
         name="quality",
         title="Quality: concerns, monitoring, risk matrix, action plans",
