@@ -7,6 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from services.gateway.published import published
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -65,7 +67,8 @@ async def _service_documents(upstreams: dict[str, httpx.AsyncClient]) -> dict[st
 async def openapi(request: Request) -> JSONResponse:
     base = request.app.openapi()
     base["info"]["title"] = "Home care commissioning and brokerage suite"
-    return JSONResponse(merge_documents(base, await _service_documents(request.app.state.upstreams)))
+    merged = merge_documents(base, await _service_documents(request.app.state.upstreams))
+    return JSONResponse(published(merged, server_url=str(request.base_url), gateway_paths=set(base["paths"])))
 
 
 @router.get("/docs")

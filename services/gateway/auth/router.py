@@ -77,4 +77,5 @@ def _token_for(request: Request, principal: Principal) -> TokenResponse:
         ttl_seconds=settings.token_ttl_seconds,
         now=request_clock(request).now(),
     )
-    return TokenResponse(access_token=access_token, expires_in=settings.token_ttl_seconds)
+    return TokenResponse(access_token=access_token, expires_in=settings.token_ttl_seconds,
+                         scope=" ".join(sorted(principal.roles)))
