@@ -25,7 +25,8 @@ def merge_documents(base: dict[str, Any], others: dict[str, dict[str, Any]]) -> 
         }
         document = _rename_refs(document, renames) if renames else document
         for name, schema in document.get("components", {}).get("schemas", {}).items():
-            schemas[renames.get(name, name)] = schema
+            # a generated client names its classes by title: a renamed schema must not keep the other's
+            schemas[renames.get(name, name)] = {**schema, "title": renames[name]} if name in renames else schema
         for path, item in document.get("paths", {}).items():
             if path.startswith("/api/v1/"):
                 merged["paths"][path] = item

@@ -78,6 +78,8 @@ def published(document: dict[str, Any], *, server_url: str, gateway_paths: set[s
         limited = path == TOKEN_URL or path not in gateway_paths
         for method, operation in item.items():
             _describe(operation, method=method, path=path, limited=limited, proxied=path not in gateway_paths)
+    _name_operations(out["paths"])
+    _name_form_bodies(out)
     for unused in ("HTTPValidationError", "ValidationError"):
         components["schemas"].pop(unused, None)
     out["webhooks"] = _webhooks()
@@ -115,6 +117,42 @@ def _describe(operation: dict[str, Any], *, method: str, path: str, limited: boo
     parameters.append({"$ref": "#/components/parameters/RequestId"})
     if method in WRITES and path != TOKEN_URL:
         parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
+
+
+def _name_operations(paths: dict[str, Any]) -> None:
+    """Operation ids a generated client's functions read well by: the route's own name (`accept_offer`, not
+    FastAPI's `accept_offer_api_v1_offers__offer_id__accept_post`), a bare verb with its resource
+    (`cancel_referral`); an id that would then be taken twice keeps FastAPI's."""
+    operations = [operation for item in paths.values() for operation in item.values()]
+    wanted = [_readable_id(operation) for operation in operations]
+    for operation, name in zip(operations, wanted, strict=True):
+        if wanted.count(name) == 1:
+            operation["operationId"] = name
+
+
+def _name_form_bodies(document: dict[str, Any]) -> None:
+    """FastAPI names a form's schema after its route's id (`Body_token_api_v1_auth_token_post`): named after
+    the operation instead (`TokenForm`)."""
+    schemas = document["components"]["schemas"]
+    for item in document["paths"].values():
+        for operation in item.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                old = ref.rpartition("/")[2]
+                if old.startswith("Body_") and old in schemas:
+                    new = "".join(part.title() for part in operation["operationId"].split("_")) + "Form"
+                    schemas[new] = {**schemas.pop(old), "title": new}
+                    media["schema"]["$ref"] = f"#/components/schemas/{new}"
+
+
+def _readable_id(operation: dict[str, Any]) -> str:
+    name, found, _ = str(operation.get("operationId", "")).partition("_api_v1_")
+    if not found:
+        return str(operation.get("operationId", ""))
+    tags = operation.get("tags", [])
+    if "_" not in name and tags and str(tags[0]).endswith("s") and " " not in str(tags[0]):
+        return f"{name}_{str(tags[0])[:-1]}"
+    return name
 
 
 def _add_error(responses: dict[str, Any], status: str, *, headers: tuple[str, ...] = ()) -> None:

@@ -48,10 +48,6 @@ PackageView = PackageOut | ProviderPackageOut
 """What a read answers: staff get `PackageOut`, a provider client `ProviderPackageOut`."""
 
 
-class ShortVisitJustification(short_visits.ShortVisitJustification):
-    """NICE NG21's three conditions for a visit under 30 minutes."""
-
-
 class ChangeIn(BaseModel):
     """A new schedule and/or funding split from a date; the package is re-costed from then."""
 
@@ -60,7 +56,7 @@ class ChangeIn(BaseModel):
     effective_from: date
     visits: list[ScheduledVisit] | None = Field(default=None, min_length=1, max_length=200)
     health_share_percent: int | None = Field(default=None, ge=0, le=100)
-    short_visit_justification: ShortVisitJustification | None = None
+    short_visit_justification: short_visits.ShortVisitJustification | None = None
 
     @model_validator(mode="after")
     def something_changes(self) -> Self:

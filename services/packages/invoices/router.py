@@ -81,7 +81,7 @@ async def get_invoice(invoice_id: uuid.UUID, session: SessionDep, actor: Invoice
 
 
 @router.get("/remittances", response_model=RemittanceOut, responses=problem_responses(InvalidRemittance))
-async def remittance(
+async def remittance_advice(
     session: SessionDep, actor: InvoiceReader, period_start: Annotated[date, Query()],
     period_end: Annotated[date, Query()], provider_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> RemittanceOut:

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["invoices"],
 
 @router.get("/reconciliation", response_model=ReconciliationPage,
             summary="Each package in care in a period: visits planned, reported by outcome, and what it was paid")
-async def reconciliation(
+async def reconcile_period(
     session: SessionDep, actor: InvoiceReader, page: PageDep, period_start: Annotated[date, Query()],
     period_end: Annotated[date, Query()], provider_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> ReconciliationPage:
