@@ -67,10 +67,11 @@ class Conformance:
             self.problems.append(f"{where}: media type {media} not documented (has {sorted(content)})")
             return
         if media.endswith("json") and "schema" in content[media]:
-            self._validate(where, response.json(), ("paths", template, method, "responses", key, "content", media,
-                                                     "schema"))
+            self.validate_value(where, response.json(), ("paths", template, method, "responses", key, "content",
+                                                         media, "schema"))
 
-    def _validate(self, where: str, body: Any, path: tuple[str, ...]) -> None:
+    def validate_value(self, where: str, body: Any, path: tuple[str, ...]) -> None:
+        """Notes where `body` breaks the schema at `path` (a JSON pointer's parts) in the document."""
         schema = {"$ref": f"{DOCUMENT_URI}#/{_pointer(*path)}"}
         validator = Draft202012Validator(schema, registry=self._registry)
         for error in list(validator.iter_errors(body))[:3]:

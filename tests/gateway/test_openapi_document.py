@@ -123,3 +123,17 @@ async def _a_day(suite: Suite, market: Any) -> None:
     await http.delete(f"/api/v1/admin/clients/{retired['client_id']}", headers=await suite.as_admin())
     await http.post("/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": "x"})
     await http.post("/api/v1/auth/token", data={"grant_type": "password", "username": "admin", "password": "wrong"})
+
+
+async def test_every_example_in_the_document_is_valid_for_its_schema(suite: Suite) -> None:
+    document = await _document(suite)
+    conformance = Conformance(document)
+    examples = 0
+    for name, schema in document["components"]["schemas"].items():
+        for field, spec in schema.get("properties", {}).items():
+            for example in spec.get("examples", []):
+                examples += 1
+                conformance.validate_value(f"{name}.{field}", example,
+                                           ("components", "schemas", name, "properties", field))
+    assert examples > 100
+    assert conformance.problems == []
