@@ -1,0 +1,123 @@
+"""The demo council (`DEMO_DATA=1`): loaded once through the public API, at the seed's scale and mix, the
+same on a second start, and read back here through the API as a newcomer's screens would read it."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from services.demo import DEMO_PASSWORD, DEMO_USERS, PROVIDER_USER, load_demo_data
+from services.demo.activity import payment_period
+from services.demo.council import BANDS, band_of, placements
+from tests.harness import Backend, Suite, empty_databases, eventually, running_suite
+
+LOAD_SECONDS = 60
+
+
+async def _headers(suite: Suite, username: str) -> dict[str, str]:
+    token = await suite.token(grant_type="password", username=username, password=DEMO_PASSWORD)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _items(suite: Suite, headers: dict[str, str], path: str, **params: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        answer = await suite.http.get(path, headers=headers, params={**params, "limit": 500, "cursor": cursor})
+        assert answer.status_code == 200, answer.text
+        found.extend(answer.json()["items"])
+        cursor = answer.json()["next_cursor"]
+        if not cursor:
+            return found
+
+
+async def _census(suite: Suite) -> dict[str, Any]:
+    """What the demo council holds, as its staff read it."""
+    commissioner, broker = await _headers(suite, "demo.commissioner"), await _headers(suite, "demo.broker")
+    finance, quality = await _headers(suite, "demo.finance"), await _headers(suite, "demo.quality")
+    referrals = await _items(suite, broker, "/api/v1/referrals")
+    providers = await _items(suite, commissioner, "/api/v1/providers")
+    return {
+        "areas": len((await suite.http.get("/api/v1/areas", headers=commissioner)).json()["items"]),
+        "providers": sorted(provider["name"] for provider in providers),
+        "referrals": Counter(referral["status"] for referral in referrals),
+        "external_refs": sorted(referral["external_ref"] for referral in referrals if referral["external_ref"]),
+        "client_refs": sorted(referral["client_ref"] for referral in referrals),
+        "packages": len(await _items(suite, finance, "/api/v1/packages")),
+        "visits": Counter(visit["outcome"] for visit in await _items(suite, finance, "/api/v1/visits")),
+        "invoices": len(await _items(suite, finance, "/api/v1/invoices")),
+        "rate_cards": len(await _items(suite, finance, "/api/v1/rate-cards")),
+        **{path: len(await _items(suite, quality, f"/api/v1/{path}"))
+           for path in ("concerns", "monitoring-visits", "action-plans", "feedback")},
+    }
+
+
+async def test_the_demo_council_loads_once_at_the_seeds_scale(embedded_backend: Backend) -> None:
+    await empty_databases(embedded_backend)
+    async with running_suite(embedded_backend) as suite:
+        began = time.monotonic()
+        made = await load_demo_data(suite.app)
+        assert time.monotonic() - began < LOAD_SECONDS
+        assert made["packages imported"] == 125
+        first = await _census(suite)
+        await _check_the_mix(suite, first)
+    async with running_suite(embedded_backend) as suite:  # a second start of the suite
+        assert await load_demo_data(suite.app) == {}
+        assert await _census(suite) == first
+
+
+async def _check_the_mix(suite: Suite, census: dict[str, Any]) -> None:
+    broker, commissioner = await _headers(suite, "demo.broker"), await _headers(suite, "demo.commissioner")
+    assert len(set(census["client_refs"])) == len(census["client_refs"])
+    assert census["areas"] == 5
+    assert census["rate_cards"] == 5
+    imported = [referral for referral in await _items(suite, broker, "/api/v1/referrals", status="placed")
+                if referral["external_ref"]]
+    assert Counter(band_of(Decimal(referral["weekly_hours"])) for referral in imported) == {
+        name: count for name, count, *_ in BANDS} == {"up to 14 h": 74, "14-20 h": 29, "21-34 h": 15,
+                                                    "35 h or more": 7}
+    assert sum(any(visit["carers"] == 2 for visit in referral["visits"]) for referral in imported) == 9
+    assert census["packages"] == census["referrals"]["placed"] > 125
+    assert census["referrals"]["unsourced"] >= 3
+    assert census["referrals"]["sourcing"] >= 2
+
+    providers = await _items(suite, commissioner, "/api/v1/providers")
+    tiers = Counter(tier for provider in providers for tier in {c["tier"] for c in provider["contracts"]})
+    assert tiers["primary"] == 2
+    assert tiers["block"] == 1
+    assert tiers["second_tier"] == 3
+    assert 18 <= tiers["framework"] <= 22
+    assert {provider["rating"]["overall"] for provider in providers} == {
+        "outstanding", "good", "requires_improvement", "inadequate"}
+    assert [p["name"] for p in providers if any(e["imposed_by"] == "regulator" for e in p["embargoes"])] == [
+        "Bluebell Domiciliary Care"]
+
+    assert set(census["visits"]) == {"delivered", "missed", "cancelled_by_client", "frustrated"}
+    start, end = payment_period(date.today())
+    finance = await _headers(suite, "demo.finance")
+    invoices = await _items(suite, finance, "/api/v1/invoices")
+    assert invoices
+    assert {(i["period_start"], i["period_end"]) for i in invoices} == {(str(start), str(end))}
+    assert all(census[path] for path in ("concerns", "monitoring-visits", "action-plans"))
+    quality = await _headers(suite, "demo.quality")
+
+    async def reds() -> list[str]:
+        return [row["provider_name"] for row in await _items(suite, quality, "/api/v1/risk-matrix")
+                if row["rag"] == "red"]
+    assert await eventually(reds, timeout=30) == ["Bluebell Domiciliary Care"]
+    await _headers(suite, PROVIDER_USER[0])
+
+
+def test_the_placements_are_the_same_every_time() -> None:
+    today = date(2026, 11, 29)
+    assert [p.row("x") for p in placements(today)] == [p.row("x") for p in placements(today)]
+
+
+async def test_no_demo_user_exists_without_demo_data(suite: Suite) -> None:
+    for username in [*DEMO_USERS, PROVIDER_USER[0]]:
+        answer = await suite.http.post("/api/v1/auth/token", data={
+            "grant_type": "password", "username": username, "password": DEMO_PASSWORD})
+        assert answer.status_code in (400, 401), answer.text
