@@ -183,7 +183,7 @@ def placements(today: date) -> list[Placement]:
         serving = [spec for spec in PROVIDERS if area in spec.contracts]
         provider = rng.choices(serving, weights=[TIER_WEIGHT[spec.contracts[area]] for spec in serving])[0]
         made.append(Placement(
-            external_ref=f"PKG-{number:06d}", client_ref=f"RUT-{1000 + number}", area=area, provider=provider,
+            external_ref=f"GOLIVE-{number:04d}", client_ref=f"RUT-{number:04d}", area=area, provider=provider,
             needs=sorted(rng.sample(provider.skills, k=rng.randint(0, min(2, len(provider.skills))))),
             urgency=rng.choices(["routine", "hospital_discharge", "crisis"], weights=[70, 20, 10])[0],
             start_on=today - timedelta(days=rng.randint(3, 365)), visits=schedule(days, times, minutes, carers),
