@@ -121,3 +121,13 @@ async def test_no_demo_user_exists_without_demo_data(suite: Suite) -> None:
         answer = await suite.http.post("/api/v1/auth/token", data={
             "grant_type": "password", "username": username, "password": DEMO_PASSWORD})
         assert answer.status_code in (400, 401), answer.text
+
+
+async def test_the_demo_never_loads_into_a_suite_holding_other_data(suite: Suite) -> None:
+    commissioner = await suite.staff("commissioner")
+    answer = await suite.http.post("/api/v1/areas", headers=commissioner, json={
+        "code": "ZZZ", "name": "A council's own area", "rural": False, "framework_offer_mode": "ranked"})
+    assert answer.status_code == 201, answer.text
+    assert await load_demo_data(suite.app) == {}
+    providers = await suite.http.get("/api/v1/providers", headers=commissioner)
+    assert providers.json()["items"] == []

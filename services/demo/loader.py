@@ -91,7 +91,7 @@ class DemoLoader:
             if not cursor:
                 return found
 
-    async def already_loaded(self) -> bool:
+    async def registry_has_areas(self) -> bool:
         areas = await self.call(Role.COMMISSIONER, "GET", "/api/v1/areas", params={"limit": 1})
         return bool(areas["items"])
 
@@ -247,6 +247,11 @@ class DemoLoader:
                 display_name=display_name))
 
 
+async def _has_user(gateway: FastAPI, username: str) -> bool:
+    async with gateway.state.db.sessionmaker() as session:
+        return await _user_exists(session, username)
+
+
 async def ensure_demo_users(gateway: FastAPI) -> None:
     async with gateway.state.db.sessionmaker() as session, session.begin():
         for username, (role, display_name) in DEMO_USERS.items():
@@ -267,14 +272,18 @@ def users_line() -> str:
 
 async def load_demo_data(gateway: FastAPI, today: date | None = None) -> dict[str, int]:
     """Loads the demo council through the gateway, once; answers what it made (nothing when loaded before)."""
+    if await _has_user(gateway, PROVIDER_USER[0]):  # the last thing a load makes
+        logger.info("demo data already loaded; %s", users_line())
+        return {}
     began = time.monotonic()
     await ensure_demo_users(gateway)
     transport = httpx.ASGITransport(app=gateway, client=("127.0.0.1", 0))
     async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=120) as http:
         loader = DemoLoader(http, gateway, today or date.today())
         await loader.sign_in()
-        if await loader.already_loaded():
-            logger.info("demo data already loaded; %s", users_line())
+        if await loader.registry_has_areas():
+            logger.warning("demo data not loaded: the registry has areas but no demo council (a load stopped part "
+                           "way?); the demo loads only into an empty suite: start with a fresh DATA_DIR")
             return {}
         await loader.load()
     logger.info("demo council loaded in %.1f s: %s; %s", time.monotonic() - began,
