@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from services.demo import DEMO_PASSWORD, DEMO_USERS, PROVIDER_USER, load_demo_data
-from services.demo.activity import payment_period
-from services.demo.council import BANDS, band_of, placements
-from tests.harness import Backend, Suite, empty_databases, eventually, running_suite
+from services.demo.activity import DAY_NAMES, late_minutes, payment_period, tempered, visits_of
+from services.demo.council import BANDS, band_of, placements, weekly_hours
+from tests.harness import Backend, Suite, eventually, running_suite
 
 LOAD_SECONDS = 60
 
@@ -55,16 +55,15 @@ async def _census(suite: Suite) -> dict[str, Any]:
     }
 
 
-async def test_the_demo_council_loads_once_at_the_seeds_scale(embedded_backend: Backend) -> None:
-    await empty_databases(embedded_backend)
-    async with running_suite(embedded_backend) as suite:
+async def test_the_demo_council_loads_once_at_the_seeds_scale(backend: Backend) -> None:
+    async with running_suite(backend) as suite:
         began = time.monotonic()
         made = await load_demo_data(suite.app)
         assert time.monotonic() - began < LOAD_SECONDS
         assert made["packages imported"] == 125
         first = await _census(suite)
         await _check_the_mix(suite, first)
-    async with running_suite(embedded_backend) as suite:  # a second start of the suite
+    async with running_suite(backend) as suite:  # a second start of the suite
         assert await load_demo_data(suite.app) == {}
         assert await _census(suite) == first
 
@@ -131,3 +130,27 @@ async def test_the_demo_never_loads_into_a_suite_holding_other_data(suite: Suite
     assert await load_demo_data(suite.app) == {}
     providers = await suite.http.get("/api/v1/providers", headers=commissioner)
     assert providers.json()["items"] == []
+
+
+def test_the_generated_council_has_the_seeds_mix_before_any_call() -> None:
+    made = placements(date(2026, 11, 29))
+    assert Counter(band_of(weekly_hours(p.visits)) for p in made) == {
+        "up to 14 h": 74, "14-20 h": 29, "21-34 h": 15, "35 h or more": 7}
+    assert sum(p.visits[0]["carers"] == 2 for p in made) == 9
+    assert len({p.external_ref for p in made}) == len({p.client_ref for p in made}) == 125
+    assert min(p.start_on for p in made) >= date(2025, 11, 29)
+
+
+def test_a_packages_visits_are_the_same_every_time_and_no_provider_fails_often() -> None:
+    period = payment_period(date(2026, 11, 29))
+    packages = [{"id": f"p{n}", "client_ref": f"RUT-{n:04d}", "start_on": "2026-01-05",
+                 "visits": [{"day": day, "start": "08:00", "minutes": 45, "carers": 1} for day in DAY_NAMES]}
+                for n in range(40)]
+    rows = [row for package in packages for row in visits_of(package, period)]
+    assert rows == [row for package in packages for row in visits_of(package, period)]
+    assert len(rows) == 40 * 28
+    assert period == (date(2026, 10, 26), date(2026, 11, 22))
+    kept = tempered(rows)
+    assert sum(row["outcome"] == "missed" for row in kept) <= 2
+    assert sum(late_minutes(row) >= 15 for row in kept) <= 4
+    assert {row["outcome"] for row in kept} == {"delivered", "missed", "cancelled_by_client", "frustrated"}
