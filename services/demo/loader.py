@@ -1,8 +1,10 @@
 """Loads the demo council through the public API, in process, the way its people and systems would.
 
-Staff sign in as the demo users; each provider's rostering system is a machine client that answers its
-offers and reports its visits. Events travel between the services while it loads, so the calls that
-depend on another service having heard of something are retried for a moment (`until_accepted`).
+Staff sign in as the demo users (created first, straight in the gateway's database, as the bootstrap
+admin is); the demo admin issues each provider's rostering system, a machine client that answers its
+offers and reports its visits, and the provider's web-client user. Events travel between the services
+while it loads, so the calls that depend on another service having heard of something are retried for a
+moment (`until_accepted`).
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.demo import council
 from services.demo.activity import payment_period, tempered, visits_of
 from services.demo.council import PROVIDERS, LiveReferral, ProviderSpec
-from services.gateway.admin.schemas import ClientCreate, UserCreate
-from services.gateway.admin.service import create_client, create_user
+from services.gateway.admin.schemas import UserCreate
+from services.gateway.admin.service import create_user
 from services.gateway.auth.models import User
-from shared.auth import Principal, Role
+from shared.auth import Role
 
 logger = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo-password"
@@ -36,17 +38,16 @@ DEMO_USERS = {  # username: (role, display name)
     "demo.commissioner": (Role.COMMISSIONER, "Priya Shah"),
     "demo.quality": (Role.QUALITY_OFFICER, "Alex Morgan"),
     "demo.finance": (Role.FINANCE, "Chris Wood"),
+    "demo.admin": (Role.ADMIN, "Jo Bennett"),
 }
 PROVIDER_USER = ("demo.provider", "Dana Hughes")  # staff of council.PROVIDER_USER_OF
-LOADER = Principal(subject="demo-loader", kind="user", name="demo loader", roles=frozenset({Role.ADMIN}))
 RETRY_SECONDS, RETRIES = 0.1, 300
 VISITS_PER_REQUEST = 1000
 
 
 class DemoLoader:
-    def __init__(self, http: httpx.AsyncClient, gateway: FastAPI, today: date) -> None:
+    def __init__(self, http: httpx.AsyncClient, today: date) -> None:
         self.http = http
-        self.gateway = gateway
         self.today = today
         self.period = payment_period(today)
         self.headers: dict[Role, dict[str, str]] = {}
@@ -144,11 +145,11 @@ class DemoLoader:
             "reason": "Voluntary pause on new Oakham work while the branch recruits"})
 
     async def _rostering_system(self, provider_id: str) -> dict[str, str]:
-        """A provider's software: a machine client bound to it (an admin would issue it)."""
-        async with self.gateway.state.db.sessionmaker() as session, session.begin():
-            client, secret = await create_client(session, actor=LOADER, data=ClientCreate(
-                name="Demo rostering system", roles=[Role.PROVIDER], provider_id=provider_id))
-        return await self._token(grant_type="client_credentials", client_id=str(client.id), client_secret=secret)
+        """A provider's software: a machine client bound to it, issued by the council's admin."""
+        client = await self.call(Role.ADMIN, "POST", "/api/v1/admin/clients", json={
+            "name": "Demo rostering system", "roles": ["provider"], "provider_id": provider_id})
+        return await self._token(grant_type="client_credentials", client_id=client["client_id"],
+                                 client_secret=client["client_secret"])
 
     async def _import(self, made: list[council.Placement], ids: dict[str, str]) -> None:
         """The packages in care at go-live, one import (again until brokerage knows every provider)."""
@@ -241,10 +242,9 @@ class DemoLoader:
     async def _provider_user(self, provider_id: str) -> None:
         """The provider's own staff signing in to the web client (the provider role, bound to the provider)."""
         username, display_name = PROVIDER_USER
-        async with self.gateway.state.db.sessionmaker() as session, session.begin():
-            await create_user(session, actor=LOADER, data=UserCreate(
-                username=username, password=DEMO_PASSWORD, roles=[Role.PROVIDER], provider_id=provider_id,
-                display_name=display_name))
+        await self.call(Role.ADMIN, "POST", "/api/v1/admin/users", json={
+            "username": username, "password": DEMO_PASSWORD, "roles": ["provider"], "provider_id": provider_id,
+            "display_name": display_name})
 
 
 async def _has_user(gateway: FastAPI, username: str) -> bool:
@@ -279,7 +279,7 @@ async def load_demo_data(gateway: FastAPI, today: date | None = None) -> dict[st
     await ensure_demo_users(gateway)
     transport = httpx.ASGITransport(app=gateway, client=("127.0.0.1", 0))
     async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=120) as http:
-        loader = DemoLoader(http, gateway, today or date.today())
+        loader = DemoLoader(http, today or date.today())
         await loader.sign_in()
         if await loader.registry_has_areas():
             logger.warning("demo data not loaded: the registry has areas but no demo council (a load stopped part "
