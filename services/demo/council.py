@@ -225,6 +225,30 @@ def rating(spec: ProviderSpec, published_on: date) -> dict[str, Any]:
             "caring": caring, "responsive": spec.rating, "well_led": spec.rating, "published_on": str(published_on)}
 
 
+# provider, kind, severity, summary, days ago
+CONCERNS = [
+    (WATCHED, "complaint", "medium", "Family report carers rushing the evening call", 20),
+    (WATCHED, "late_visit", "low", "Morning call an hour late twice in one week", 9),
+    (REGULATOR_EMBARGOED, "safeguarding", "high", "Medication recorded as given on a day the carer did not attend", 35),
+    ("Exton Care Services", "missed_visit", "medium", "Lunchtime call missed; a neighbour raised it", 12),
+    (PROVIDER_USER_OF, "complaint", "low", "Carers change too often, says a daughter", 40),
+]
+FINDINGS = [  # of the monitoring visit to WATCHED
+    {"area": "staff_vetting", "outcome": "good", "notes": "DBS checks in date for all carers"},
+    {"area": "training", "outcome": "requires_improvement",
+     "notes": "Four carers overdue moving and handling refreshers"},
+    {"area": "care_plans", "outcome": "good", "notes": ""},
+    {"area": "medication", "outcome": "good", "notes": "MAR charts complete"},
+    {"area": "complaints_handling", "outcome": "good", "notes": ""},
+]
+ACTIONS = [  # of WATCHED's action plan: description, owner, due in days
+    ("Book moving and handling refreshers for the four carers", "Registered manager", 14),
+    ("Rota review of evening calls in Oakham", "Care coordinator", 30),
+]
+FEEDBACK = [("Oakham Home Care Ltd", 5, 6), (WATCHED, 2, 15), ("Vale Community Care", 4, 3),
+            ("Rutland Care at Home", 5, 25)]  # provider, overall score, days ago
+
+
 @dataclass(frozen=True)
 class LiveReferral:
     """Today's work for the brokers: what the demo's providers do with the offers they get."""

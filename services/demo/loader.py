@@ -108,15 +108,15 @@ class DemoLoader:
         for provider_id in ids.values():
             self.software[provider_id] = await self._rostering_system(provider_id)
         await self._import(made, ids)
-        placed_today = [await self._referral(spec) for spec in council.LIVE_REFERRALS]
-        packages = await self._packages_in_care(len(made) + sum(placed_today))
+        placed_now = [await self._referral(spec) for spec in council.LIVE_REFERRALS]
+        packages = await self._packages_in_care(len(made) + sum(placed_now))
         visits = await self._visits(packages)
         invoices = await self.call(Role.FINANCE, "POST", "/api/v1/invoice-runs", json={
             "period_start": str(self.period[0]), "period_end": str(self.period[1])})
         await self._quality(ids, packages)
         await self._provider_user(ids[council.PROVIDER_USER_OF])
         self.counts = {"providers": len(ids), "packages imported": len(made),
-                       "referrals today": len(placed_today), "packages": len(packages),
+                       "referrals today": len(placed_now), "packages": len(packages),
                        "visits": visits, "invoices": len(invoices["issued"])}
 
     async def _provider(self, spec: ProviderSpec, contracts: council.Contracts, started: date) -> str:
@@ -179,14 +179,14 @@ class DemoLoader:
         for _ in range(RETRIES):
             packages = await self.items(Role.FINANCE, "/api/v1/packages")
             if len(packages) >= expected:
-                return packages
+                return sorted(packages, key=lambda each: str(each["client_ref"]))
             await asyncio.sleep(RETRY_SECONDS)
         raise RuntimeError(f"demo data: {len(packages)} of {expected} packages commissioned")
 
     async def _visits(self, packages: list[dict[str, Any]]) -> int:
         """Each provider's call monitoring reports the period's visits."""
         by_provider: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for package in sorted(packages, key=lambda each: str(each["client_ref"])):
+        for package in packages:
             by_provider[package["provider_id"]].append(package)
         reported = 0
         for provider_id, its_packages in by_provider.items():
@@ -200,39 +200,22 @@ class DemoLoader:
         return reported
 
     async def _quality(self, ids: dict[str, str], packages: list[dict[str, Any]]) -> None:
-        watched = ids[council.WATCHED]
+        """What the quality officers have heard and seen of the providers lately."""
         package_of = {package["provider_id"]: package["id"] for package in packages}
-        for concern in [
-            (watched, "complaint", "medium", "Family report carers rushing the evening call", 20),
-            (watched, "late_visit", "low", "Morning call an hour late twice in one week", 9),
-            (ids[council.REGULATOR_EMBARGOED], "safeguarding", "high",
-             "Medication recorded as given on a day the carer did not attend", 35),
-            (ids["Exton Care Services"], "missed_visit", "medium", "Lunchtime call missed; neighbour raised it", 12),
-            (ids[council.PROVIDER_USER_OF], "complaint", "low", "Carers change too often, says a daughter", 40),
-        ]:
-            provider_id, kind, severity, summary, days_ago = concern
+        for name, kind, severity, summary, days_ago in council.CONCERNS:
             await self.until_accepted(Role.QUALITY_OFFICER, "POST", "/api/v1/concerns", json={
-                "provider_id": provider_id, "kind": kind, "severity": severity, "summary": summary,
-                "package_id": package_of.get(provider_id), "occurred_on": str(self.today - timedelta(days=days_ago))})
+                "provider_id": ids[name], "kind": kind, "severity": severity, "summary": summary,
+                "package_id": package_of.get(ids[name]), "occurred_on": str(self.today - timedelta(days=days_ago))})
+        watched = ids[council.WATCHED]
         await self.call(Role.QUALITY_OFFICER, "POST", "/api/v1/monitoring-visits", json={
             "provider_id": watched, "visited_on": str(self.today - timedelta(days=10)),
-            "summary": "Announced contract monitoring visit to the Oakham office", "findings": [
-                {"area": "staff_vetting", "outcome": "good", "notes": "DBS checks in date for all carers"},
-                {"area": "training", "outcome": "requires_improvement",
-                 "notes": "Four carers overdue moving and handling refreshers"},
-                {"area": "care_plans", "outcome": "good", "notes": ""},
-                {"area": "medication", "outcome": "good", "notes": "MAR charts complete"},
-                {"area": "complaints_handling", "outcome": "good", "notes": ""}]})
+            "summary": "Announced contract monitoring visit to the Oakham office", "findings": council.FINDINGS})
         await self.call(Role.QUALITY_OFFICER, "POST", "/api/v1/action-plans", json={
             "provider_id": watched, "title": "Training and evening calls",
-            "reason": "Monitoring visit and two concerns in a month", "actions": [
-                {"description": "Book moving and handling refreshers for the four carers",
-                 "owner": "Registered manager",
-                 "due_on": str(self.today + timedelta(days=14))},
-                {"description": "Rota review of evening calls in Oakham", "owner": "Care coordinator",
-                 "due_on": str(self.today + timedelta(days=30))}]})
-        for name, overall, days_ago in [(council.PROVIDER_USER_OF, 5, 6), (council.WATCHED, 2, 15),
-                                        ("Vale Community Care", 4, 3), ("Rutland Care at Home", 5, 25)]:
+            "reason": "Monitoring visit and two concerns in a month",
+            "actions": [{"description": description, "owner": owner, "due_on": str(self.today + timedelta(days=due))}
+                        for description, owner, due in council.ACTIONS]})
+        for name, overall, days_ago in council.FEEDBACK:
             await self.call(Role.QUALITY_OFFICER, "POST", "/api/v1/feedback", json={
                 "provider_id": ids[name], "package_id": package_of.get(ids[name]),
                 "received_on": str(self.today - timedelta(days=days_ago)),
