@@ -73,12 +73,14 @@ async def _check_the_mix(suite: Suite, census: dict[str, Any]) -> None:
     assert len(set(census["client_refs"])) == len(census["client_refs"])
     assert census["areas"] == 5
     assert census["rate_cards"] == 5
-    imported = [referral for referral in await _items(suite, broker, "/api/v1/referrals", status="placed")
-                if referral["external_ref"]]
-    assert Counter(band_of(Decimal(referral["weekly_hours"])) for referral in imported) == {
+    imported = {referral["id"] for referral in await _items(suite, broker, "/api/v1/referrals", status="placed")
+                if referral["external_ref"]}
+    packages = [package for package in await _items(suite, broker, "/api/v1/packages")
+                if package["referral_id"] in imported]
+    assert Counter(band_of(Decimal(package["weekly_hours"])) for package in packages) == {
         name: count for name, count, *_ in BANDS} == {"up to 14 h": 74, "14-20 h": 29, "21-34 h": 15,
                                                     "35 h or more": 7}
-    assert sum(any(visit["carers"] == 2 for visit in referral["visits"]) for referral in imported) == 9
+    assert sum(any(visit["carers"] == 2 for visit in package["visits"]) for package in packages) == 9
     assert census["packages"] == census["referrals"]["placed"] > 125
     assert census["referrals"]["unsourced"] >= 3
     assert census["referrals"]["sourcing"] >= 2
