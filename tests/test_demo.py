@@ -118,6 +118,10 @@ def test_the_placements_are_the_same_every_time() -> None:
 
 
 async def test_no_demo_user_exists_without_demo_data(suite: Suite) -> None:
+    await _no_demo_user_signs_in(suite)
+
+
+async def _no_demo_user_signs_in(suite: Suite) -> None:
     for username in [*DEMO_USERS, PROVIDER_USER[0]]:
         answer = await suite.http.post("/api/v1/auth/token", data={
             "grant_type": "password", "username": username, "password": DEMO_PASSWORD})
@@ -132,6 +136,7 @@ async def test_the_demo_never_loads_into_a_suite_holding_other_data(suite: Suite
     assert await load_demo_data(suite.app) == {}
     providers = await suite.http.get("/api/v1/providers", headers=commissioner)
     assert providers.json()["items"] == []
+    await _no_demo_user_signs_in(suite)
 
 
 def test_the_generated_council_has_the_seeds_mix_before_any_call() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.demo import council
@@ -230,6 +230,12 @@ class DemoLoader:
             "display_name": display_name})
 
 
+async def _remove_demo_users(gateway: FastAPI) -> None:
+    """Demo users never outlive a demo that did not load: their password is in the README."""
+    async with gateway.state.db.sessionmaker() as session, session.begin():
+        await session.execute(delete(User).where(User.username.in_([*DEMO_USERS, PROVIDER_USER[0]])))
+
+
 async def _has_user(gateway: FastAPI, username: str) -> bool:
     async with gateway.state.db.sessionmaker() as session:
         return await _user_exists(session, username)
@@ -265,6 +271,7 @@ async def load_demo_data(gateway: FastAPI, today: date | None = None) -> dict[st
         loader = DemoLoader(http, today or date.today())
         await loader.sign_in()
         if await loader.registry_has_areas():
+            await _remove_demo_users(gateway)
             logger.warning("demo data not loaded: the registry has areas but no demo council (a load stopped part "
                            "way?); the demo loads only into an empty suite: start with a fresh DATA_DIR")
             return {}
