@@ -14,7 +14,7 @@ from services.demo.activity import DAY_NAMES, late_minutes, payment_period, temp
 from services.demo.council import BANDS, band_of, placements, weekly_hours
 from tests.harness import Backend, Suite, eventually, running_suite
 
-LOAD_SECONDS = 60
+LOAD_SECONDS = {"embedded": 60, "postgres": 120}  # the embedded default is the promise; PostgreSQL is slower
 
 
 async def _headers(suite: Suite, username: str) -> dict[str, str]:
@@ -59,7 +59,7 @@ async def test_the_demo_council_loads_once_at_the_seeds_scale(backend: Backend) 
     async with running_suite(backend) as suite:
         began = time.monotonic()
         made = await load_demo_data(suite.app)
-        assert time.monotonic() - began < LOAD_SECONDS
+        assert time.monotonic() - began < LOAD_SECONDS[backend.name]
         assert made["packages imported"] == 125
         first = await _census(suite)
         await _check_the_mix(suite, first)
