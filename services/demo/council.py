@@ -210,7 +210,6 @@ class Contracts:
                  "weekly_hours_cap": self._cap(spec, area),
                  "starts_on": str(starts_on), "ends_on": None} for area, tier in spec.contracts.items()]
 
-
     def _cap(self, spec: ProviderSpec, area: str) -> str:
         return f"{round(self.placed[spec.name, area] + HEADROOM[spec.contracts[area]])}.00"
 
