@@ -176,3 +176,12 @@ def test_the_escalation_embargo_reason_names_the_risk_matrix() -> None:
     assert "risk matrix" in reason
     assert "17.5" in reason
     assert reason.endswith("Two safeguarding referrals")
+
+
+def test_a_provider_is_admitted_now_or_at_the_start_of_an_earlier_day_never_a_later_one() -> None:
+    now = datetime(2026, 11, 29, 20, 15, tzinfo=UTC)
+    assert domain.admission_time(None, now) == now
+    assert domain.admission_time(date(2019, 4, 1), now) == datetime(2019, 4, 1, tzinfo=UTC)
+    assert domain.admission_time(date(2026, 11, 29), now) == datetime(2026, 11, 29, tzinfo=UTC)
+    assert domain.admission_time(date(2026, 11, 30), now) == domain.FieldProblem(
+        "admitted_on", "a provider cannot be admitted after today")

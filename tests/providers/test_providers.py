@@ -44,6 +44,17 @@ async def test_bad_provider_input_lists_every_field_and_writes_nothing(
     assert listed.json() == {"items": [], "next_cursor": None}
 
 
+async def test_a_provider_admitted_before_go_live_keeps_its_admission_date_and_none_is_admitted_tomorrow(
+        suite: Suite, registry: Registry, registry_db: Database) -> None:
+    created = await registry.provider("Serving since last year", admitted_on=str(LAST_YEAR))
+    assert created["registered_at"].startswith(str(LAST_YEAR))
+    events = await outbox(registry_db)
+    assert events[0]["provider"]["registered_at"].startswith(str(LAST_YEAR))
+    answer = await suite.http.post("/api/v1/providers", headers=registry.headers,
+                                   json={"name": "Tomorrow", "admitted_on": str(TODAY + timedelta(days=1))})
+    assert [error["field"] for error in assert_problem(answer, 422)["errors"]] == ["admitted_on"]
+
+
 async def test_a_regulator_id_held_by_another_provider_is_a_conflict(suite: Suite, registry: Registry) -> None:
     await registry.provider("First", cqc_location_id="1-000000001")
     answer = await suite.http.post("/api/v1/providers", headers=registry.headers,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, TypeVar
@@ -187,6 +187,15 @@ def embargo_problems(terms: EmbargoTerms, *, known_areas: Collection[str]) -> li
     if terms.ends_on is not None and terms.ends_on < terms.starts_on:
         problems.append(FieldProblem("ends_on", "The embargo ends before it starts."))
     return problems
+
+
+def admission_time(admitted_on: date | None, now: datetime) -> datetime | FieldProblem:
+    """When a provider was admitted: now, or the start of an earlier day given (never a later one)."""
+    if admitted_on is None:
+        return now
+    if admitted_on > now.date():
+        return FieldProblem("admitted_on", "a provider cannot be admitted after today")
+    return datetime.combine(admitted_on, time(), tzinfo=now.tzinfo)
 
 
 def is_due_to_end(ends_on: date | None, today: date) -> bool:

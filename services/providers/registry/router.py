@@ -10,6 +10,7 @@ from services.providers.registry import domain, service
 from services.providers.registry.exceptions import (
     EmbargoNotFound,
     EmbargoNotOpen,
+    InvalidRegistryInput,
     ProviderNotFound,
     RatingExists,
     RegulatorIdTaken,
@@ -95,7 +96,7 @@ async def list_providers(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProviderOut,
-             responses=problem_responses(RegulatorIdTaken))
+             responses=problem_responses(RegulatorIdTaken, InvalidRegistryInput))
 async def register_provider(data: ProviderCreate, session: SessionDep, actor: CommissionerPrincipal,
                             clock: ClockDep) -> ProviderOut:
     return provider_out(await service.register_provider(session, actor=actor, data=data, now=clock.now()))

@@ -55,6 +55,11 @@ class ProviderCreate(ProviderFields):
     client_groups: ClientGroups = Field(default_factory=list)
     status: ProviderStatus = ProviderStatus.ACTIVE
     branches: list[Branch] = Field(default_factory=list, max_length=200)
+    admitted_on: date | None = Field(
+        default=None, examples=["2019-04-01"],
+        description="When the council admitted it, if before today (a provider already serving the council when the "
+                    "suite goes live): its `registered_at`, from which the ramp-up of a new provider counts. Default "
+                    "now; never after today")
 
 
 class ProviderPatch(ProviderFields):

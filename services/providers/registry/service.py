@@ -196,9 +196,12 @@ async def _ensure_regulator_ids_free(
 async def register_provider(
     session: AsyncSession, *, actor: Principal, data: ProviderCreate, now: datetime
 ) -> ProviderView:
-    values = data.model_dump(mode="json")
+    registered_at = domain.admission_time(data.admitted_on, now)
+    if isinstance(registered_at, domain.FieldProblem):
+        raise InvalidRegistryInput([registered_at])
+    values = data.model_dump(mode="json", exclude={"admitted_on"})
     await _ensure_regulator_ids_free(session, values)
-    provider = Provider(id=uuid.uuid4(), version=1, registered_at=now, updated_at=now, **values)
+    provider = Provider(id=uuid.uuid4(), version=1, registered_at=registered_at, updated_at=now, **values)
     session.add(provider)
     return await _finish_change(session, actor=actor, action="provider.registered", provider_id=provider.id,
                                 before=None, make_event=lambda state: ProviderRegistered(provider=state))
