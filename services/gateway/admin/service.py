@@ -29,7 +29,7 @@ def _client_view(client: Client) -> dict[str, object]:
 async def create_user(session: AsyncSession, *, actor: Principal | None, data: UserCreate) -> User:
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict(f"The username {data.username} is taken.")
-    user = User(username=data.username, display_name=data.display_name, password_hash=hash_secret(data.password),
+    user = User(username=data.username, display_name=data.display_name, password_hash=await hash_secret(data.password),
                 roles=sorted({str(role) for role in data.roles}), provider_id=data.provider_id, active=True)
     session.add(user)
     await session.flush()
@@ -58,7 +58,7 @@ async def update_user(session: AsyncSession, *, actor: Principal, user_id: uuid.
     if data.active is not None:
         user.active = data.active
     if data.password is not None:
-        user.password_hash = hash_secret(data.password)
+        user.password_hash = await hash_secret(data.password)
     await session.flush()
     await record_audit(session, actor=actor, action="user.changed", entity_type="user", entity_id=user.id,
                        before=before, after={**_user_view(user), "password_reset": data.password is not None})
@@ -69,7 +69,7 @@ async def set_admin_password(session: AsyncSession, *, password: str) -> None:
     """Creates or updates the bootstrap `admin` user from SUITE_ADMIN_PASSWORD."""
     user = await session.scalar(select(User).where(User.username == "admin"))
     if user is None:
-        user = User(id=uuid.uuid4(), username="admin", password_hash=hash_secret(password),
+        user = User(id=uuid.uuid4(), username="admin", password_hash=await hash_secret(password),
                     roles=[str(Role.ADMIN)], active=True)
         session.add(user)
         await session.flush()
@@ -77,7 +77,7 @@ async def set_admin_password(session: AsyncSession, *, password: str) -> None:
                            entity_id=user.id, after=_user_view(user))
         return
     before = _user_view(user)
-    user.password_hash, user.active = hash_secret(password), True
+    user.password_hash, user.active = await hash_secret(password), True
     user.roles = sorted({*user.roles, str(Role.ADMIN)})
     await record_audit(session, actor=None, action="user.bootstrapped", entity_type="user",
                        entity_id=user.id, before=before, after=_user_view(user))
@@ -85,7 +85,7 @@ async def set_admin_password(session: AsyncSession, *, password: str) -> None:
 
 async def create_client(session: AsyncSession, *, actor: Principal, data: ClientCreate) -> tuple[Client, str]:
     secret = secrets.token_urlsafe(32)
-    client = Client(name=data.name, secret_hash=hash_secret(secret),
+    client = Client(name=data.name, secret_hash=await hash_secret(secret),
                     roles=sorted({str(role) for role in data.roles}), provider_id=data.provider_id, active=True)
     session.add(client)
     await session.flush()
@@ -103,7 +103,7 @@ async def reset_client_secret(session: AsyncSession, *, actor: Principal, client
     if not client.active:
         raise Conflict("The client is revoked: create a new one instead.")
     secret = secrets.token_urlsafe(32)
-    client.secret_hash = hash_secret(secret)
+    client.secret_hash = await hash_secret(secret)
     await session.flush()
     await record_audit(session, actor=actor, action="client.secret_reset", entity_type="client",
                        entity_id=client.id, after=_client_view(client))

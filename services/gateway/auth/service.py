@@ -24,17 +24,17 @@ def principal_of_client(client: Client) -> Principal:
 
 async def authenticate_user(session: AsyncSession, *, username: str, password: str) -> Principal:
     user = await session.scalar(select(User).where(User.username == username))
-    valid = verify_secret(user.password_hash if user else None, password)
+    valid = await verify_secret(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
         raise InvalidGrant("The username or password is not valid.")
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_secret(password)
+        user.password_hash = await hash_secret(password)
     return principal_of_user(user)
 
 
 async def authenticate_client(session: AsyncSession, *, client_id: str, client_secret: str) -> Principal:
     client = await session.get(Client, _as_uuid(client_id)) if _as_uuid(client_id) else None
-    valid = verify_secret(client.secret_hash if client else None, client_secret)
+    valid = await verify_secret(client.secret_hash if client else None, client_secret)
     if client is None or not valid or not client.active:
         raise InvalidClient("The client credentials are not valid.")
     return principal_of_client(client)
