@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from services.brokerage.referrals.domain import (
     MOVES,
     OPEN_STATUSES,
+    changed_fields,
     may_move,
     moves_to,
     short_visit_problems,
@@ -69,3 +70,12 @@ def test_placed_and_cancelled_are_final_and_only_a_referral_still_open_may_be_pl
     assert moves_to(ReferralStatus.PLACED) == OPEN_STATUSES == {ReferralStatus.SOURCING, ReferralStatus.UNSOURCED}
     assert may_move(ReferralStatus.UNSOURCED, ReferralStatus.SOURCING)
     assert not may_move(ReferralStatus.CANCELLED, ReferralStatus.SOURCING)
+
+
+def test_an_amendment_changes_only_the_amendable_fields_that_differ() -> None:
+    current = {"visits": [{"day": "mon"}], "short_visit_justification": None, "needs": ["dementia", "medication"],
+               "urgency": "routine"}
+    wanted = {"needs": ["medication", "dementia"], "urgency": "crisis", "area": "UPP"}
+    assert changed_fields(current, wanted) == {"urgency": "crisis"}
+    assert changed_fields(current, {"visits": [{"day": "tue"}]}) == {"visits": [{"day": "tue"}]}
+    assert changed_fields(current, {}) == {}

@@ -1,13 +1,14 @@
 """Rules of a referral that need no I/O: the moves its status and its offers' may make, what its history
-records, the NICE short-visit rule, the start date, weekly hours."""
+records, the NICE short-visit rule, the start date, weekly hours, what an amendment changes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from shared.contracts.brokerage import OfferStatus, ReferralStatus, ScheduledVisit
 from shared.contracts.short_visits import ShortVisitJustification, short_visit_breach
@@ -57,6 +58,21 @@ class HistoryEvent(StrEnum):
     AWARDED = "awarded"
     UNSOURCED = "unsourced"
     IMPORTED = "imported"
+    AMENDED = "amended"
+    CANCELLED = "cancelled"
+
+
+class CancelReason(StrEnum):
+    """Why a broker cancelled a referral (kept in its history as the entry's reason)."""
+
+    NO_LONGER_NEEDED = "no_longer_needed"
+    CARE_ARRANGED_ELSEWHERE = "care_arranged_elsewhere"
+    MOVED_TO_RESIDENTIAL_CARE = "moved_to_residential_care"
+    ADMITTED_TO_HOSPITAL = "admitted_to_hospital"
+    MOVED_AWAY = "moved_away"
+    DIED = "died"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +120,16 @@ def imported_start_problems(start_on: date, *, earliest: date, latest: date) -> 
         return [FieldProblem("start_on", f"the start date {start_on} is after {latest}: a placement starting "
                                          "that far ahead is a referral to source")]
     return []
+
+
+AMENDABLE = ("visits", "short_visit_justification", "needs", "urgency")
+"""What a broker may change on a referral still being sourced (the schedule, needs and urgency)."""
+
+
+def changed_fields(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """The amendable fields of `wanted` whose values differ from `current`'s (needs compared as sets)."""
+    def same(name: str) -> bool:
+        if name == "needs":
+            return set(current[name]) == set(wanted[name])
+        return bool(current[name] == wanted[name])
+    return {name: wanted[name] for name in AMENDABLE if name in wanted and not same(name)}

@@ -30,7 +30,15 @@ from services.brokerage.offers.exceptions import OfferClosed, ProviderNoLongerEl
 from services.brokerage.offers.models import Offer
 from services.brokerage.readmodel.service import refusal
 from services.brokerage.referrals import repository
-from services.brokerage.referrals.domain import ANSWERS, OPEN_STATUSES, HistoryEvent, may_move, moves_to
+from services.brokerage.referrals.domain import (
+    ANSWERS,
+    OPEN_STATUSES,
+    CancelReason,
+    HistoryEvent,
+    may_move,
+    moves_to,
+    weekly_hours,
+)
 from services.brokerage.referrals.exceptions import ReferralClosed, ReferralNotFound
 from services.brokerage.referrals.models import HistoryEntry, Placement, Referral
 from services.brokerage.settings import BrokerageSettings
@@ -142,6 +150,19 @@ async def start_round(session: AsyncSession, *, referral: Referral, now: datetim
     _add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.CONSIDERED, detail=why)
 
 
+async def amend(session: AsyncSession, *, referral: Referral, changes: Mapping[str, Any], now: datetime) -> None:
+    """The referral takes the broker's changes (`changes`: amendable columns, stored values) and a new
+    round begins: open offers were made for the old terms, so they are withdrawn, and the history says
+    what changed. The caller sources it again."""
+    await withdraw_open_offers(session, referral=referral, now=now, why="the referral was amended")
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    referral.weekly_hours = weekly_hours([ScheduledVisit.model_validate(each) for each in referral.visits])
+    referral.round, referral.updated_at = referral.round + 1, now
+    _add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.AMENDED,
+                 detail="changed: " + ", ".join(name.replace("_", " ") for name in changes))
+
+
 def record_decisions(session: AsyncSession, *, referral: Referral, decisions: Sequence[Decision],
                      now: datetime) -> None:
     """The cascade's reasons, provider by provider: who was considered and who was skipped, and why."""
@@ -160,9 +181,13 @@ async def wait_for_capacity(session: AsyncSession, *, referral: Referral, now: d
     await record_event(session, ReferralUnsourced(referral=referral_facts(referral), at=now))
 
 
-async def cancel(session: AsyncSession, *, referral: Referral, now: datetime) -> None:
+async def cancel(session: AsyncSession, *, referral: Referral, now: datetime, reason: CancelReason | None,
+                 detail: str) -> None:
+    """Open offers are withdrawn and the referral is closed, with the broker's reason in its history."""
     await withdraw_open_offers(session, referral=referral, now=now, why="the referral was cancelled")
     _move(referral, ReferralStatus.CANCELLED, now=now)
+    _add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.CANCELLED, reason=reason,
+                 detail=detail)
     await session.flush()
     await record_event(session, ReferralCancelled(referral=referral_facts(referral), at=now))
 
@@ -314,12 +339,14 @@ async def _place(
 
 async def award(
     session: AsyncSession, *, referral: Referral, provider_id: uuid.UUID, tier: Tier | None, reason: str,
-    now: datetime,
+    overrides: str | None, now: datetime,
 ) -> None:
-    """A broker's direct award to a named provider, outside the cascade, with the reason recorded."""
+    """A broker's direct award to a named provider, outside the cascade, with the reason recorded, and
+    the rule the cascade would have skipped the provider for (`overrides`), when there is one."""
     await _claim(session, referral=referral, provider_id=provider_id, now=now)
+    detail = f"awarded by a broker: {reason}" + (f" (overriding the cascade: {overrides})" if overrides else "")
     await _place(session, referral=referral, provider_id=provider_id, tier=tier, awarded=True,
-                 start_on=referral.start_on, now=now, detail=f"awarded by a broker: {reason}")
+                 start_on=referral.start_on, now=now, detail=detail)
 
 
 # --- placements made before they were recorded here (the placements import) ---------------------------
