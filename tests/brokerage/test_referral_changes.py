@@ -3,10 +3,20 @@ being sourced (sourced again), and the cascade's view of every provider before a
 
 from __future__ import annotations
 
+import base64
+import json
+
 from shared.contracts.common import EmbargoScope, Tier
 from tests.brokerage.conftest import Market
 from tests.brokerage.test_referrals import SHORT_VISITS, events_of, open_offers, refer
 from tests.harness import Suite
+
+
+def subject_of(headers: dict[str, str]) -> str:
+    """The user a bearer token speaks for (its `sub`)."""
+    payload = headers["Authorization"].removeprefix("Bearer ").split(".")[1]
+    subject: str = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
+    return subject
 
 
 async def test_a_cancellation_keeps_its_reason_and_words_in_the_history(suite: Suite, market: Market) -> None:
@@ -25,8 +35,8 @@ async def test_a_cancellation_keeps_its_reason_and_words_in_the_history(suite: S
     body = cancelled.json()
     assert body["status"] == "cancelled"
     last = body["history"][-1]
-    assert (last["event"], last["reason"], last["detail"]) == ("cancelled", "care_arranged_elsewhere",
-                                                               "Family found a live-in carer")
+    assert (last["event"], last["reason"], last["detail"], last["actor"]) == (
+        "cancelled", "care_arranged_elsewhere", "Family found a live-in carer", subject_of(broker))
     assert ("withdrawn", None) in events_of(body["history"], primary)
     assert await open_offers(suite, primary) == []
 
@@ -54,7 +64,8 @@ async def test_an_amended_referral_is_sourced_again_on_its_new_terms(suite: Suit
     assert (body["urgency"], body["weekly_hours"], body["status"]) == ("crisis", "2.00", "sourcing")
     history = body["history"]
     amendment = next(each for each in history if each["event"] == "amended")
-    assert amendment["detail"] == "changed: visits, needs, urgency"
+    assert (amendment["detail"], amendment["actor"]) == ("changed: visits, needs, urgency", subject_of(broker))
+    assert all(each["actor"] is None for each in history if each["event"] != "amended")
     assert [event for event, _ in events_of(history, primary)] == ["considered", "offered", "withdrawn",
                                                                    "considered", "offered"]
     offers = await open_offers(suite, primary)
@@ -114,6 +125,7 @@ async def test_an_award_over_the_cascade_names_the_rule_it_overrides(suite: Suit
     awarded = await suite.http.post(f"/api/v1/referrals/{created['id']}/award", headers=broker,
                                     json={"provider_id": embargoed, "reason": "only one with a night carer"})
     assert awarded.status_code == 200, awarded.text
+    assert awarded.json()["history"][-1]["actor"] == subject_of(broker)
     assert awarded.json()["history"][-1]["detail"] == ("awarded by a broker: only one with a night carer "
                                                       "(overriding the cascade: embargoed: council embargo on all "
                                                       "new work)")

@@ -67,7 +67,7 @@ def _referral(base: str, broker: dict[str, str], market: Market, client_ref: str
 
 
 async def _signed_in_broker(page: Page, base: str) -> dict[str, str]:
-    username, password, broker = staff(base, "broker")
+    username, password, broker = staff(base, "broker", display_name="Jo Patel")
     await sign_in(page, base, username, password)
     await expect(page.locator("h1")).to_have_text("Being sourced")
     return broker
@@ -193,6 +193,7 @@ async def test_a_broker_cancels_with_a_reason_from_the_list(served_suite: str, p
     await confirm.get_by_role("button", name="Cancel the referral").click()
     await expect(page.locator("#flash")).to_contain_text("is cancelled")
     await expect(page.locator("main .govuk-tag").first).to_have_text("Cancelled")
+    await expect(page.locator("#history li").last).to_contain_text(", by Jo Patel")
     await expect(page.locator("#history li").last).to_contain_text(
         'Cancelled: Care was arranged another way (family, a direct payment) ("Daughter moved in to care for her")')
     await expect(page.locator("#referral-actions")).to_have_count(0)

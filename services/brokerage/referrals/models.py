@@ -63,6 +63,7 @@ class HistoryEntry(Base):
     tier: Mapped[Tier | None] = mapped_column(EnumText(Tier, 20), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     detail: Mapped[str] = mapped_column(String(500), default="")
+    actor: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class Placement(Base):

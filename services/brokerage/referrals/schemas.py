@@ -37,6 +37,9 @@ class HistoryOut(BaseModel):
     reason: str | None = Field(description="The skip reason or decline reason, when there is one",
                                examples=["cap_exceeded"])
     detail: str = Field(examples=["cap_exceeded: 125.00 h would pass the cap of 120.00"])
+    actor: str | None = Field(default=None, description="Who asked for the step (a user's id): a broker's award, "
+                                                        "amendment, retry or cancellation; null for the cascade's own",
+                              examples=[None])
 
 
 class ReferralSummary(ReferralCreate):

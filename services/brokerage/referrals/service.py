@@ -126,7 +126,7 @@ async def award(
     overrides = await refusal(session, need=lifecycle.need_of(referral), provider_id=provider.id,
                               policy=settings.policy(), declines_window=settings.declines_window(), now=now)
     await lifecycle.award(session, referral=referral, provider_id=provider.id, tier=tier, reason=data.reason,
-                          overrides=overrides, now=now)
+                          overrides=overrides, now=now, actor=actor.subject)
     await record_audit(session, actor=actor, action="referral.awarded", entity_type="referral",
                        entity_id=referral.id, before=before,
                        after={**audit_view(referral), "reason": data.reason, "overrides": overrides})
@@ -139,7 +139,8 @@ async def retry(
     """Runs the cascade again now as a new round: open offers are withdrawn, everyone may be asked again."""
     referral = await lifecycle.open_referral(session, referral_id=referral_id)
     before = audit_view(referral)
-    await lifecycle.start_round(session, referral=referral, now=now, why="a broker ran the cascade again")
+    await lifecycle.start_round(session, referral=referral, now=now, why="a broker ran the cascade again",
+                                actor=actor.subject)
     await sourcing.source(session, referral=referral, settings=settings, now=now)
     await session.flush()
     await record_audit(session, actor=actor, action="referral.retried", entity_type="referral",
@@ -156,7 +157,7 @@ async def cancel(
     reason = data.reason if data else None
     detail = data.detail.strip() if data else ""
     await lifecycle.cancel(session, referral=referral, now=now, reason=reason,
-                           detail=detail or "cancelled by a broker")
+                           detail=detail or "cancelled by a broker", actor=actor.subject)
     await record_audit(session, actor=actor, action="referral.cancelled", entity_type="referral",
                        entity_id=referral.id, before=before, after={**audit_view(referral), "reason": reason})
     return await _record(session, referral)
@@ -186,7 +187,7 @@ async def amend(
     if problems:
         raise InvalidReferral(problems)
     before = audit_view(referral)
-    await lifecycle.amend(session, referral=referral, changes=changes, now=now)
+    await lifecycle.amend(session, referral=referral, changes=changes, now=now, actor=actor.subject)
     await sourcing.source(session, referral=referral, settings=settings, now=now)
     await session.flush()
     await record_audit(session, actor=actor, action="referral.amended", entity_type="referral",

@@ -1,10 +1,14 @@
-"""a referral's history also records an amendment and a cancellation (with the broker's reason)
+"""a referral's history also records an amendment and a cancellation (with the broker's reason), and who
+asked for a step (the actor)
 
 Revision ID: d41e7b20c9a3
 Revises: 7c31e4b9a2d0
 Create Date: 2026-11-29 20:40:00.000000
 """
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
 
 from shared.migrations import create_checks, drop_checks
 
@@ -23,8 +27,12 @@ AFTER = {'referral_history': {'event': f"event IN ({EVENTS}, 'amended', 'cancell
 def upgrade() -> None:
     drop_checks(BEFORE)
     create_checks(AFTER)
+    with op.batch_alter_table('referral_history') as batch_op:
+        batch_op.add_column(sa.Column('actor', sa.String(length=100), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('referral_history') as batch_op:
+        batch_op.drop_column('actor')
     drop_checks(AFTER)
     create_checks(BEFORE)

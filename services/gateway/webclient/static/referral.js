@@ -5,7 +5,7 @@
 
 import { api, h, rerender, show } from "./core.js";
 import { formatDate, formatDateTime, formatHours, labelOf } from "./format.js";
-import { areaLabel, areaMap, providerMap } from "./names.js";
+import { areaLabel, areaMap, loadPeople, personName, providerMap } from "./names.js";
 import {
   CANCEL_REASONS, DAY_ORDER, explanation, historySentence, weekGrid,
 } from "./referral-words.js";
@@ -37,13 +37,14 @@ export function weekTable(id, visits, caption = "Weekly schedule") {
         : h("tr", { class: "govuk-table__row" }, h("td", { class: cellClass, colspan: 8 }, "No visits.")))));
 }
 
-// The history as a timeline, oldest first: when, and what happened in words.
+// The history as a timeline, oldest first: when (and who asked, for a broker's step), and what happened in
+// words.
 function timeline(history, providers) {
   if (!history.length) return para("Nothing has happened yet.");
   return h("ol", { class: "govuk-list app-timeline", id: "history" }, history.map((entry) => h("li", {
     class: "govuk-!-margin-bottom-3", "data-event": entry.event },
   h("span", { class: "govuk-body-s govuk-!-margin-bottom-0 govuk-!-display-block" },
-    h("time", { datetime: entry.at }, formatDateTime(entry.at))),
+    h("time", { datetime: entry.at }, formatDateTime(entry.at)), entry.actor ? `, by ${personName(entry.actor)}` : ""),
   h("span", { class: "govuk-body govuk-!-margin-bottom-0" }, tag(entry.event), " ",
     historySentence(entry, entry.provider_id ? providers.get(entry.provider_id)?.name : "")))));
 }
@@ -51,6 +52,7 @@ function timeline(history, providers) {
 export async function referralView(match) {
   const id = match[1];
   const [r, providers, areas] = await Promise.all([api("GET", `/referrals/${id}`), providerMap(), areaMap()]);
+  await loadPeople((r.history || []).map((entry) => entry.actor));
   const open = OPEN.includes(r.status);
   const placedWith = r.placed_with ? providers.get(r.placed_with)?.name || "a provider no longer registered" : null;
   show(heading(`Referral ${r.client_ref}`), para(tag(r.status)),
