@@ -11,7 +11,7 @@ import { weekTable } from "./referral.js";
 import { NICE_CONDITIONS, SHORT_VISIT_MINUTES, shortVisitProblems } from "./referral-words.js";
 import {
   bindForm, button, buttonGroup, checkboxes, dateField, flash, form, h2, heading, hint, link, localProblem, para,
-  selectField, showProblem, simpleTable, summaryList, textField,
+  selectField, showProblem, simpleTable, summaryList, textField, warningText,
 } from "./ui.js";
 import { CLIENT_GROUPS, DAYS, SKILLS } from "./vocabulary.js";
 
@@ -327,7 +327,7 @@ export async function amendReferralView(match) {
   const quote = quotePanel();
   const amend = bindForm(form({ id: "amend" },
     heading(`Amend the referral of ${r.client_ref}`, areaLabel(areaNames, r.area)),
-    para("Open offers are withdrawn and the referral is sourced again on its new terms."),
+    warningText("Open offers are withdrawn and the referral is sourced again on its new terms at once."),
     ...careFields(r),
     schedule.node,
     quote.node,

@@ -10,7 +10,8 @@ import {
   CANCEL_REASONS, DAY_ORDER, explanation, historySentence, weekGrid,
 } from "./referral-words.js";
 import {
-  bindForm, button, buttonGroup, confirmWithReason, flash, form, h2, heading, hint, link, localProblem, para,
+  bindForm, button, buttonGroup, confirmWithReason, detailsBox, flash, form, h2, heading, hint, link, localProblem,
+  para,
   radios, summaryList, tag, textArea,
 } from "./ui.js";
 
@@ -96,7 +97,7 @@ async function actions(r, providers) {
 }
 
 // The providers a broker may award to: the area's eligible ones first (the cascade's order), then those the
-// cascade would skip, each with its reason, then every other provider, which has no contract in the area.
+// cascade would skip, each with its reason; and apart, every other provider, which has no contract in the area.
 function awardChoices(items, providers) {
   const listed = new Set(items.map((each) => each.provider_id));
   const nameOf = (each) => each.provider_name || providers.get(each.provider_id)?.name || "A provider";
@@ -104,22 +105,27 @@ function awardChoices(items, providers) {
     `${nameOf(each)} (${labelOf(each.tier).toLowerCase()})`, "Eligible: the cascade would offer it this care"]);
   const skipped = items.filter((each) => !each.eligible).map((each) => [each.provider_id, nameOf(each),
     `The cascade would skip it: ${explanation(each.reason, each.detail)}`]);
-  const others = [...providers.values()].filter((p) => !listed.has(p.id))
+  const elsewhere = [...providers.values()].filter((p) => !listed.has(p.id))
     .sort((a, b) => a.name.localeCompare(b.name, "en-GB"))
     .map((p) => [p.id, p.name, "The cascade would skip it: no contract in this area"]);
-  return { eligible, skipped: [...skipped, ...others] };
+  return { eligible, skipped, elsewhere };
 }
 
 function awardForm(r, items, providers) {
-  const { eligible, skipped } = awardChoices(items, providers);
-  const why = new Map(skipped.map(([value, , text]) => [value, text.replace(/^The cascade would skip it: /, "")]));
+  const { eligible, skipped, elsewhere } = awardChoices(items, providers);
+  const everyone = [...eligible, ...skipped, ...elsewhere];
+  const why = new Map([...skipped, ...elsewhere].map(([value, , text]) => [value,
+    text.replace(/^The cascade would skip it: /, "")]));
   const awardNode = form({ id: "award" },
     h2("Award directly"),
     hint(eligible.length ? `${eligible.length} ${eligible.length === 1 ? "provider is" : "providers are"} eligible `
       + "now; the others are listed after them with the reason the cascade would skip each."
       : "No provider is eligible now; each is listed with the reason the cascade would skip it."),
-    radios({ name: "provider_id", id: "award-provider", legend: "Provider", paths: "provider_id",
-      items: [...eligible, ...skipped] }),
+    eligible.length + skipped.length ? radios({ name: "provider_id", id: "award-provider", paths: "provider_id",
+      legend: "Providers contracted in the area", items: [...eligible, ...skipped] }) : "",
+    elsewhere.length ? detailsBox(`Providers with no contract in this area (${elsewhere.length})`,
+      radios({ name: "provider_id", id: "award-elsewhere", legend: "Providers with no contract in this area",
+        items: elsewhere })) : "",
     textArea({ id: "award-reason", name: "reason", label: "Reason for the direct award", rows: 2 }),
     button("Award directly", { kind: "secondary" }));
   const award = async (providerId, reason) => {
@@ -134,7 +140,7 @@ function awardForm(r, items, providers) {
       !reason && { field: "reason", text: "Enter the reason for the direct award" }].filter(Boolean);
     if (missing.length) throw localProblem(missing);
     if (!why.has(providerId)) { await award(providerId, reason); return; }
-    const name = [...eligible, ...skipped].find(([value]) => value === providerId)[1];
+    const name = everyone.find(([value]) => value === providerId)[1];
     confirmWithReason(awardNode, { title: `Award to ${name} against the cascade?`, needsReason: false,
       facts: [["Provider", name], ["The cascade would skip it", why.get(providerId)], ["Your reason", reason]],
       warning: `The cascade would skip ${name}: ${why.get(providerId)}. The award is recorded as overriding it.`,
