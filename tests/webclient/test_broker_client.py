@@ -79,7 +79,7 @@ async def test_a_broker_awards_a_waiting_referral_directly_with_a_reason(served_
     await page.locator("#award").get_by_label(provider).check()
     await page.fill("#award-reason", "Known to the family; trained for PEG by the district nurse")
     await page.get_by_role("button", name="Award directly").click()
-    await expect(page.locator(".app-confirm .govuk-warning-text")).to_contain_text("lacks peg_feeding")
+    await expect(page.locator(".app-confirm .govuk-warning-text")).to_contain_text("lacks PEG feeding")
     await page.get_by_role("button", name="Award anyway").click()
     await expect(page.locator("#flash")).to_contain_text("placed by direct award")
     await expect(page.locator("main .govuk-tag").first).to_have_text("Placed")

@@ -150,6 +150,7 @@ async def test_a_broker_amends_a_referral_and_it_is_sourced_again(served_suite: 
 
 async def test_an_award_against_the_cascade_names_the_rule_and_asks_first(served_suite: str, page: Page) -> None:
     market = _market(served_suite)
+    elsewhere_market = _market(served_suite)
     broker = await _signed_in_broker(page, served_suite)
     created = _referral(served_suite, broker, market, "WEB-AWARD")
     await page.goto(f"{served_suite}/app/#/referrals/{created['id']}")
@@ -160,6 +161,7 @@ async def test_an_award_against_the_cascade_names_the_rule_and_asks_first(served
     await expect(bluebell).to_contain_text("The cascade would skip it: regulator embargo on all new work")
     elsewhere = page.locator("#award details")
     await elsewhere.locator("summary").click()
+    await expect(elsewhere).to_contain_text(elsewhere_market.primary)
     await expect(elsewhere).to_contain_text("The cascade would skip it: no contract in this area")
     await bluebell.get_by_role("radio").check()
     await page.fill("#award-reason", "Only provider with a night carer nearby")
@@ -261,24 +263,27 @@ async def test_history_sentences_and_the_week_grid_in_plain_words(served_suite: 
             m.historySentence({event: "expired", provider_name: "Vale Care", detail: "no answer by"}),
             m.historySentence({event: "unsourced", detail: "no provider"}),
             m.historySentence({event: "cancelled", reason: null, detail: "cancelled by a broker"}),
+            m.historySentence({event: "skipped", provider_name: "Vale Care", tier: "second_tier",
+                reason: "missing_skill", detail: "missing_skill: lacks night_support, peg_feeding"}),
             m.weekGrid([{day: "tue", start: "19:00", minutes: 30, carers: 1},
                         {day: "mon", start: "08:00", minutes: 45, carers: 2}]),
             m.shortVisitProblems([{minutes: "45"}, {minutes: "15"}], ["worker_known"]),
             m.shortVisitProblems([{minutes: "15"}], ["worker_known", "part_of_wider_package", "time_limited_task"]),
         ];
     }""", served_suite + "/app/referral-words.js")
-    assert said[:6] == [
+    assert said[:7] == [
         "Skipped Bluebell Care (framework): regulator embargo on all new work",
         'Vale Care declined: no capacity ("full until March")',
         "Sourcing started again: a broker ran the cascade again",
         "Vale Care did not answer in time: the offer expired",
         "Nobody can take it now: on the waiting list of unmet need",
         "Cancelled",
+        "Skipped Vale Care (second tier): lacks night support, PEG feeding",
     ]
-    assert said[6] == [
+    assert said[7] == [
         {"part": "morning", "label": "Morning", "days": [["08:00, 45 min, 2 carers"], [], [], [], [], [], []]},
         {"part": "evening", "label": "Evening", "days": [[], ["19:00, 30 min"], [], [], [], [], []]},
     ]
-    assert [each["field"] for each in said[7]] == ["visits.1.minutes"]
-    assert "2 are not ticked" in said[7][0]["text"]
-    assert said[8] == []
+    assert [each["field"] for each in said[8]] == ["visits.1.minutes"]
+    assert "2 are not ticked" in said[8][0]["text"]
+    assert said[9] == []

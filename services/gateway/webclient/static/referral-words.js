@@ -24,11 +24,19 @@ export const NICE_CONDITIONS = [
 ];
 export const SHORT_VISIT_MINUTES = 30;
 
+// "lacks peg_feeding" -> "lacks PEG feeding": the API's codes inside a sentence, in words.
+export function codesInWords(text) {
+  return String(text).replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (code) => {
+    const words = labelOf(code);
+    return /^[A-Z]{2}/.test(words) ? words : words.charAt(0).toLowerCase() + words.slice(1);
+  });
+}
+
 // "embargoed: council embargo on all new work" -> "council embargo on all new work" (the cascade's detail
-// starts with its reason's code).
+// starts with its reason's code), with any other code in words.
 export function explanation(reason, detail) {
   const text = String(detail || "");
-  return reason && text.startsWith(`${reason}: `) ? text.slice(reason.length + 2) : text;
+  return codesInWords(reason && text.startsWith(`${reason}: `) ? text.slice(reason.length + 2) : text);
 }
 
 const tierText = (tier) => (tier ? ` (${labelOf(tier).toLowerCase()})` : "");
