@@ -129,3 +129,18 @@ async def test_an_award_over_the_cascade_names_the_rule_it_overrides(suite: Suit
     assert awarded.json()["history"][-1]["detail"] == ("awarded by a broker: only one with a night carer "
                                                       "(overriding the cascade: embargoed: council embargo on all "
                                                       "new work)")
+
+
+async def test_only_brokers_amend_or_cancel_and_providers_never_see_eligibility(suite: Suite, market: Market) -> None:
+    await market.area()
+    primary = await market.provider(Tier.PRIMARY)
+    broker = await suite.staff("broker")
+    commissioner = await suite.staff("commissioner")
+    created = await refer(suite, broker)
+    path = f"/api/v1/referrals/{created['id']}"
+    assert (await suite.http.patch(path, headers=commissioner, json={"urgency": "crisis"})).status_code == 403
+    assert (await suite.http.post(f"{path}/cancel", headers=commissioner,
+                                  json={"reason": "duplicate"})).status_code == 403
+    assert (await suite.http.get(f"{path}/eligibility", headers=commissioner)).status_code == 200
+    assert (await suite.http.get(f"{path}/eligibility",
+                                 headers=await suite.provider(primary))).status_code == 403
