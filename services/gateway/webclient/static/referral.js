@@ -46,7 +46,7 @@ function timeline(history, providers) {
     class: "govuk-!-margin-bottom-3", "data-event": entry.event },
   h("span", { class: "govuk-body-s govuk-!-margin-bottom-0 govuk-!-display-block" },
     h("time", { datetime: entry.at }, formatDateTime(entry.at)), entry.actor ? `, by ${personName(entry.actor)}` : ""),
-  h("span", { class: "govuk-body govuk-!-margin-bottom-0" }, tag(entry.event), " ",
+  h("span", { class: "govuk-body govuk-!-margin-bottom-0" },
     historySentence(entry, entry.provider_id ? providers.get(entry.provider_id)?.name : "")))));
 }
 
