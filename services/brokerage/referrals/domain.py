@@ -10,7 +10,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from services.brokerage.cascade.domain import SkipReason
 from shared.contracts.brokerage import OfferStatus, ReferralStatus, ScheduledVisit
+from shared.contracts.common import DeclineReason
 from shared.contracts.short_visits import ShortVisitJustification, short_visit_breach
 from shared.money import round_money
 
@@ -121,6 +123,10 @@ def imported_start_problems(start_on: date, *, earliest: date, latest: date) -> 
                                          "that far ahead is a referral to source")]
     return []
 
+
+HISTORY_REASONS: tuple[StrEnum, ...] = tuple(sorted({*SkipReason, *DeclineReason, *CancelReason}, key=str))
+"""What a history entry's reason may be: why the cascade skipped a provider, why a provider declined, or why
+a broker cancelled (one value each, where two sets share one: `no_capacity`, `other`)."""
 
 AMENDABLE = ("visits", "short_visit_justification", "needs", "urgency")
 """What a broker may change on a referral still being sourced (the schedule, needs and urgency)."""
