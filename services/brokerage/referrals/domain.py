@@ -139,3 +139,16 @@ def changed_fields(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dic
             return set(current[name]) == set(wanted[name])
         return bool(current[name] == wanted[name])
     return {name: wanted[name] for name in AMENDABLE if name in wanted and not same(name)}
+
+
+def amendment(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """The changes `wanted` makes to a referral's `current` terms, and the rules the new terms break (NICE's
+    short visits, as on intake); asking for no change at all is refused too: nothing would happen."""
+    changes = changed_fields(current, wanted)
+    if not changes:
+        return changes, [FieldProblem("visits", "nothing to change: the referral already has these terms")]
+    terms = {**current, **changes}
+    justification = terms["short_visit_justification"]
+    return changes, short_visit_problems(
+        [ScheduledVisit.model_validate(each) for each in terms["visits"]],
+        ShortVisitJustification.model_validate(justification) if justification else None)

@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -87,6 +87,18 @@ class AmendIn(BaseModel):
     short_visit_justification: ShortVisitJustification | None = None
     needs: list[Skill] | None = Field(default=None, max_length=len(Skill), examples=[["dementia"]])
     urgency: Urgency | None = None
+
+    def terms(self) -> dict[str, Any]:
+        """The fields given, as a referral stores them (visits as JSON, needs sorted once each); null leaves
+        a field as it is, except the justification, which a schedule with no short visit does without."""
+        given = self.model_dump(mode="json", exclude_unset=True)
+        terms = {name: value for name, value in given.items()
+                 if value is not None or name == "short_visit_justification"}
+        if "needs" in terms:
+            terms["needs"] = sorted(set(terms["needs"]))
+        if "urgency" in terms:
+            terms["urgency"] = Urgency(terms["urgency"])
+        return terms
 
 
 class EligibilityOut(BaseModel):

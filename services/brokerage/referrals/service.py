@@ -20,7 +20,7 @@ from services.brokerage.referrals import lifecycle, repository
 from services.brokerage.referrals.domain import (
     AMENDABLE,
     FieldProblem,
-    changed_fields,
+    amendment,
     short_visit_problems,
     start_problems,
     weekly_hours,
@@ -31,9 +31,7 @@ from services.brokerage.referrals.schemas import AmendIn, AwardIn, CancelIn, Ref
 from services.brokerage.settings import BrokerageSettings
 from shared.audit import record_audit
 from shared.auth import Principal
-from shared.contracts.brokerage import ReferralStatus, ScheduledVisit
-from shared.contracts.common import Urgency
-from shared.contracts.short_visits import ShortVisitJustification
+from shared.contracts.brokerage import ReferralStatus
 from shared.pagination import PageRequest
 
 
@@ -170,20 +168,7 @@ async def amend(
     """A referral still being sourced takes new terms (schedule, needs, urgency) under the same rules as a
     new one, and is sourced again in a new round. Asking for no change is refused: nothing would happen."""
     referral = await lifecycle.open_referral(session, referral_id=referral_id)
-    wanted = {name: value for name, value in data.model_dump(mode="json", exclude_unset=True).items()
-              if value is not None or name == "short_visit_justification"}
-    if "needs" in wanted:
-        wanted["needs"] = sorted(set(wanted["needs"]))
-    if "urgency" in wanted:
-        wanted["urgency"] = Urgency(wanted["urgency"])
-    current = {name: getattr(referral, name) for name in AMENDABLE}
-    changes = changed_fields(current, wanted)
-    if not changes:
-        raise InvalidReferral([FieldProblem("visits", "nothing to change: the referral already has these terms")])
-    merged = {**current, **changes}
-    problems = short_visit_problems([ScheduledVisit.model_validate(each) for each in merged["visits"]],
-                                    ShortVisitJustification.model_validate(merged["short_visit_justification"])
-                                    if merged["short_visit_justification"] else None)
+    changes, problems = amendment({name: getattr(referral, name) for name in AMENDABLE}, data.terms())
     if problems:
         raise InvalidReferral(problems)
     before = audit_view(referral)
