@@ -223,6 +223,19 @@ async def test_the_referral_page_works_by_keyboard_alone(served_suite: str, page
     await expect(page.locator("#flash")).to_contain_text("placed by direct award")
     await expect(page.locator("#history")).to_contain_text(f"Awarded directly to {market.primary}: Known to the family")
 
+    other = _referral(served_suite, broker, market, "WEB-KEYS-2")
+    await page.goto(f"{served_suite}/app/#/referrals/{other['id']}")
+    await expect(page.locator("h1")).to_have_text("Referral WEB-KEYS-2")
+    await activate(page, page.get_by_role("button", name="Cancel referral"))
+    confirm = page.locator(".app-confirm")
+    await expect(confirm.locator("h2")).to_be_focused()
+    await tab_to(page, confirm.locator("input[type=radio]").first)
+    await page.keyboard.press("ArrowDown")
+    await expect(confirm.get_by_label("Care was arranged another way")).to_be_checked()
+    await type_into(page, confirm.get_by_label("Details"), "Family arranged a live-in carer")
+    await activate(page, confirm.get_by_role("button", name="Cancel the referral"))
+    await expect(page.locator("#flash")).to_contain_text("is cancelled")
+
 
 async def test_a_placement_made_out_of_hours_is_recorded_from_a_form(served_suite: str, page: Page) -> None:
     market = _market(served_suite)
