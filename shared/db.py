@@ -14,7 +14,7 @@ clause out there.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -91,9 +91,10 @@ class EnumText(TypeDecorator[E]):
         return None if value is None else self.enum(value)
 
 
-def one_of(column: str, enum: type[StrEnum], *, nullable: bool = False) -> CheckConstraint:
+def one_of(column: str, enum: Iterable[StrEnum], *, nullable: bool = False) -> CheckConstraint:
     """`column IN (...the enum's values...)`, named after the column (the naming convention makes it
-    `ck_<table>_<column>`); a nullable column may also be NULL."""
+    `ck_<table>_<column>`); a nullable column may also be NULL. `enum` may also be members of several
+    enums, for a column that keeps any of them."""
     allowed = f"{column} IN ({', '.join(repr(str(member)) for member in enum)})"
     return CheckConstraint(f"{column} IS NULL OR {allowed}" if nullable else allowed, name=column)
 

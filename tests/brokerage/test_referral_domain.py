@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from services.brokerage.referrals.domain import (
     MOVES,
     OPEN_STATUSES,
+    amendment,
+    changed_fields,
     may_move,
     moves_to,
     short_visit_problems,
@@ -69,3 +71,27 @@ def test_placed_and_cancelled_are_final_and_only_a_referral_still_open_may_be_pl
     assert moves_to(ReferralStatus.PLACED) == OPEN_STATUSES == {ReferralStatus.SOURCING, ReferralStatus.UNSOURCED}
     assert may_move(ReferralStatus.UNSOURCED, ReferralStatus.SOURCING)
     assert not may_move(ReferralStatus.CANCELLED, ReferralStatus.SOURCING)
+
+
+def test_an_amendment_changes_only_the_amendable_fields_that_differ() -> None:
+    current = {"visits": [{"day": "mon"}], "short_visit_justification": None, "needs": ["dementia", "medication"],
+               "urgency": "routine"}
+    wanted = {"needs": ["medication", "dementia"], "urgency": "crisis", "area": "UPP"}
+    assert changed_fields(current, wanted) == {"urgency": "crisis"}
+    assert changed_fields(current, {"visits": [{"day": "tue"}]}) == {"visits": [{"day": "tue"}]}
+    assert changed_fields(current, {}) == {}
+
+
+def test_an_amendment_is_refused_when_it_changes_nothing_or_breaks_the_nice_rule() -> None:
+    current = {"visits": [{"day": "mon", "start": "08:00", "minutes": 45, "carers": 1}],
+               "short_visit_justification": None, "needs": [], "urgency": "routine"}
+    unchanged, nothing = amendment(current, {"urgency": "routine"})
+    assert (unchanged, [each.field for each in nothing]) == ({}, ["visits"])
+    short = [{"day": "mon", "start": "08:00", "minutes": 15, "carers": 1}]
+    _, refused = amendment(current, {"visits": short})
+    assert [each.field for each in refused] == [
+        "short_visit_justification.worker_known", "short_visit_justification.part_of_wider_package",
+        "short_visit_justification.time_limited_task"]
+    justified = {"worker_known": True, "part_of_wider_package": True, "time_limited_task": True}
+    assert amendment(current, {"visits": short, "short_visit_justification": justified}) == (
+        {"visits": short, "short_visit_justification": justified}, [])

@@ -1,15 +1,18 @@
 """Rules of a referral that need no I/O: the moves its status and its offers' may make, what its history
-records, the NICE short-visit rule, the start date, weekly hours."""
+records, the NICE short-visit rule, the start date, weekly hours, what an amendment changes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
+from services.brokerage.cascade.domain import SkipReason
 from shared.contracts.brokerage import OfferStatus, ReferralStatus, ScheduledVisit
+from shared.contracts.common import DeclineReason
 from shared.contracts.short_visits import ShortVisitJustification, short_visit_breach
 from shared.money import round_money
 
@@ -57,6 +60,21 @@ class HistoryEvent(StrEnum):
     AWARDED = "awarded"
     UNSOURCED = "unsourced"
     IMPORTED = "imported"
+    AMENDED = "amended"
+    CANCELLED = "cancelled"
+
+
+class CancelReason(StrEnum):
+    """Why a broker cancelled a referral (kept in its history as the entry's reason)."""
+
+    NO_LONGER_NEEDED = "no_longer_needed"
+    CARE_ARRANGED_ELSEWHERE = "care_arranged_elsewhere"
+    MOVED_TO_RESIDENTIAL_CARE = "moved_to_residential_care"
+    ADMITTED_TO_HOSPITAL = "admitted_to_hospital"
+    MOVED_AWAY = "moved_away"
+    DIED = "died"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +122,33 @@ def imported_start_problems(start_on: date, *, earliest: date, latest: date) -> 
         return [FieldProblem("start_on", f"the start date {start_on} is after {latest}: a placement starting "
                                          "that far ahead is a referral to source")]
     return []
+
+
+HISTORY_REASONS: tuple[StrEnum, ...] = tuple(sorted({*SkipReason, *DeclineReason, *CancelReason}, key=str))
+"""What a history entry's reason may be: why the cascade skipped a provider, why a provider declined, or why
+a broker cancelled (one value each, where two sets share one: `no_capacity`, `other`)."""
+
+AMENDABLE = ("visits", "short_visit_justification", "needs", "urgency")
+"""What a broker may change on a referral still being sourced (the schedule, needs and urgency)."""
+
+
+def changed_fields(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """The amendable fields of `wanted` whose values differ from `current`'s (needs compared as sets)."""
+    def same(name: str) -> bool:
+        if name == "needs":
+            return set(current[name]) == set(wanted[name])
+        return bool(current[name] == wanted[name])
+    return {name: wanted[name] for name in AMENDABLE if name in wanted and not same(name)}
+
+
+def amendment(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """The changes `wanted` makes to a referral's `current` terms, and the rules the new terms break (NICE's
+    short visits, as on intake); asking for no change at all is refused too: nothing would happen."""
+    changes = changed_fields(current, wanted)
+    if not changes:
+        return changes, [FieldProblem("visits", "nothing to change: the referral already has these terms")]
+    terms = {**current, **changes}
+    justification = terms["short_visit_justification"]
+    return changes, short_visit_problems(
+        [ScheduledVisit.model_validate(each) for each in terms["visits"]],
+        ShortVisitJustification.model_validate(justification) if justification else None)

@@ -30,7 +30,15 @@ from services.brokerage.offers.exceptions import OfferClosed, ProviderNoLongerEl
 from services.brokerage.offers.models import Offer
 from services.brokerage.readmodel.service import refusal
 from services.brokerage.referrals import repository
-from services.brokerage.referrals.domain import ANSWERS, OPEN_STATUSES, HistoryEvent, may_move, moves_to
+from services.brokerage.referrals.domain import (
+    ANSWERS,
+    OPEN_STATUSES,
+    CancelReason,
+    HistoryEvent,
+    may_move,
+    moves_to,
+    weekly_hours,
+)
 from services.brokerage.referrals.exceptions import ReferralClosed, ReferralNotFound
 from services.brokerage.referrals.models import HistoryEntry, Placement, Referral
 from services.brokerage.settings import BrokerageSettings
@@ -88,11 +96,12 @@ def need_of(referral: Referral) -> Need:
 
 def history_row(
     *, referral_id: uuid.UUID, event: HistoryEvent, at: datetime, provider_id: uuid.UUID | None = None,
-    tier: Tier | None = None, reason: str | None = None, detail: str = "",
+    tier: Tier | None = None, reason: str | None = None, detail: str = "", actor: str | None = None,
 ) -> dict[str, Any]:
-    """One history entry's values (the detail cut to the column's 500 characters)."""
+    """One history entry's values (the detail cut to the column's 500 characters); `actor` is the user
+    who asked for the step (a broker's award, amendment, retry or cancellation), none for the cascade's."""
     return {"referral_id": referral_id, "event": event, "at": at, "provider_id": provider_id, "tier": tier,
-            "reason": reason, "detail": detail[:500]}
+            "reason": reason, "detail": detail[:500], "actor": actor}
 
 
 def _add_history(session: AsyncSession, **values: Any) -> None:
@@ -135,11 +144,26 @@ async def create(session: AsyncSession, *, fields: Mapping[str, Any], now: datet
     return referral
 
 
-async def start_round(session: AsyncSession, *, referral: Referral, now: datetime, why: str) -> None:
+async def start_round(session: AsyncSession, *, referral: Referral, now: datetime, why: str,
+                      actor: str | None = None) -> None:
     """Anything still open is withdrawn and a new round begins, in which everyone may be asked again."""
     await withdraw_open_offers(session, referral=referral, now=now, why=why)
     referral.round += 1
-    _add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.CONSIDERED, detail=why)
+    _add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.CONSIDERED, detail=why, actor=actor)
+
+
+async def amend(session: AsyncSession, *, referral: Referral, changes: Mapping[str, Any], now: datetime,
+                actor: str) -> None:
+    """The referral takes the broker's changes (`changes`: amendable columns, stored values) and a new
+    round begins: open offers were made for the old terms, so they are withdrawn, and the history says
+    what changed. The caller sources it again."""
+    await withdraw_open_offers(session, referral=referral, now=now, why="the referral was amended")
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    referral.weekly_hours = weekly_hours([ScheduledVisit.model_validate(each) for each in referral.visits])
+    referral.round, referral.updated_at = referral.round + 1, now
+    _add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.AMENDED,
+                 detail="changed: " + ", ".join(name.replace("_", " ") for name in changes), actor=actor)
 
 
 def record_decisions(session: AsyncSession, *, referral: Referral, decisions: Sequence[Decision],
@@ -160,9 +184,13 @@ async def wait_for_capacity(session: AsyncSession, *, referral: Referral, now: d
     await record_event(session, ReferralUnsourced(referral=referral_facts(referral), at=now))
 
 
-async def cancel(session: AsyncSession, *, referral: Referral, now: datetime) -> None:
+async def cancel(session: AsyncSession, *, referral: Referral, now: datetime, reason: CancelReason | None,
+                 detail: str, actor: str) -> None:
+    """Open offers are withdrawn and the referral is closed, with the broker's reason in its history."""
     await withdraw_open_offers(session, referral=referral, now=now, why="the referral was cancelled")
     _move(referral, ReferralStatus.CANCELLED, now=now)
+    _add_history(session, referral_id=referral.id, at=now, event=HistoryEvent.CANCELLED, reason=reason,
+                 detail=detail, actor=actor)
     await session.flush()
     await record_event(session, ReferralCancelled(referral=referral_facts(referral), at=now))
 
@@ -299,7 +327,7 @@ async def _claim(session: AsyncSession, *, referral: Referral, provider_id: uuid
 
 async def _place(
     session: AsyncSession, *, referral: Referral, provider_id: uuid.UUID, tier: Tier | None, awarded: bool,
-    start_on: date, now: datetime, detail: str,
+    start_on: date, now: datetime, detail: str, actor: str | None = None,
 ) -> None:
     """After `_claim`: the hours count at once, the other offers are withdrawn, packages is told."""
     session.add(Placement(referral_id=referral.id, provider_id=provider_id, area=referral.area,
@@ -307,19 +335,21 @@ async def _place(
     await session.flush()
     await withdraw_open_offers(session, referral=referral, now=now, why="the referral was placed elsewhere")
     _add_history(session, referral_id=referral.id, at=now, provider_id=provider_id, tier=tier,
-                 event=HistoryEvent.AWARDED if awarded else HistoryEvent.PLACED, detail=detail)
+                 event=HistoryEvent.AWARDED if awarded else HistoryEvent.PLACED, detail=detail, actor=actor)
     await record_event(session, ReferralPlaced(referral=referral_facts(referral), provider_id=provider_id, tier=tier,
                                                awarded=awarded, start_on=start_on, placed_at=now))
 
 
 async def award(
     session: AsyncSession, *, referral: Referral, provider_id: uuid.UUID, tier: Tier | None, reason: str,
-    now: datetime,
+    overrides: str | None, now: datetime, actor: str,
 ) -> None:
-    """A broker's direct award to a named provider, outside the cascade, with the reason recorded."""
+    """A broker's direct award to a named provider, outside the cascade, with the reason recorded, and
+    the rule the cascade would have skipped the provider for (`overrides`), when there is one."""
     await _claim(session, referral=referral, provider_id=provider_id, now=now)
+    detail = f"awarded by a broker: {reason}" + (f" (overriding the cascade: {overrides})" if overrides else "")
     await _place(session, referral=referral, provider_id=provider_id, tier=tier, awarded=True,
-                 start_on=referral.start_on, now=now, detail=f"awarded by a broker: {reason}")
+                 start_on=referral.start_on, now=now, detail=detail, actor=actor)
 
 
 # --- placements made before they were recorded here (the placements import) ---------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.brokerage.database import Base
-from services.brokerage.referrals.domain import HistoryEvent
+from services.brokerage.referrals.domain import HISTORY_REASONS, HistoryEvent
 from shared.contracts.brokerage import ReferralStatus
 from shared.contracts.common import ClientGroup, Tier, Urgency
 from shared.contracts.packages import PackageStatus
@@ -53,7 +53,8 @@ class HistoryEntry(Base):
     """One step of the cascade on a referral (API.md: considered, skipped, offered, answers, placed...)."""
 
     __tablename__ = "referral_history"
-    __table_args__ = (one_of("event", HistoryEvent), one_of("tier", Tier, nullable=True))
+    __table_args__ = (one_of("event", HistoryEvent), one_of("tier", Tier, nullable=True),
+                      one_of("reason", HISTORY_REASONS, nullable=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), index=True)
@@ -63,6 +64,7 @@ class HistoryEntry(Base):
     tier: Mapped[Tier | None] = mapped_column(EnumText(Tier, 20), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     detail: Mapped[str] = mapped_column(String(500), default="")
+    actor: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class Placement(Base):

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Body, Query, status
 
 from services.brokerage.deps import BrokerPrincipal, SettingsDep
 from services.brokerage.referrals import repository, service
@@ -12,7 +12,17 @@ from services.brokerage.referrals.exceptions import (
     UnknownProvider,
 )
 from services.brokerage.referrals.models import Referral
-from services.brokerage.referrals.schemas import AwardIn, HistoryOut, ReferralCreate, ReferralOut, ReferralSummary
+from services.brokerage.referrals.schemas import (
+    AmendIn,
+    AwardIn,
+    CancelIn,
+    EligibilityListOut,
+    EligibilityOut,
+    HistoryOut,
+    ReferralCreate,
+    ReferralOut,
+    ReferralSummary,
+)
 from shared.auth import StaffPrincipal
 from shared.clock import ClockDep
 from shared.contracts.brokerage import ReferralStatus
@@ -68,11 +78,39 @@ async def get_referral(referral_id: uuid.UUID, session: SessionDep, actor: Staff
     return _full(await service.get_referral(session, actor=actor, referral_id=referral_id))
 
 
+@router.get("/{referral_id}/eligibility", response_model=EligibilityListOut,
+            responses=problem_responses(ReferralNotFound))
+async def eligibility(referral_id: uuid.UUID, session: SessionDep, _actor: StaffPrincipal, settings: SettingsDep,
+                      clock: ClockDep) -> EligibilityListOut:
+    """Every provider contracted in the referral's area as the cascade would judge it for the referral now:
+    the eligible first (tier, then rank), then the others with the rule each breaks (what a broker checks
+    before a direct award). Providers with no contract in the area are not listed."""
+    referral, decisions, names = await service.eligibility(session, referral_id=referral_id, settings=settings,
+                                                           now=clock.now())
+    return EligibilityListOut(referral_id=referral.id, area=referral.area, items=[
+        EligibilityOut(provider_id=each.provider_id, provider_name=names.get(each.provider_id), tier=each.tier,
+                       eligible=not each.skipped, reason=each.reason, detail=each.detail, score=each.score)
+        for each in decisions])
+
+
+@router.patch("/{referral_id}", response_model=ReferralOut,
+              responses=problem_responses(ReferralNotFound, ReferralClosed, InvalidReferral))
+async def amend(referral_id: uuid.UUID, data: AmendIn, session: SessionDep, actor: BrokerPrincipal,
+                settings: SettingsDep, clock: ClockDep) -> ReferralOut:
+    """New terms for a referral still being sourced or waiting (schedule, needs, urgency): its open offers
+    are withdrawn, the history says `amended`, and the cascade runs again in a new round."""
+    return _full(await service.amend(session, actor=actor, referral_id=referral_id, data=data, settings=settings,
+                                     now=clock.now()))
+
+
 @router.post("/{referral_id}/award", response_model=ReferralOut,
              responses=problem_responses(ReferralNotFound, ReferralClosed, UnknownProvider))
 async def award(referral_id: uuid.UUID, data: AwardIn, session: SessionDep, actor: BrokerPrincipal,
-                clock: ClockDep) -> ReferralOut:
-    return _full(await service.award(session, actor=actor, referral_id=referral_id, data=data, now=clock.now()))
+                settings: SettingsDep, clock: ClockDep) -> ReferralOut:
+    """A direct award, outside the cascade: made even to a provider the cascade would skip (the history
+    names the rule overridden; `GET .../eligibility` shows it beforehand)."""
+    return _full(await service.award(session, actor=actor, referral_id=referral_id, data=data, settings=settings,
+                                     now=clock.now()))
 
 
 @router.post("/{referral_id}/retry", response_model=ReferralOut,
@@ -85,6 +123,8 @@ async def retry(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrinci
 
 @router.post("/{referral_id}/cancel", response_model=ReferralOut,
              responses=problem_responses(ReferralNotFound, ReferralClosed))
-async def cancel(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal,
-                 clock: ClockDep) -> ReferralOut:
-    return _full(await service.cancel(session, actor=actor, referral_id=referral_id, now=clock.now()))
+async def cancel(referral_id: uuid.UUID, session: SessionDep, actor: BrokerPrincipal, clock: ClockDep,
+                 data: Annotated[CancelIn | None, Body()] = None) -> ReferralOut:
+    """Open offers are withdrawn and nobody is offered it again. The body (`{"reason", "detail"}`) is
+    optional; its reason is kept in the history."""
+    return _full(await service.cancel(session, actor=actor, referral_id=referral_id, data=data, now=clock.now()))

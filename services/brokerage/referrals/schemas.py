@@ -1,9 +1,12 @@
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.brokerage.referrals.domain import HistoryEvent
+from services.brokerage.cascade.domain import SkipReason
+from services.brokerage.referrals.domain import CancelReason, HistoryEvent
 from shared.contracts.brokerage import Funding, ReferralStatus, ScheduledVisit
 from shared.contracts.common import ClientGroup, Skill, Tier, Urgency
 from shared.contracts.short_visits import ShortVisitJustification
@@ -34,6 +37,9 @@ class HistoryOut(BaseModel):
     reason: str | None = Field(description="The skip reason or decline reason, when there is one",
                                examples=["cap_exceeded"])
     detail: str = Field(examples=["cap_exceeded: 125.00 h would pass the cap of 120.00"])
+    actor: str | None = Field(default=None, description="Who asked for the step (a user's id): a broker's award, "
+                                                        "amendment, retry or cancellation; null for the cascade's own",
+                              examples=[None])
 
 
 class ReferralSummary(ReferralCreate):
@@ -53,3 +59,63 @@ class ReferralOut(ReferralSummary):
 class AwardIn(BaseModel):
     provider_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=500, examples=["Only provider with a night carer nearby"])
+
+
+class CancelIn(BaseModel):
+    """Why the referral is cancelled: one of a closed set, and the broker's words (needed for `other`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: CancelReason = Field(examples=["care_arranged_elsewhere"])
+    detail: str = Field(default="", max_length=400, examples=["Family arranged a live-in carer"])
+
+    @model_validator(mode="after")
+    def _other_says_why(self) -> Self:
+        if self.reason is CancelReason.OTHER and not self.detail.strip():
+            raise ValueError("say why in detail when the reason is other")
+        return self
+
+
+class AmendIn(BaseModel):
+    """What changes on a referral still being sourced: any of its schedule (with the short-visit
+    justification), needs and urgency. Fields left out keep their values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visits: list[ScheduledVisit] | None = Field(default=None, min_length=1, max_length=7 * 12,
+                                                examples=[EXAMPLE_VISITS])
+    short_visit_justification: ShortVisitJustification | None = None
+    needs: list[Skill] | None = Field(default=None, max_length=len(Skill), examples=[["dementia"]])
+    urgency: Urgency | None = None
+
+    def terms(self) -> dict[str, Any]:
+        """The fields given, as a referral stores them (visits as JSON, needs sorted once each); null leaves
+        a field as it is, except the justification, which a schedule with no short visit does without."""
+        given = self.model_dump(mode="json", exclude_unset=True)
+        terms = {name: value for name, value in given.items()
+                 if value is not None or name == "short_visit_justification"}
+        if "needs" in terms:
+            terms["needs"] = sorted(set(terms["needs"]))
+        if "urgency" in terms:
+            terms["urgency"] = Urgency(terms["urgency"])
+        return terms
+
+
+class EligibilityOut(BaseModel):
+    """One provider of the referral's area as the cascade sees it now for the referral."""
+
+    provider_id: uuid.UUID
+    provider_name: str | None = Field(examples=["Vale Community Care"])
+    tier: Tier | None
+    eligible: bool
+    reason: SkipReason | None = Field(description="Why the cascade would skip it; null when eligible",
+                                      examples=["embargoed"])
+    detail: str = Field(examples=["embargoed: council embargo on all new work"])
+    score: Decimal | None = Field(description="The eligible provider's rank score (higher first)", examples=["76.67"])
+
+
+class EligibilityListOut(BaseModel):
+    referral_id: uuid.UUID
+    area: str
+    items: list[EligibilityOut] = Field(description="Eligible providers first in the cascade's order (tier, then "
+                                                    "rank), then every other provider of the area with the reason")

@@ -14,12 +14,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.cascade import sourcing
-from services.brokerage.readmodel.service import known_area, provider_names, provider_state
+from services.brokerage.cascade.domain import Decision
+from services.brokerage.readmodel.service import known_area, provider_names, provider_state, refusal
 from services.brokerage.referrals import lifecycle, repository
-from services.brokerage.referrals.domain import FieldProblem, short_visit_problems, start_problems, weekly_hours
+from services.brokerage.referrals.domain import (
+    AMENDABLE,
+    FieldProblem,
+    amendment,
+    short_visit_problems,
+    start_problems,
+    weekly_hours,
+)
 from services.brokerage.referrals.exceptions import InvalidReferral, ReferralNotFound, UnknownProvider
 from services.brokerage.referrals.models import HistoryEntry, Referral
-from services.brokerage.referrals.schemas import AwardIn, ReferralCreate
+from services.brokerage.referrals.schemas import AmendIn, AwardIn, CancelIn, ReferralCreate
 from services.brokerage.settings import BrokerageSettings
 from shared.audit import record_audit
 from shared.auth import Principal
@@ -101,18 +109,25 @@ async def list_referrals(
 
 
 async def award(
-    session: AsyncSession, *, actor: Principal, referral_id: uuid.UUID, data: AwardIn, now: datetime
+    session: AsyncSession, *, actor: Principal, referral_id: uuid.UUID, data: AwardIn, settings: BrokerageSettings,
+    now: datetime,
 ) -> ReferralRecord:
-    """A broker's direct award to a named provider, outside the cascade, with the reason recorded."""
+    """A broker's direct award to a named provider, outside the cascade, with the reason recorded. An award
+    to a provider the cascade would skip (an embargo, a cap) is the broker's to make; the history and the
+    audit say which rule it overrode."""
     referral = await lifecycle.open_referral(session, referral_id=referral_id)
     provider = await provider_state(session, provider_id=data.provider_id)
     if provider is None:
         raise UnknownProvider()
     before = audit_view(referral)
     tier = next((each.tier for each in provider.contracts if each.area == referral.area), None)
-    await lifecycle.award(session, referral=referral, provider_id=provider.id, tier=tier, reason=data.reason, now=now)
+    overrides = await refusal(session, need=lifecycle.need_of(referral), provider_id=provider.id,
+                              policy=settings.policy(), declines_window=settings.declines_window(), now=now)
+    await lifecycle.award(session, referral=referral, provider_id=provider.id, tier=tier, reason=data.reason,
+                          overrides=overrides, now=now, actor=actor.subject)
     await record_audit(session, actor=actor, action="referral.awarded", entity_type="referral",
-                       entity_id=referral.id, before=before, after={**audit_view(referral), "reason": data.reason})
+                       entity_id=referral.id, before=before,
+                       after={**audit_view(referral), "reason": data.reason, "overrides": overrides})
     return await _record(session, referral)
 
 
@@ -122,7 +137,8 @@ async def retry(
     """Runs the cascade again now as a new round: open offers are withdrawn, everyone may be asked again."""
     referral = await lifecycle.open_referral(session, referral_id=referral_id)
     before = audit_view(referral)
-    await lifecycle.start_round(session, referral=referral, now=now, why="a broker ran the cascade again")
+    await lifecycle.start_round(session, referral=referral, now=now, why="a broker ran the cascade again",
+                                actor=actor.subject)
     await sourcing.source(session, referral=referral, settings=settings, now=now)
     await session.flush()
     await record_audit(session, actor=actor, action="referral.retried", entity_type="referral",
@@ -130,10 +146,49 @@ async def retry(
     return await _record(session, referral)
 
 
-async def cancel(session: AsyncSession, *, actor: Principal, referral_id: uuid.UUID, now: datetime) -> ReferralRecord:
+async def cancel(
+    session: AsyncSession, *, actor: Principal, referral_id: uuid.UUID, data: CancelIn | None, now: datetime
+) -> ReferralRecord:
+    """Without a body (as before reasons were asked) the history says only that a broker cancelled it."""
     referral = await lifecycle.open_referral(session, referral_id=referral_id)
     before = audit_view(referral)
-    await lifecycle.cancel(session, referral=referral, now=now)
+    reason = data.reason if data else None
+    detail = data.detail.strip() if data else ""
+    await lifecycle.cancel(session, referral=referral, now=now, reason=reason,
+                           detail=detail or "cancelled by a broker", actor=actor.subject)
     await record_audit(session, actor=actor, action="referral.cancelled", entity_type="referral",
-                       entity_id=referral.id, before=before, after=audit_view(referral))
+                       entity_id=referral.id, before=before, after={**audit_view(referral), "reason": reason})
     return await _record(session, referral)
+
+
+async def amend(
+    session: AsyncSession, *, actor: Principal, referral_id: uuid.UUID, data: AmendIn, settings: BrokerageSettings,
+    now: datetime,
+) -> ReferralRecord:
+    """A referral still being sourced takes new terms (schedule, needs, urgency) under the same rules as a
+    new one, and is sourced again in a new round. Asking for no change is refused: nothing would happen."""
+    referral = await lifecycle.open_referral(session, referral_id=referral_id)
+    changes, problems = amendment({name: getattr(referral, name) for name in AMENDABLE}, data.terms())
+    if problems:
+        raise InvalidReferral(problems)
+    before = audit_view(referral)
+    await lifecycle.amend(session, referral=referral, changes=changes, now=now, actor=actor.subject)
+    await sourcing.source(session, referral=referral, settings=settings, now=now)
+    await session.flush()
+    await record_audit(session, actor=actor, action="referral.amended", entity_type="referral",
+                       entity_id=referral.id, before=before, after={**audit_view(referral), "changed": sorted(changes)})
+    return await _record(session, referral)
+
+
+async def eligibility(
+    session: AsyncSession, *, referral_id: uuid.UUID, settings: BrokerageSettings, now: datetime
+) -> tuple[Referral, list[Decision], dict[uuid.UUID, str]]:
+    """How the cascade sees every provider of the referral's area for it now (nobody left out as offered
+    already): the eligible in its order, then the others with the rule each breaks; and their names."""
+    referral = await session.get(Referral, referral_id)
+    if referral is None:
+        raise ReferralNotFound()
+    outcome = await sourcing.decide(session, referral=referral, settings=settings, now=now, exclude=frozenset())
+    decisions = sorted(outcome.decisions, key=lambda each: each.skipped)
+    names = await provider_names(session, ids={each.provider_id for each in decisions})
+    return referral, decisions, names

@@ -2,7 +2,7 @@
 // user's home is chosen: the first link of the first role they hold).
 
 import { clientsView, newUserView, usersView, userView } from "./admin.js";
-import { newReferralView, queueView, referralView } from "./broker.js";
+import { queueView } from "./broker.js";
 import {
   invoiceRunsView, invoicesView, invoiceView, reconciliationView, remittanceView,
 } from "./finance.js";
@@ -10,6 +10,8 @@ import {
   actionPlanView, actionPlansView, concernsView, feedbackView, monitoringVisitsView, newActionPlanView,
 } from "./intelligence.js";
 import { packagesView, packageView } from "./packages.js";
+import { referralView } from "./referral.js";
+import { amendReferralView, newReferralView, recordPlacementView } from "./referral-form.js";
 import { capacityView, offersView, offerView, visitsUploadView } from "./provider.js";
 import { contractsView, importView, newProviderView, providersView, providerView } from "./providers.js";
 import { reviewsView, riskMatrixView } from "./quality.js";
@@ -20,6 +22,8 @@ const path = (pattern) => new RegExp(`^${pattern.replaceAll("{id}", UUID)}$`);
 
 export const ROUTES = [
   [path("/referrals/new"), newReferralView],
+  [path("/referrals/record"), recordPlacementView],
+  [path("/referrals/{id}/amend"), amendReferralView],
   [path("/referrals/{id}"), referralView],
   [path("/referrals"), queueView],
   [path("/providers/new"), newProviderView],
