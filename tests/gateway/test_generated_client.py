@@ -9,18 +9,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import httpx
 
+from tests.integrators import council_sets_up, until
 from tests.webclient.conftest import served_suite  # noqa: F401  (the fixture: `make run`'s command, served)
-from tests.webclient.staff import admin_headers, new_area, primary_provider, staff
 
 PACKAGE = "suite_client"
 
@@ -41,38 +38,10 @@ def _generate(base: str, folder: Path) -> ModuleType:
         sys.path.remove(str(folder))
 
 
-def _until(check: Callable[[], Any]) -> Any:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.2)
-    raise AssertionError("the suite never got there")
-
-
-def _council_sets_up(base: str) -> tuple[str, dict[str, str]]:
-    """A provider on the primary contract of a new area, its API client, and two referrals it is offered."""
-    _, _, commissioner = staff(base, "commissioner")
-    with httpx.Client(base_url=base + "/api/v1", headers=commissioner) as api:
-        area = new_area(api)
-        provider = primary_provider(api, area)
-    client = httpx.post(base + "/api/v1/admin/clients", headers=admin_headers(base), json={
-        "name": "Rota Systems Ltd", "roles": ["provider"], "provider_id": provider["id"]}).json()
-    _, _, broker = staff(base, "broker")
-    referral = {"area": area, "client_group": "older_people", "needs": ["dementia"], "urgency": "routine",
-                "start_on": str(date.today() + timedelta(days=3)), "short_visit_justification": None,
-                "funding": {"health_share_percent": 0},
-                "visits": [{"day": "mon", "start": "08:00", "minutes": 60, "carers": 1}]}
-    for client_ref in ("GEN-1", "GEN-2"):
-        _until(lambda ref=client_ref: httpx.post(base + "/api/v1/referrals", headers=broker,
-                                                 json={**referral, "client_ref": ref}).json().get("history"))
-    return provider["id"], {"client_id": client["client_id"], "client_secret": client["client_secret"]}
-
-
 def test_a_generated_client_runs_a_providers_day(served_suite: str, tmp_path: Path) -> None:  # noqa: F811
     generated = _generate(served_suite, tmp_path)
     models = importlib.import_module(f"{PACKAGE}.models")
-    provider_id, credentials = _council_sets_up(served_suite)
+    provider_id, _area, credentials = council_sets_up(served_suite)
 
     anonymous = generated.Client(base_url=served_suite)
     from_token = importlib.import_module(f"{PACKAGE}.api.auth.token")
@@ -89,7 +58,7 @@ def test_a_generated_client_runs_a_providers_day(served_suite: str, tmp_path: Pa
     offers_api = importlib.import_module(f"{PACKAGE}.api.offers")
     list_offers, accept, decline, get_offer = (importlib.import_module(f"{offers_api.__name__}.{name}") for name in
                                                ("list_offers", "accept_offer", "decline_offer", "get_offer"))
-    page = _until(lambda: (found := list_offers.sync(client=client, status=models.OfferStatus.OPEN))
+    page = until(lambda: (found := list_offers.sync(client=client, status=models.OfferStatus.OPEN))
                   and len(found.items) == 2 and found)
     first, second = page.items
     assert all(str(offer.provider_id) == provider_id for offer in page.items)
@@ -107,7 +76,7 @@ def test_a_generated_client_runs_a_providers_day(served_suite: str, tmp_path: Pa
     assert missing.status == 404
 
     list_packages = importlib.import_module(f"{PACKAGE}.api.packages.list_packages")
-    packages = _until(lambda: (found := list_packages.sync(client=client)) and found.items and found)
+    packages = until(lambda: (found := list_packages.sync(client=client)) and found.items and found)
     [package] = packages.items
     record_visits = importlib.import_module(f"{PACKAGE}.api.visits.record_visits")
     visit = models.VisitIn(visit_id="ROTA-1", package_id=package.id, date=start, planned_start="08:00",
