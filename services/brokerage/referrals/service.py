@@ -23,8 +23,6 @@ from services.brokerage.referrals.schemas import AwardIn, ReferralCreate
 from services.brokerage.settings import BrokerageSettings
 from shared.audit import record_audit
 from shared.auth import Principal
-from shared.contracts.brokerage import ReferralStatus
-from shared.pagination import PageRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +89,6 @@ async def get_referral(session: AsyncSession, *, actor: Principal, referral_id: 
         raise ReferralNotFound()
     await record_audit(session, actor=actor, action="referral.read", entity_type="referral", entity_id=referral_id)
     return await _record(session, referral)
-
-
-async def list_referrals(
-    session: AsyncSession, *, status: ReferralStatus | None, page: PageRequest
-) -> list[Referral]:
-    """Oldest first (the waiting list's order), `limit + 1` rows so the caller knows if more follow."""
-    return await repository.page_of_referrals(session, status=status, page=page)
 
 
 async def award(
