@@ -1,39 +1,16 @@
-// The broker's screens: the queue of referrals (sourcing, waiting list of unmet need, placed, cancelled), each
-// referral's facts and cascade history, a direct award with a reason, and a new referral. They speak only the
-// public API. (Issue 12 takes them further: live rows, the week grid, amend, quotes.)
+// The broker's screens besides the queue (queue.js): each referral's facts and cascade history, a direct award
+// with a reason, and a new referral. They speak only the public API. (Issue 12 takes them further: the week
+// grid, amend, quotes.)
 
-import { api, apiAll, h, refreshIn, rerender, show } from "./core.js";
+import { api, h, rerender, show } from "./core.js";
 import { addDays, formatDate, formatDateTime, formatHours, labelOf, todayInLondon } from "./format.js";
 import { areaLabel, areaMap, areaOptions, providerMap } from "./names.js";
 import { scheduleText } from "./packages.js";
 import { CLIENT_GROUPS, SKILLS, DAYS } from "./vocabulary.js";
 import {
-  bindForm, button, buttonGroup, checkboxes, confirmWithReason, dataTable, dateField, flash, form, h2, heading,
+  bindForm, button, buttonGroup, checkboxes, confirmWithReason, dateField, flash, form, h2, heading,
   link, para, selectField, simpleTable, summaryList, tag, textField,
 } from "./ui.js";
-
-const REFRESH_MS = 10000;
-const TITLES = { sourcing: "Being sourced", unsourced: "Waiting list: unmet need", placed: "Placed",
-  cancelled: "Cancelled" };
-
-export async function queueView(_match, params) {
-  const status = params.get("status") || "sourcing";
-  const [referrals, areas] = await Promise.all([apiAll("/referrals", { status }, 2000), areaMap()]);
-  const hours = referrals.reduce((sum, r) => sum + Number(r.weekly_hours || 0), 0);
-  show(heading(TITLES[status] || labelOf(status)),
-    para(`${referrals.length} referrals, ${formatHours(hours)} of care a week.`),
-    dataTable({ id: "queue", caption: TITLES[status] || labelOf(status), rows: referrals, csvName: `referrals-${status}`,
-      columns: [
-        { key: "client_ref", label: "Client", cell: (r) => link(`#/referrals/${r.id}`, r.client_ref) },
-        { key: "area", label: "Area", value: (r) => areaLabel(areas, r.area) },
-        { key: "urgency", label: "Urgency", cell: (r) => tag(r.urgency), csv: (r) => labelOf(r.urgency) },
-        { key: "weekly_hours", label: "Hours a week", value: (r) => Number(r.weekly_hours),
-          cell: (r) => formatHours(r.weekly_hours), numeric: true },
-        { key: "start_on", label: "Start", cell: (r) => formatDate(r.start_on) },
-        { key: "status", label: "Status", cell: (r) => tag(r.status), csv: (r) => labelOf(r.status) },
-      ] }));
-  refreshIn(REFRESH_MS);
-}
 
 export async function referralView(match) {
   const id = match[1];

@@ -2,7 +2,7 @@
 // user's home is chosen: the first link of the first role they hold).
 
 import { clientsView, newUserView, usersView, userView } from "./admin.js";
-import { newReferralView, queueView, referralView } from "./broker.js";
+import { newReferralView, referralView } from "./broker.js";
 import {
   invoiceRunsView, invoicesView, invoiceView, reconciliationView, remittanceView,
 } from "./finance.js";
@@ -10,6 +10,7 @@ import {
   actionPlanView, actionPlansView, concernsView, feedbackView, monitoringVisitsView, newActionPlanView,
 } from "./intelligence.js";
 import { packagesView, packageView } from "./packages.js";
+import { queueView } from "./queue.js";
 import { capacityView, offersView, offerView, visitsUploadView } from "./provider.js";
 import { contractsView, importView, newProviderView, providersView, providerView } from "./providers.js";
 import { reviewsView, riskMatrixView } from "./quality.js";
@@ -59,6 +60,7 @@ export const NAVIGATION = [
   { role: "broker", href: "#/referrals?status=sourcing", text: "Sourcing" },
   { role: "broker", href: "#/referrals?status=unsourced", text: "Waiting list" },
   { role: "broker", href: "#/referrals?status=placed", text: "Placed" },
+  { role: "broker", href: "#/referrals?status=cancelled", text: "Cancelled" },
   { role: "broker", href: "#/referrals/new", text: "New referral" },
   { role: "commissioner", href: "#/providers", text: "Providers" },
   { role: "commissioner", href: "#/contracts", text: "Contracts" },

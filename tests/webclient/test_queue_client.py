@@ -1,0 +1,108 @@
+"""The broker's queue in the web client: urgency first, searched, filtered, sorted, paged and exported; each row
+opened by keyboard; and a row that updates in place, without a reload, when a provider answers through the API."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import Page, expect
+
+from tests.webclient.checks import activate, check_screen, type_into
+from tests.webclient.staff import eventually_json, provider_in_new_area, sign_in, staff
+
+URGENCIES = ["routine", "crisis", "routine", "hospital_discharge"]
+
+
+def _refer(base: str, broker: dict[str, str], area: str, number: int) -> dict[str, Any]:
+    body = {"client_ref": f"Q-{number:03d}", "area": area, "client_group": "older_people", "needs": [],
+            "urgency": URGENCIES[number % len(URGENCIES)], "start_on": str(date.today() + timedelta(days=3)),
+            "visits": [{"day": "mon", "start": "09:00", "minutes": 60, "carers": 1}],
+            "short_visit_justification": None, "funding": {"health_share_percent": 0}}
+    for _ in range(150):  # the area and its provider reach brokerage by events, a moment after they are made
+        answer = httpx.post(base + "/api/v1/referrals", headers=broker, json=body)
+        created: dict[str, Any] = answer.json()
+        if answer.status_code == 201 and created["status"] == "sourcing":
+            return created
+        if answer.status_code == 201:  # the provider is not known there yet: this one is not wanted
+            httpx.post(f"{base}/api/v1/referrals/{created['id']}/cancel", headers=broker).raise_for_status()
+        time.sleep(0.2)
+    raise AssertionError(f"the referral was not offered: {answer.text}")
+
+
+async def test_the_queue_is_searched_filtered_sorted_paged_exported_and_opened_by_keyboard(
+    served_suite: str, page: Page, tmp_path: Path
+) -> None:
+    provider, area = provider_in_new_area(served_suite)
+    username, password, broker = staff(served_suite, "broker")
+    for number in range(1, 28):
+        _refer(served_suite, broker, area, number)
+    await sign_in(page, served_suite, username, password)
+    queue = page.locator("#queue")
+    await expect(page.locator("h1")).to_have_text("Being sourced")
+    await expect(page.locator("#queue-count")).to_have_text("27 rows, showing 1 to 25")
+    first = queue.locator("tbody tr").first
+    await expect(first).to_contain_text("Hospital discharge")
+    await expect(first).to_contain_text("Q-003")  # the longest waiting of the most urgent
+    await expect(first).to_contain_text(f"{provider['name']} (Primary), answer by")
+    await expect(first).to_contain_text("left")
+    await expect(page.locator("main")).to_contain_text("7 hospital discharges")
+    await check_screen(page, "broker queue")
+
+    await page.get_by_role("link", name="Next page").click()
+    await expect(page.locator("#queue-count")).to_have_text("27 rows, showing 26 to 27")
+    await expect(queue.locator("tbody tr")).to_have_count(2)
+
+    await page.select_option("#queue-urgency", "crisis")
+    await expect(page.locator("#queue-count")).to_have_text("7 of 27 rows match")
+    await page.get_by_role("button", name="Client").click()
+    await expect(page.locator("th[aria-sort=ascending]")).to_have_text("Client")
+    await expect(queue.locator("tbody tr").first).to_contain_text("Q-001")
+    await page.get_by_role("button", name="Client").click()
+    await expect(queue.locator("tbody tr").first).to_contain_text("Q-025")
+
+    async with page.expect_download() as downloading:
+        await page.locator("#queue-csv").click()
+    saved = tmp_path / "queue.csv"
+    await (await downloading.value).save_as(saved)
+    lines = saved.read_text().splitlines()
+    assert lines[0].startswith("Client,Urgency,Area,Hours a week,Start,Referred,Waiting,Tier reached,Open offers")
+    assert len(lines) == 8
+    assert lines[1].startswith("Q-025,Crisis,")
+    assert provider["name"] in lines[1]
+
+    await page.select_option("#queue-urgency", "")
+    await type_into(page, page.locator("#queue-search"), "Q-014")
+    await expect(page.locator("#queue-count")).to_have_text("1 of 27 rows match")
+    await activate(page, queue.get_by_role("link", name="Q-014"))
+    await expect(page.locator("h1")).to_have_text("Referral Q-014")
+
+
+async def test_a_row_updates_in_place_when_the_provider_accepts(served_suite: str, page: Page) -> None:
+    provider, area = provider_in_new_area(served_suite)
+    username, password, broker = staff(served_suite, "broker")
+    staying, accepted = _refer(served_suite, broker, area, 101), _refer(served_suite, broker, area, 102)
+    await sign_in(page, served_suite, username, password)
+    await type_into(page, page.locator("#queue-search"), "Q-10")
+    row = page.locator(f"#queue tr[data-id='{accepted['id']}']")
+    await expect(row).to_contain_text("answer by")
+    await page.evaluate("window.notReloaded = true")
+
+    _, _, own = staff(served_suite, "provider", provider_id=provider["id"])
+    offers = await eventually_json(served_suite, own, "/offers", lambda found: len(found["items"]) == 2,
+                                   status="open")
+    offer = next(each for each in offers["items"] if each["referral_id"] == accepted["id"])
+    httpx.post(f"{served_suite}/api/v1/offers/{offer['id']}/accept", headers=own, json={}).raise_for_status()
+
+    await expect(row).to_have_count(0, timeout=15000)
+    await expect(page.locator("#queue-updates")).to_contain_text("Left this list: Q-102.")
+    await expect(page.locator(f"#queue tr[data-id='{staying['id']}']")).to_contain_text("answer by")
+    await expect(page.locator("#queue-search")).to_be_focused()
+    assert await page.evaluate("window.notReloaded === true")
+
+    await page.locator("#nav").get_by_role("link", name="Placed").click()
+    await expect(page.locator(f"#queue tr[data-id='{accepted['id']}']")).to_contain_text(provider["name"])
+    await check_screen(page, "broker placed")
