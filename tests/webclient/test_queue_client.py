@@ -95,7 +95,8 @@ async def test_a_row_updates_in_place_when_the_provider_accepts(served_suite: st
     offers = await eventually_json(served_suite, own, "/offers", lambda found: len(found["items"]) == 2,
                                    status="open")
     offer = next(each for each in offers["items"] if each["referral_id"] == accepted["id"])
-    httpx.post(f"{served_suite}/api/v1/offers/{offer['id']}/accept", headers=own, json={}).raise_for_status()
+    async with httpx.AsyncClient(base_url=served_suite + "/api/v1", headers=own) as api:
+        (await api.post(f"/offers/{offer['id']}/accept", json={})).raise_for_status()
 
     await expect(row).to_have_count(0, timeout=15000)
     await expect(page.locator("#queue-updates")).to_contain_text("Left this list: Q-102.")
