@@ -199,3 +199,29 @@ async def test_the_dashboard_needs_staff(suite: Suite) -> None:
     assert (await suite.http.get("/api/v1/dashboard/summary", headers=client)).status_code == 403
     bad = await suite.http.get("/api/v1/dashboard/summary", params={"weeks": 0}, headers=await suite.staff("broker"))
     assert bad.status_code == 422
+
+
+async def test_time_to_source_by_urgency_and_one_areas_figures(suite: Suite) -> None:
+    commissioner = await suite.staff("commissioner")
+    area = f"A{uuid.uuid4().hex[:6].upper()}"
+    quick, slow, elsewhere = (referral(area=area, urgency=Urgency.HOSPITAL_DISCHARGE), referral(area=area),
+                              referral(area=f"{area}X", urgency=Urgency.HOSPITAL_DISCHARGE))
+    for facts, hours in ((quick, 2), (slow, 9), (elsewhere, 5)):
+        await publish(suite, ReferralCreated(referral=facts), source="brokerage")
+        await publish(suite, ReferralPlaced(referral=facts, provider_id=uuid.uuid4(), tier=Tier.PRIMARY, awarded=False,
+                                            start_on=date.today(), placed_at=facts.created_at + timedelta(hours=hours)),
+                      source="brokerage")
+
+    async def settled() -> dict[str, Any] | None:
+        answer = await suite.http.get("/api/v1/dashboard/summary", params={"area": area}, headers=commissioner)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body if body["time_to_source"]["placed"] == 2 else None
+
+    body = await eventually(settled)
+    by_urgency = {each.pop("urgency"): each for each in body["time_to_source_by_urgency"]}
+    assert list(by_urgency) == ["hospital_discharge", "crisis", "routine"]
+    assert by_urgency["hospital_discharge"] == {"placed": 1, "median_hours": "2.00", "p90_hours": "2.00"}
+    assert by_urgency["crisis"] == {"placed": 0, "median_hours": None, "p90_hours": None}
+    assert by_urgency["routine"]["median_hours"] == "9.00"
+    assert sum(week["referrals"] for week in body["referrals_per_week"]) == 2

@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.common import Rag
+from shared.contracts.common import Rag, Urgency
 from shared.money import Hours, Money
 
 
@@ -18,6 +18,10 @@ class TimeToSource(BaseModel):
     placed: int
     median_hours: Hours | None
     p90_hours: Hours | None
+
+
+class UrgencyTimeToSource(TimeToSource):
+    urgency: Urgency
 
 
 class AreaNeed(BaseModel):
@@ -62,9 +66,10 @@ class RagCount(BaseModel):
 class DashboardSummary(BaseModel):
     referrals_per_week: list[WeekCount]
     time_to_source: TimeToSource
+    time_to_source_by_urgency: list[UrgencyTimeToSource] = Field(description="Each urgency, most urgent first")
     unmet_need: UnmetNeed
     hospital_discharges_waiting: DischargesWaiting
     short_visits: ShortVisits
     providers_by_rating: list[Count] = Field(description="By latest overall rating; `none` when unrated")
     providers_by_rag: list[RagCount]
-    decline_reasons: list[Count]
+    decline_reasons: list[Count] = Field(description="Declines in the period, by reason (every area)")
