@@ -3,6 +3,7 @@
 
 import { clientsView, newUserView, usersView, userView } from "./admin.js";
 import { newReferralView, referralView } from "./broker.js";
+import { dashboardView } from "./dashboard.js";
 import {
   invoiceRunsView, invoicesView, invoiceView, reconciliationView, remittanceView,
 } from "./finance.js";
@@ -23,6 +24,7 @@ export const ROUTES = [
   [path("/referrals/new"), newReferralView],
   [path("/referrals/{id}"), referralView],
   [path("/referrals"), queueView],
+  [path("/dashboard"), dashboardView],
   [path("/providers/new"), newProviderView],
   [path("/providers/import"), importView],
   [path("/providers/{id}"), providerView],
@@ -62,16 +64,19 @@ export const NAVIGATION = [
   { role: "broker", href: "#/referrals?status=placed", text: "Placed" },
   { role: "broker", href: "#/referrals?status=cancelled", text: "Cancelled" },
   { role: "broker", href: "#/referrals/new", text: "New referral" },
+  { role: "broker", href: "#/dashboard", text: "Dashboard" },
   { role: "commissioner", href: "#/providers", text: "Providers" },
   { role: "commissioner", href: "#/contracts", text: "Contracts" },
   { role: "commissioner", href: "#/rate-cards", text: "Rate cards" },
   { role: "commissioner", href: "#/providers/import", text: "CQC import" },
+  { role: "commissioner", href: "#/dashboard", text: "Dashboard" },
   { role: "quality_officer", href: "#/risk-matrix", text: "Risk matrix" },
   { role: "quality_officer", href: "#/concerns", text: "Concerns" },
   { role: "quality_officer", href: "#/monitoring-visits", text: "Monitoring visits" },
   { role: "quality_officer", href: "#/feedback", text: "Feedback" },
   { role: "quality_officer", href: "#/action-plans", text: "Action plans" },
   { role: "quality_officer", href: "#/risk-matrix/reviews", text: "Reviews" },
+  { role: "quality_officer", href: "#/dashboard", text: "Dashboard" },
   { role: "finance", href: "#/invoices", text: "Invoices" },
   { role: "finance", href: "#/invoice-runs", text: "Invoice runs" },
   { role: "finance", href: "#/reconciliation", text: "Reconciliation" },
