@@ -107,3 +107,17 @@ async def test_a_row_updates_in_place_when_the_provider_accepts(served_suite: st
     await page.locator("#nav").get_by_role("link", name="Placed").click()
     await expect(page.locator(f"#queue tr[data-id='{accepted['id']}']")).to_contain_text(provider["name"])
     await check_screen(page, "broker placed")
+
+
+async def test_the_header_with_a_long_name_fits_390_px(served_suite: str, page: Page) -> None:
+    username, password, _ = staff(served_suite, "broker",
+                                  display_name="bartholomew.fitzwilliammontgomery@northumberlandcouncil.gov.uk")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await sign_in(page, served_suite, username, password)
+    await expect(page.locator("#who-name")).to_contain_text("northumberlandcouncil.gov.uk")
+    assert await page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    header = await page.locator("#header").bounding_box()
+    sign_out = await page.locator("#sign-out").bounding_box()
+    assert header is not None and sign_out is not None
+    assert sign_out["x"] + sign_out["width"] <= 390
+    await check_screen(page, "broker header long name")

@@ -100,7 +100,8 @@ export async function queueView(_match, params) {
   const describe = () => {
     const hours = rows.reduce((sum, r) => sum + Number(r.weekly_hours || 0), 0);
     const discharges = rows.filter((r) => r.urgency === "hospital_discharge").length;
-    totals.textContent = `${rows.length} referrals, ${formatHours(hours)} of care a week`
+    totals.textContent = `${rows.length} ${rows.length === 1 ? "referral" : "referrals"}, ${formatHours(hours)} of `
+      + "care a week"
       + (OPEN.has(status) ? `; ${discharges} hospital ${discharges === 1 ? "discharge" : "discharges"}.` : ".");
   };
   describe();
