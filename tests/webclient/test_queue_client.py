@@ -120,3 +120,38 @@ async def test_the_header_with_a_long_name_fits_390_px(served_suite: str, page: 
     assert sign_out is not None
     assert sign_out["x"] + sign_out["width"] <= 390
     await check_screen(page, "broker header long name")
+
+
+async def test_the_broker_is_told_of_a_referral_gone_to_the_waiting_list_and_of_a_placement(
+    served_suite: str, page: Page
+) -> None:
+    provider, area = provider_in_new_area(served_suite)
+    username, password, broker = staff(served_suite, "broker")
+    declined, accepted = _refer(served_suite, broker, area, 201), _refer(served_suite, broker, area, 202)
+    await sign_in(page, served_suite, username, password)
+    await expect(page.locator("h1")).to_have_text("Being sourced")
+
+    _, _, own = staff(served_suite, "provider", provider_id=provider["id"])
+    offers = await eventually_json(served_suite, own, "/offers", lambda found: len(found["items"]) == 2,
+                                   status="open")
+    by_referral = {each["referral_id"]: each["id"] for each in offers["items"]}
+    async with httpx.AsyncClient(base_url=served_suite + "/api/v1", headers=own) as api:
+        (await api.post(f"/offers/{by_referral[declined['id']]}/decline", json={"reason": "no_capacity"})
+         ).raise_for_status()
+        (await api.post(f"/offers/{by_referral[accepted['id']]}/accept", json={})).raise_for_status()
+
+    banner = page.locator("#notifications")
+    await expect(banner).to_contain_text("Q-201: Gone to the waiting list", timeout=20000)
+    await expect(banner).to_contain_text(f"Q-202: Placed with {provider['name']}")
+    await check_screen(page, "broker queue with notifications")
+
+    await banner.get_by_role("link", name="See all notifications").click()
+    await expect(page.locator("h1")).to_have_text("Notifications")
+    await expect(page.locator("#notifications-list")).to_contain_text(f"Placed with {provider['name']}")
+    await check_screen(page, "broker notifications")
+    await page.get_by_role("button", name="Mark all as seen").click()
+    await expect(page.locator("#flash")).to_be_focused()
+    await expect(page.locator("main")).to_contain_text("Nothing new since")
+    await page.locator("#nav").get_by_role("link", name="Sourcing").click()
+    await expect(page.locator("h1")).to_have_text("Being sourced")
+    await expect(page.locator("#notifications")).to_have_count(0)

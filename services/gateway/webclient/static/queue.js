@@ -8,6 +8,7 @@ import {
   addDays, formatDate, formatDuration, formatHours, formatTime, labelOf, minutesBetween, timeLeft, todayInLondon,
 } from "./format.js";
 import { areaLabel, areaMap } from "./names.js";
+import { notificationsBanner } from "./notifications.js";
 import { TIERS } from "./vocabulary.js";
 import { dataTable, heading, link, para, tag } from "./ui.js";
 
@@ -110,7 +111,7 @@ export async function queueView(_match, params) {
     search: (r) => [r.client_ref, areaLabel(areas, r.area), labelOf(r.urgency), r.placed_with_name,
       ...r.open_offers.map((offer) => offer.provider_name), formatDate(r.start_on), formatDate(r.created_at),
       labelOf(r.tier_reached)].join(" ") });
-  show(heading(title), statusLinks(status), totals, live, table);
+  show(heading(title), notificationsBanner(), statusLinks(status), totals, live, table);
   pollWhileShown(table, REFRESH_MS, async () => {
     const fresh = await load();
     const said = changes(rows, fresh);

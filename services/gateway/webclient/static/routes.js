@@ -10,6 +10,7 @@ import {
 import {
   actionPlanView, actionPlansView, concernsView, feedbackView, monitoringVisitsView, newActionPlanView,
 } from "./intelligence.js";
+import { notificationsView } from "./notifications.js";
 import { packagesView, packageView } from "./packages.js";
 import { queueView } from "./queue.js";
 import { capacityView, offersView, offerView, visitsUploadView } from "./provider.js";
@@ -25,6 +26,7 @@ export const ROUTES = [
   [path("/referrals/{id}"), referralView],
   [path("/referrals"), queueView],
   [path("/dashboard"), dashboardView],
+  [path("/notifications"), notificationsView],
   [path("/providers/new"), newProviderView],
   [path("/providers/import"), importView],
   [path("/providers/{id}"), providerView],
@@ -64,6 +66,7 @@ export const NAVIGATION = [
   { role: "broker", href: "#/referrals?status=placed", text: "Placed" },
   { role: "broker", href: "#/referrals?status=cancelled", text: "Cancelled" },
   { role: "broker", href: "#/referrals/new", text: "New referral" },
+  { role: "broker", href: "#/notifications", text: "Notifications" },
   { role: "broker", href: "#/dashboard", text: "Dashboard" },
   { role: "commissioner", href: "#/providers", text: "Providers" },
   { role: "commissioner", href: "#/contracts", text: "Contracts" },
