@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.offers.models import Offer
@@ -136,8 +136,10 @@ async def offers_this_round(session: AsyncSession, *, referrals: Collection[Refe
     """Every offer of each of `referrals` in its current round, in one query, by deadline."""
     if not referrals:
         return []
-    rounds = [and_(Offer.referral_id == each.id, Offer.round == each.round) for each in referrals]
-    return list((await session.scalars(select(Offer).where(or_(*rounds)).order_by(Offer.deadline, Offer.id))).all())
+    rounds = {each.id: each.round for each in referrals}
+    offers = await session.scalars(select(Offer).where(Offer.referral_id.in_(sorted(rounds)))
+                                   .order_by(Offer.deadline, Offer.id))
+    return [offer for offer in offers if offer.round == rounds[offer.referral_id]]
 
 
 async def last_notable_events(session: AsyncSession, *, referral_ids: Collection[uuid.UUID]) -> dict[
