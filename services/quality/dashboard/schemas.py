@@ -38,6 +38,12 @@ class UnmetNeed(BaseModel):
     by_area: list[AreaNeed]
 
 
+class AreaCapacity(BaseModel):
+    area: str
+    capacity_hours: Hours = Field(description="Hours a week active providers declare free in the area")
+    waiting_hours: Hours = Field(description="Hours a week of referrals being sourced or waiting in the area")
+
+
 class DischargesWaiting(BaseModel):
     """Hospital discharges not yet placed (sourcing or on the waiting list)."""
 
@@ -69,6 +75,7 @@ class DashboardSummary(BaseModel):
     time_to_source_by_urgency: list[UrgencyTimeToSource] = Field(description="Each urgency, most urgent first")
     unmet_need: UnmetNeed
     hospital_discharges_waiting: DischargesWaiting
+    capacity_by_area: list[AreaCapacity] = Field(description="Declared capacity against care waiting, by area")
     short_visits: ShortVisits
     providers_by_rating: list[Count] = Field(description="By latest overall rating; `none` when unrated")
     providers_by_rag: list[RagCount]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from services.quality.dashboard.domain import (
     VisitCount,
+    capacity_against_demand,
     hours_of,
     is_newer,
     median,
@@ -24,6 +25,7 @@ from services.quality.dashboard.domain import (
 )
 from services.quality.dashboard.models import CountedVisit, DeclineFact, ReferralFact, VisitTally
 from services.quality.dashboard.schemas import (
+    AreaCapacity,
     AreaNeed,
     Count,
     DashboardSummary,
@@ -39,7 +41,7 @@ from services.quality.readmodel.models import KnownProvider
 from services.quality.risk.models import ProviderRisk
 from services.quality.upsert import locked_row
 from shared.contracts.brokerage import ReferralFacts, ReferralStatus
-from shared.contracts.common import DeclineReason, Rag, Urgency
+from shared.contracts.common import DeclineReason, ProviderStatus, Rag, Urgency
 from shared.contracts.packages import VisitFacts
 
 SETTLED = frozenset({ReferralStatus.PLACED, ReferralStatus.CANCELLED})
@@ -170,6 +172,17 @@ async def _discharges_waiting(session: AsyncSession, area: str | None) -> Discha
     return DischargesWaiting(people=people, weekly_hours=Decimal(hours))
 
 
+async def _capacity_by_area(session: AsyncSession, area: str | None) -> list[AreaCapacity]:
+    declared = (await session.scalars(select(KnownProvider.capacity).where(
+        KnownProvider.status == ProviderStatus.ACTIVE))).all()
+    waiting = (await session.execute(
+        select(ReferralFact.area, func.coalesce(func.sum(ReferralFact.weekly_hours), 0))
+        .where(ReferralFact.status.in_(WAITING), _in_area(area)).group_by(ReferralFact.area)))
+    balances = capacity_against_demand(declared, {code: Decimal(hours) for code, hours in waiting})
+    return [AreaCapacity(area=each.area, capacity_hours=each.capacity_hours, waiting_hours=each.waiting_hours)
+            for each in balances if area is None or each.area == area]
+
+
 async def _short_visits(session: AsyncSession) -> ShortVisits:
     delivered, under_30 = (await session.execute(
         select(func.coalesce(func.sum(VisitTally.delivered), 0), func.coalesce(func.sum(VisitTally.under_30), 0))
@@ -197,6 +210,7 @@ async def summary(session: AsyncSession, *, today: date, weeks: int, area: str |
                                    for urgency in Urgency],
         unmet_need=await _unmet_need(session, area),
         hospital_discharges_waiting=await _discharges_waiting(session, area),
+        capacity_by_area=await _capacity_by_area(session, area),
         short_visits=await _short_visits(session),
         providers_by_rating=[Count(key=key or "none", count=count)
                              for key, count in await _counts(session, KnownProvider.rating_overall)],

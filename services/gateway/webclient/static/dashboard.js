@@ -1,8 +1,8 @@
 // The dashboard the council runs on (brokers, commissioners, quality officers): demand, time to source, unmet
 // need, hospital discharges waiting, declines, offers about to expire, capacity declared against demand, and
 // providers by rating and RAG, for a period and an area. Every chart has its figures as a table and a CSV
-// download (ui.js `chart`). The figures come from `GET /dashboard/summary`; offers expiring and capacity
-// against demand are read from the offers, providers and referrals they are made of.
+// download (ui.js `chart`). The figures come from `GET /dashboard/summary`; offers expiring from the open offers
+// themselves (`GET /offers?status=open`), as their deadlines are now.
 
 import { api, apiAll, show } from "./core.js";
 import { formatDate, formatHours, formatTime, labelOf, minutesBetween } from "./format.js";
@@ -11,7 +11,6 @@ import { CQC_RATINGS } from "./vocabulary.js";
 import { button, chart, form, heading, para, selectField, summaryList } from "./ui.js";
 
 const PERIODS = [["4", "4 weeks"], ["12", "12 weeks"], ["26", "26 weeks"], ["52", "52 weeks"]];
-const WAITING = ["sourcing", "unsourced"];
 // Open offers by the time left to answer them.
 const EXPIRY_BANDS = [[60, "Within 1 hour"], [120, "1 to 2 hours"], [240, "2 to 4 hours"], [1440, "4 to 24 hours"],
   [Infinity, "Later"]];
@@ -31,10 +30,7 @@ function filtersForm(weeks, area, areas) {
   return chosen;
 }
 
-const hoursOf = (value) => Number(value || 0);
 const people = (count) => `${count} ${count === 1 ? "person" : "people"}`;
-const sumBy = (rows, key, amount) => rows.reduce((sums, row) => sums.set(key(row), (sums.get(key(row)) || 0)
-  + amount(row)), new Map());
 
 function expiringChart(offers) {
   const now = new Date();
@@ -47,25 +43,19 @@ function expiringChart(offers) {
   series: [{ label: "Open offers", data: counts }] });
 }
 
-function capacityChart(providers, waiting, areas, area) {
-  const capacity = sumBy(providers.filter((p) => p.status === "active").flatMap((p) => p.capacity)
-    .filter((each) => !area || each.area === area), (each) => each.area, (each) => hoursOf(each.weekly_hours));
-  const demand = sumBy(waiting, (r) => r.area, (r) => hoursOf(r.weekly_hours));
-  const codes = [...new Set([...capacity.keys(), ...demand.keys()])].sort();
+function capacityChart(balances, areas) {
   return chart({ id: "capacity-demand", title: "Capacity declared against care waiting to be placed, hours a week",
-    type: "bar", labels: codes.map((code) => areaLabel(areas, code)), format: formatHours, yTitle: "Hours a week",
-    series: [{ label: "Capacity declared", data: codes.map((code) => (capacity.get(code) || 0).toFixed(2)) },
-      { label: "Waiting to be placed", data: codes.map((code) => (demand.get(code) || 0).toFixed(2)) }] });
+    type: "bar", labels: balances.map((each) => areaLabel(areas, each.area)), format: formatHours,
+    yTitle: "Hours a week", series: [{ label: "Capacity declared", data: balances.map((each) => each.capacity_hours) },
+      { label: "Waiting to be placed", data: balances.map((each) => each.waiting_hours) }] });
 }
 
 export async function dashboardView(_match, params) {
   const weeks = PERIODS.some(([value]) => value === params.get("weeks")) ? params.get("weeks") : "12";
   const area = params.get("area") || "";
-  const scope = { area: area || null };
-  const [summary, areas, offers, providers, ...waiting] = await Promise.all([
-    api("GET", "/dashboard/summary", { params: { weeks, ...scope } }), areaMap(),
-    apiAll("/offers", { status: "open" }, 5000), apiAll("/providers"),
-    ...WAITING.map((status) => apiAll("/referrals", { status, ...scope }, 5000))]);
+  const [summary, areas, offers] = await Promise.all([
+    api("GET", "/dashboard/summary", { params: { weeks, area } }), areaMap(),
+    apiAll("/offers", { status: "open" }, 5000)]);
   const open = area ? offers.filter((offer) => offer.area === area) : offers;
   const ratings = new Map(summary.providers_by_rating.map((each) => [each.key, each.count]));
   const source = summary.time_to_source;
@@ -96,7 +86,7 @@ export async function dashboardView(_match, params) {
     chart({ id: "unmet-need", title: "Unmet need by area, hours a week waiting", type: "bar", format: formatHours,
       labels: summary.unmet_need.by_area.map((each) => areaLabel(areas, each.area)), yTitle: "Hours a week",
       series: [{ label: "Hours a week", data: summary.unmet_need.by_area.map((each) => each.weekly_hours) }] }),
-    capacityChart(providers, waiting.flat(), areas, area),
+    capacityChart(summary.capacity_by_area, areas),
     expiringChart(open),
     chart({ id: "declines", title: "Offers declined by reason", type: "bar",
       labels: summary.decline_reasons.map((each) => labelOf(each.key)),
