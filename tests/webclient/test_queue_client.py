@@ -52,13 +52,13 @@ async def test_the_queue_is_searched_filtered_sorted_paged_exported_and_opened_b
     await expect(page.locator("main")).to_contain_text("7 hospital discharges")
     await check_screen(page, "broker queue")
 
-    await page.get_by_role("link", name="Next page").click()
+    await activate(page, page.get_by_role("link", name="Next page"))
     await expect(page.locator("#queue-count")).to_have_text("27 rows, showing 26 to 27")
     await expect(queue.locator("tbody tr")).to_have_count(2)
 
     await page.select_option("#queue-urgency", "crisis")
     await expect(page.locator("#queue-count")).to_have_text("7 of 27 rows match")
-    await page.get_by_role("button", name="Client").click()
+    await activate(page, page.get_by_role("button", name="Client"))
     await expect(page.locator("th[aria-sort=ascending]")).to_have_text("Client")
     await expect(queue.locator("tbody tr").first).to_contain_text("Q-001")
     await page.get_by_role("button", name="Client").click()
