@@ -453,9 +453,12 @@ export function dataTable({ id, caption, columns, rows, filters = [], search, pa
     const wanted = new Set(drawn);
     [...body.children].forEach((row) => wanted.has(row) || row.remove());
     drawn.forEach((row, index) => body.children[index] === row || body.insertBefore(row, body.children[index] || null));
-    count.textContent = shown.length === rows.length
+    const counted = shown.length === rows.length
       ? `${rows.length} ${rows.length === 1 ? "row" : "rows"}${pages > 1 ? `, showing ${first + 1} to ${first + slice.length}` : ""}`
       : `${shown.length} of ${rows.length} rows match${pages > 1 ? `, showing ${first + 1} to ${first + slice.length}` : ""}`;
+    if (count.textContent !== counted) count.textContent = counted;  // a live region: said only when it changes
+    if (pager.dataset.shows === `${state.page}/${pages}`) return;  // unchanged: a focused page link keeps focus
+    pager.dataset.shows = `${state.page}/${pages}`;
     pager.replaceChildren(paginationNav(caption, state.page, pages, (number) => {
       state.page = number;
       draw();
