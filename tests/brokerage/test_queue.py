@@ -69,3 +69,12 @@ async def test_the_queue_filters_by_area_urgency_and_steps_since_a_time(suite: S
     assert await listed(suite, broker, event_since=(datetime.now(UTC) + timedelta(hours=1)).isoformat()) == []
     naive = await suite.http.get("/api/v1/referrals", params={"event_since": "2026-11-30T09:00:00"}, headers=broker)
     assert naive.status_code == 422
+
+
+async def test_a_broker_lists_the_referrals_they_made(suite: Suite, market: Market) -> None:
+    await market.area()
+    one, other = await suite.staff("broker"), await suite.staff("broker")
+    made = await refer(suite, one)
+    await refer(suite, other)
+    assert [each["id"] for each in await listed(suite, one, mine="true")] == [made["id"]]
+    assert len(await listed(suite, one)) == 2

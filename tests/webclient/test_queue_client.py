@@ -122,7 +122,7 @@ async def test_the_header_with_a_long_name_fits_390_px(served_suite: str, page: 
     await check_screen(page, "broker header long name")
 
 
-async def test_the_broker_is_told_of_a_referral_gone_to_the_waiting_list_and_of_a_placement(
+async def test_the_broker_is_told_of_their_referral_gone_to_the_waiting_list_and_of_a_placement(
     served_suite: str, page: Page
 ) -> None:
     provider, area = provider_in_new_area(served_suite)
@@ -130,24 +130,32 @@ async def test_the_broker_is_told_of_a_referral_gone_to_the_waiting_list_and_of_
     declined, accepted = _refer(served_suite, broker, area, 201), _refer(served_suite, broker, area, 202)
     await sign_in(page, served_suite, username, password)
     await expect(page.locator("h1")).to_have_text("Being sourced")
+    await expect(page.locator("#notifications")).to_have_count(0)
+    _, _, someone_else = staff(served_suite, "broker")
+    not_mine = _refer(served_suite, someone_else, area, 203)
 
     _, _, own = staff(served_suite, "provider", provider_id=provider["id"])
-    offers = await eventually_json(served_suite, own, "/offers", lambda found: {declined["id"], accepted["id"]} <= {
-        each["referral_id"] for each in found["items"]}, status="open")
+    offers = await eventually_json(served_suite, own, "/offers", lambda found: {
+        declined["id"], accepted["id"], not_mine["id"]} <= {each["referral_id"] for each in found["items"]},
+        status="open")
     by_referral = {each["referral_id"]: each["id"] for each in offers["items"]}
     async with httpx.AsyncClient(base_url=served_suite + "/api/v1", headers=own) as api:
+        (await api.post(f"/offers/{by_referral[not_mine['id']]}/decline", json={"reason": "travel"})
+         ).raise_for_status()
         (await api.post(f"/offers/{by_referral[declined['id']]}/decline", json={"reason": "no_capacity"})
          ).raise_for_status()
         (await api.post(f"/offers/{by_referral[accepted['id']]}/accept", json={})).raise_for_status()
 
     banner = page.locator("#notifications")
-    await expect(banner).to_contain_text("Q-201: Gone to the waiting list", timeout=20000)
+    await expect(banner).to_contain_text("2 new notifications", timeout=20000)
+    await expect(banner).to_contain_text("Q-201: Gone to the waiting list")
     await expect(banner).to_contain_text(f"Q-202: Placed with {provider['name']}")
     await check_screen(page, "broker queue with notifications")
 
     await banner.get_by_role("link", name="See all notifications").click()
     await expect(page.locator("h1")).to_have_text("Notifications")
-    await expect(page.locator("#notifications-list")).to_contain_text(f"Placed with {provider['name']}")
+    await expect(page.locator("#notifications-list tbody tr")).to_have_count(2)
+    await expect(page.locator("#notifications-list")).not_to_contain_text("Q-203")
     await check_screen(page, "broker notifications")
     await page.get_by_role("button", name="Mark all as seen").click()
     await expect(page.locator("#flash")).to_be_focused()

@@ -100,12 +100,13 @@ async def imported_referrals(
 @dataclass(frozen=True, slots=True)
 class ReferralFilter:
     """The referrals a list asks for; None is any. `event_since`: those with a step a broker is told
-    about (NOTABLE_EVENTS) at or after it."""
+    about (NOTABLE_EVENTS) at or after it; `created_by`: those one user made."""
 
     status: ReferralStatus | None = None
     area: str | None = None
     urgency: Urgency | None = None
     event_since: datetime | None = None
+    created_by: str | None = None
 
 
 def _notable_since(since: datetime) -> ColumnElement[bool]:
@@ -117,7 +118,7 @@ async def page_of_referrals(session: AsyncSession, *, where: ReferralFilter, pag
     """Oldest first: the waiting list's order."""
     query = select(Referral).order_by(Referral.created_at, Referral.id).limit(page.limit + 1)
     for column, value in ((Referral.status, where.status), (Referral.area, where.area),
-                          (Referral.urgency, where.urgency)):
+                          (Referral.urgency, where.urgency), (Referral.created_by, where.created_by)):
         if value is not None:
             query = query.where(column == value)
     if where.event_since is not None:

@@ -38,6 +38,7 @@ router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"],
 StatusQuery = Annotated[ReferralStatus | None, Query(examples=["unsourced"])]
 AreaQuery = Annotated[str | None, Query(max_length=20, examples=["OAK"])]
 UrgencyQuery = Annotated[Urgency | None, Query(examples=["hospital_discharge"])]
+MineQuery = Annotated[bool, Query(description="Only the referrals the caller made")]
 EventSinceQuery = Annotated[AwareDatetime | None, Query(
     description="Only referrals with a step a broker is told about (an offer declined or expired, the waiting "
                 "list, a placement or award) at or after this time", examples=["2026-11-30T09:00:00Z"])]
@@ -85,13 +86,14 @@ def _list_item(row: queue.QueueRow, names: dict[uuid.UUID, str]) -> ReferralList
 
 
 @router.get("", response_model=Page[ReferralListItem])
-async def list_referrals(session: SessionDep, _actor: StaffPrincipal, page: PageDep, status: StatusQuery = None,
-                         area: AreaQuery = None, urgency: UrgencyQuery = None,
-                         event_since: EventSinceQuery = None) -> Page[ReferralListItem]:
+async def list_referrals(session: SessionDep, actor: StaffPrincipal, page: PageDep, status: StatusQuery = None,
+                         area: AreaQuery = None, urgency: UrgencyQuery = None, event_since: EventSinceQuery = None,
+                         mine: MineQuery = False) -> Page[ReferralListItem]:
     """Oldest first, each with the tier reached, its open offers and answer-by times, the provider it was
     placed with and the newest step a broker is told about (the queue and its notifications)."""
-    found = await queue.queue_page(session, where=ReferralFilter(status=status, area=area, urgency=urgency,
-                                                                 event_since=event_since), page=page)
+    where = ReferralFilter(status=status, area=area, urgency=urgency, event_since=event_since,
+                           created_by=actor.subject if mine else None)
+    found = await queue.queue_page(session, where=where, page=page)
     return Page(items=[_list_item(row, found.provider_names) for row in found.rows[:page.limit]],
                 next_cursor=next_cursor([row.referral for row in found.rows], page.limit,
                                         repository.referral_cursor))

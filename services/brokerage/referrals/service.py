@@ -74,7 +74,7 @@ async def create_referral(
     problems = await _problems(session, data=data, now=now)
     if problems:
         raise InvalidReferral(problems)
-    referral = await lifecycle.create(session, fields=referral_fields(data), now=now)
+    referral = await lifecycle.create(session, fields={**referral_fields(data), "created_by": actor.subject}, now=now)
     await record_audit(session, actor=actor, action="referral.created", entity_type="referral",
                        entity_id=referral.id, after=audit_view(referral))
     await sourcing.source(session, referral=referral, settings=settings, now=now)

@@ -1,6 +1,6 @@
-// A broker's notifications: the referrals where something happened that a broker acts on (an offer declined or
+// A broker's notifications: the referrals they made where something happened that a broker acts on (an offer declined or
 // left to expire, a referral gone to the waiting list, a placement or award) since they last looked. Fed by
-// polling `GET /referrals?event_since=...` (each referral answers its newest such step); "seen up to" is kept in
+// polling `GET /referrals?mine=true&event_since=...` (each referral answers its newest such step); "seen up to" is kept in
 // this browser per user. The queue shows a short banner of them; #/notifications lists them all.
 
 import { apiAll, h, pollWhileShown, rerender, session, show } from "./core.js";
@@ -34,7 +34,7 @@ function whatHappened(event) {
 
 async function unseen() {
   const since = seenUpTo();
-  const rows = await apiAll("/referrals", { event_since: since }, 500);
+  const rows = await apiAll("/referrals", { event_since: since, mine: true }, 500);
   const when = (row) => new Date(row.last_event.at).getTime();
   return rows.filter((row) => row.last_event && when(row) > new Date(since).getTime())
     .sort((a, b) => when(b) - when(a));
