@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from services.quality.dashboard.domain import capacity_against_demand
 from shared.contracts.brokerage import (
     Funding,
     OfferDeclined,
@@ -20,8 +21,9 @@ from shared.contracts.brokerage import (
 )
 from shared.contracts.common import ClientGroup, Day, DeclineReason, Tier, Urgency
 from shared.contracts.packages import VisitFacts, VisitOutcome, VisitsRecorded
+from shared.contracts.providers import CapacityChanged, CapacityState
 from tests.harness import Suite, eventually
-from tests.quality.support import cqc, known_provider, processed, publish, risk_row
+from tests.quality.support import cqc, known_provider, processed, provider_state, publish, risk_row
 
 NOW = datetime.now(UTC)
 
@@ -199,3 +201,54 @@ async def test_the_dashboard_needs_staff(suite: Suite) -> None:
     assert (await suite.http.get("/api/v1/dashboard/summary", headers=client)).status_code == 403
     bad = await suite.http.get("/api/v1/dashboard/summary", params={"weeks": 0}, headers=await suite.staff("broker"))
     assert bad.status_code == 422
+
+
+async def test_time_to_source_by_urgency_and_one_areas_figures(suite: Suite) -> None:
+    commissioner = await suite.staff("commissioner")
+    area = f"A{uuid.uuid4().hex[:6].upper()}"
+    quick, slow, elsewhere = (referral(area=area, urgency=Urgency.HOSPITAL_DISCHARGE), referral(area=area),
+                              referral(area=f"{area}X", urgency=Urgency.HOSPITAL_DISCHARGE))
+    for facts, hours in ((quick, 2), (slow, 9), (elsewhere, 5)):
+        await publish(suite, ReferralCreated(referral=facts), source="brokerage")
+        await publish(suite, ReferralPlaced(referral=facts, provider_id=uuid.uuid4(), tier=Tier.PRIMARY, awarded=False,
+                                            start_on=date.today(), placed_at=facts.created_at + timedelta(hours=hours)),
+                      source="brokerage")
+
+    async def settled() -> dict[str, Any] | None:
+        answer = await suite.http.get("/api/v1/dashboard/summary", params={"area": area}, headers=commissioner)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body if body["time_to_source"]["placed"] == 2 else None
+
+    body = await eventually(settled)
+    by_urgency = {each.pop("urgency"): each for each in body["time_to_source_by_urgency"]}
+    assert list(by_urgency) == ["hospital_discharge", "crisis", "routine"]
+    assert by_urgency["hospital_discharge"] == {"placed": 1, "median_hours": "2.00", "p90_hours": "2.00"}
+    assert by_urgency["crisis"] == {"placed": 0, "median_hours": None, "p90_hours": None}
+    assert by_urgency["routine"]["median_hours"] == "9.00"
+    assert sum(week["referrals"] for week in body["referrals_per_week"]) == 2
+
+
+def test_capacity_against_demand_names_every_area_either_side_knows() -> None:
+    balances = capacity_against_demand([{"OAK": "20.00", "UPP": "5.50"}, {"OAK": "4.00"}, {}],
+                                       {"UPP": Decimal("12.00"), "RUT": Decimal("3.00")})
+    assert [(each.area, each.capacity_hours, each.waiting_hours) for each in balances] == [
+        ("OAK", Decimal("24.00"), Decimal(0)), ("RUT", Decimal(0), Decimal("3.00")),
+        ("UPP", Decimal("5.50"), Decimal("12.00"))]
+
+
+async def test_capacity_declared_by_providers_stands_against_the_care_waiting_in_each_area(suite: Suite) -> None:
+    commissioner = await suite.staff("commissioner")
+    area = f"C{uuid.uuid4().hex[:6].upper()}"
+    provider_id = await known_provider(suite, commissioner)
+    state = provider_state(provider_id, version=2).model_copy(update={
+        "capacity": [CapacityState(area=area, weekly_hours=Decimal("30.00"))]})
+    await publish(suite, CapacityChanged(provider=state), source="providers")
+    await publish(suite, ReferralCreated(referral=referral(area=area, hours="10.50")), source="brokerage")
+
+    async def settled() -> list[dict[str, Any]] | None:
+        answer = await suite.http.get("/api/v1/dashboard/summary", params={"area": area}, headers=commissioner)
+        rows: list[dict[str, Any]] = answer.json()["capacity_by_area"]
+        return rows if rows and rows[0]["waiting_hours"] != "0.00" and rows[0]["capacity_hours"] != "0.00" else None
+
+    assert await eventually(settled) == [{"area": area, "capacity_hours": "30.00", "waiting_hours": "10.50"}]

@@ -53,6 +53,9 @@ async def test_dates_times_money_and_durations_are_in_uk_formats_in_london(serve
         (["lastFourWeeks", "2026-11-29"], {"start": "2026-10-26", "end": "2026-11-22"}),
         (["labelOf", "older_people"], "Older people"),
         (["labelOf", "cancelled_by_client"], "Cancelled by the person"),
+        (["minutesBetween", "2026-11-30T09:00:00Z", "2026-11-30T10:20:59Z"], 80),
+        (["timeLeft", "2026-11-30T10:20:30Z", {"instant": "2026-11-30T09:00:00Z"}], "1 h 20 min left"),
+        (["timeLeft", "2026-11-30T09:00:00Z", {"instant": "2026-11-30T09:00:00Z"}], "due now"),
     ]
     got = await _run(page, served_suite, "format.js", [call for call, _ in cases])
     assert got == [want for _, want in cases]

@@ -20,7 +20,8 @@ class Referral(Base):
     """A request to source care. `round` grows with every fresh run of the cascade (a retry), and a
     provider is offered a referral at most once per round. `external_ref` is the council's own key of
     a placement brought in by the placements import (none otherwise): unique, so importing it again
-    finds this referral and never makes a second one."""
+    finds this referral and never makes a second one. `created_by`: the subject of the broker who made
+    it (their notifications); none for a placement brought in or a referral made before it was kept."""
 
     __tablename__ = "referrals"
     __table_args__ = (
@@ -45,6 +46,7 @@ class Referral(Base):
     round: Mapped[int] = mapped_column(Integer, default=1)
     placed_with: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     external_ref: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.offers.models import Offer
 from services.brokerage.readmodel.models import KnownProvider
 from services.brokerage.referrals.models import HistoryEntry, Placement, Referral
+from services.brokerage.referrals.queue_domain import NOTABLE_EVENTS
 from shared.contracts.brokerage import OfferStatus, ReferralStatus
+from shared.contracts.common import Urgency
 from shared.pagination import PageRequest, keyset_after, read_cursor
 
 TURNED_DOWN = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN)
@@ -94,13 +97,32 @@ async def imported_referrals(
 # --- pages of the API's lists: `limit + 1` rows, so the caller knows whether more follow ------------------
 
 
-async def page_of_referrals(
-    session: AsyncSession, *, status: ReferralStatus | None, page: PageRequest
-) -> list[Referral]:
+@dataclass(frozen=True, slots=True)
+class ReferralFilter:
+    """The referrals a list asks for; None is any. `event_since`: those with a step a broker is told
+    about (NOTABLE_EVENTS) at or after it; `created_by`: those one user made."""
+
+    status: ReferralStatus | None = None
+    area: str | None = None
+    urgency: Urgency | None = None
+    event_since: datetime | None = None
+    created_by: str | None = None
+
+
+def _notable_since(since: datetime) -> ColumnElement[bool]:
+    return exists().where(HistoryEntry.referral_id == Referral.id, HistoryEntry.at >= since,
+                          HistoryEntry.event.in_(sorted(NOTABLE_EVENTS)))
+
+
+async def page_of_referrals(session: AsyncSession, *, where: ReferralFilter, page: PageRequest) -> list[Referral]:
     """Oldest first: the waiting list's order."""
     query = select(Referral).order_by(Referral.created_at, Referral.id).limit(page.limit + 1)
-    if status is not None:
-        query = query.where(Referral.status == status)
+    for column, value in ((Referral.status, where.status), (Referral.area, where.area),
+                          (Referral.urgency, where.urgency), (Referral.created_by, where.created_by)):
+        if value is not None:
+            query = query.where(column == value)
+    if where.event_since is not None:
+        query = query.where(_notable_since(where.event_since))
     if page.cursor is not None:
         query = query.where(keyset_after((Referral.created_at, Referral.id),
                                          read_cursor(page.cursor, datetime.fromisoformat)))
@@ -109,6 +131,28 @@ async def page_of_referrals(
 
 def referral_cursor(referral: Referral) -> tuple[str, str]:
     return referral.created_at.isoformat(), str(referral.id)
+
+
+async def offers_this_round(session: AsyncSession, *, referrals: Collection[Referral]) -> list[Offer]:
+    """Every offer of each of `referrals` in its current round, in one query, by deadline."""
+    if not referrals:
+        return []
+    rounds = {each.id: each.round for each in referrals}
+    offers = await session.scalars(select(Offer).where(Offer.referral_id.in_(sorted(rounds)))
+                                   .order_by(Offer.deadline, Offer.id))
+    return [offer for offer in offers if offer.round == rounds[offer.referral_id]]
+
+
+async def last_notable_events(session: AsyncSession, *, referral_ids: Collection[uuid.UUID]) -> dict[
+        uuid.UUID, HistoryEntry]:
+    """The newest step a broker is told about (NOTABLE_EVENTS) of each of `referral_ids` that has one."""
+    if not referral_ids:
+        return {}
+    newest = (select(func.max(HistoryEntry.id)).where(HistoryEntry.referral_id.in_(sorted(referral_ids)),
+                                                      HistoryEntry.event.in_(sorted(NOTABLE_EVENTS)))
+              .group_by(HistoryEntry.referral_id))
+    rows = await session.scalars(select(HistoryEntry).where(HistoryEntry.id.in_(newest)))
+    return {entry.referral_id: entry for entry in rows}
 
 
 async def page_of_offers(

@@ -2,9 +2,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, status
+from pydantic import AwareDatetime
 
 from services.brokerage.deps import BrokerPrincipal, SettingsDep
-from services.brokerage.referrals import repository, service
+from services.brokerage.referrals import queue, repository, service
 from services.brokerage.referrals.exceptions import (
     InvalidReferral,
     ReferralClosed,
@@ -12,6 +13,7 @@ from services.brokerage.referrals.exceptions import (
     UnknownProvider,
 )
 from services.brokerage.referrals.models import Referral
+from services.brokerage.referrals.repository import ReferralFilter
 from services.brokerage.referrals.schemas import (
     AmendIn,
     AwardIn,
@@ -19,13 +21,17 @@ from services.brokerage.referrals.schemas import (
     EligibilityListOut,
     EligibilityOut,
     HistoryOut,
+    QueueEventOut,
+    QueueOfferOut,
     ReferralCreate,
+    ReferralListItem,
     ReferralOut,
     ReferralSummary,
 )
 from shared.auth import StaffPrincipal
 from shared.clock import ClockDep
 from shared.contracts.brokerage import ReferralStatus
+from shared.contracts.common import Urgency
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unauthorized, problem_responses
 from shared.pagination import Page, PageDep, next_cursor
@@ -34,6 +40,12 @@ router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"],
                    responses=problem_responses(Unauthorized, Forbidden))
 
 StatusQuery = Annotated[ReferralStatus | None, Query(examples=["unsourced"])]
+AreaQuery = Annotated[str | None, Query(max_length=20, examples=["OAK"])]
+UrgencyQuery = Annotated[Urgency | None, Query(examples=["hospital_discharge"])]
+MineQuery = Annotated[bool, Query(description="Only the referrals the caller made")]
+EventSinceQuery = Annotated[AwareDatetime | None, Query(
+    description="Only referrals with a step a broker is told about (an offer declined or expired, the waiting "
+                "list, a placement or award) at or after this time", examples=["2026-11-30T09:00:00Z"])]
 
 
 def _summary(referral: Referral) -> ReferralSummary:
@@ -64,12 +76,31 @@ async def create_referral(data: ReferralCreate, session: SessionDep, actor: Brok
     return _full(await service.create_referral(session, actor=actor, data=data, settings=settings, now=clock.now()))
 
 
-@router.get("", response_model=Page[ReferralSummary])
-async def list_referrals(session: SessionDep, _actor: StaffPrincipal, page: PageDep,
-                         status: StatusQuery = None) -> Page[ReferralSummary]:
-    rows = await service.list_referrals(session, status=status, page=page)
-    return Page(items=[_summary(each) for each in rows[:page.limit]],
-                next_cursor=next_cursor(rows, page.limit, repository.referral_cursor))
+def _list_item(row: queue.QueueRow, names: dict[uuid.UUID, str]) -> ReferralListItem:
+    referral, event = row.referral, row.last_event
+    return ReferralListItem(
+        **_summary(referral).model_dump(), tier_reached=row.tier_reached,
+        open_offers=[QueueOfferOut(id=offer.id, provider_id=offer.provider_id,
+                                   provider_name=names.get(offer.provider_id), tier=offer.tier,
+                                   deadline=offer.deadline) for offer in row.open_offers],
+        placed_with_name=names.get(referral.placed_with) if referral.placed_with else None,
+        last_event=event and QueueEventOut(at=event.at, event=event.event, provider_id=event.provider_id,
+                                           provider_name=names.get(event.provider_id) if event.provider_id else None,
+                                           reason=event.reason))
+
+
+@router.get("", response_model=Page[ReferralListItem])
+async def list_referrals(session: SessionDep, actor: StaffPrincipal, page: PageDep, status: StatusQuery = None,
+                         area: AreaQuery = None, urgency: UrgencyQuery = None, event_since: EventSinceQuery = None,
+                         mine: MineQuery = False) -> Page[ReferralListItem]:
+    """Oldest first, each with the tier reached, its open offers and answer-by times, the provider it was
+    placed with and the newest step a broker is told about (the queue and its notifications)."""
+    where = ReferralFilter(status=status, area=area, urgency=urgency, event_since=event_since,
+                           created_by=actor.subject if mine else None)
+    found = await queue.queue_page(session, where=where, page=page)
+    return Page(items=[_list_item(row, found.provider_names) for row in found.rows[:page.limit]],
+                next_cursor=next_cursor([row.referral for row in found.rows], page.limit,
+                                        repository.referral_cursor))
 
 
 @router.get("/{referral_id}", response_model=ReferralOut, responses=problem_responses(ReferralNotFound))

@@ -119,3 +119,34 @@ class EligibilityListOut(BaseModel):
     area: str
     items: list[EligibilityOut] = Field(description="Eligible providers first in the cascade's order (tier, then "
                                                     "rank), then every other provider of the area with the reason")
+
+
+class QueueOfferOut(BaseModel):
+    """An offer still open, as the queue shows it: who has it and when it must be answered by."""
+
+    id: uuid.UUID
+    provider_id: uuid.UUID
+    provider_name: str | None = Field(examples=["Vale Community Care"])
+    tier: Tier
+    deadline: datetime = Field(description="The answer-by time; the offer expires then unanswered")
+
+
+class QueueEventOut(BaseModel):
+    """The newest step of the referral a broker is told about: an offer declined or expired, the waiting
+    list, a placement or an award."""
+
+    at: datetime
+    event: HistoryEvent = Field(examples=["declined"])
+    provider_id: uuid.UUID | None
+    provider_name: str | None = Field(examples=["Vale Community Care"])
+    reason: str | None = Field(examples=["no_capacity"])
+
+
+class ReferralListItem(ReferralSummary):
+    """A referral in a list (the broker's queue): its fields and where it stands."""
+
+    tier_reached: Tier | None = Field(description="The furthest tier of the cascade offered the referral in its "
+                                                  "current round; null before any offer", examples=["framework"])
+    open_offers: list[QueueOfferOut]
+    placed_with_name: str | None = Field(examples=["Vale Community Care"])
+    last_event: QueueEventOut | None

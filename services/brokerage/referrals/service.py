@@ -31,8 +31,6 @@ from services.brokerage.referrals.schemas import AmendIn, AwardIn, CancelIn, Ref
 from services.brokerage.settings import BrokerageSettings
 from shared.audit import record_audit
 from shared.auth import Principal
-from shared.contracts.brokerage import ReferralStatus
-from shared.pagination import PageRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +82,7 @@ async def create_referral(
     problems = await _problems(session, data=data, now=now)
     if problems:
         raise InvalidReferral(problems)
-    referral = await lifecycle.create(session, fields=referral_fields(data), now=now)
+    referral = await lifecycle.create(session, fields={**referral_fields(data), "created_by": actor.subject}, now=now)
     await record_audit(session, actor=actor, action="referral.created", entity_type="referral",
                        entity_id=referral.id, after=audit_view(referral))
     await sourcing.source(session, referral=referral, settings=settings, now=now)
@@ -99,13 +97,6 @@ async def get_referral(session: AsyncSession, *, actor: Principal, referral_id: 
         raise ReferralNotFound()
     await record_audit(session, actor=actor, action="referral.read", entity_type="referral", entity_id=referral_id)
     return await _record(session, referral)
-
-
-async def list_referrals(
-    session: AsyncSession, *, status: ReferralStatus | None, page: PageRequest
-) -> list[Referral]:
-    """Oldest first (the waiting list's order), `limit + 1` rows so the caller knows if more follow."""
-    return await repository.page_of_referrals(session, status=status, page=page)
 
 
 async def award(

@@ -4,7 +4,7 @@ performance at a glance). Pure."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -85,3 +85,22 @@ def weeks_back(today: date, count: int) -> list[date]:
     """The Mondays of the last `count` weeks, oldest first, this week included."""
     this_week = week_start(today)
     return [this_week - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
+
+
+@dataclass(frozen=True)
+class AreaBalance:
+    area: str
+    capacity_hours: Decimal
+    waiting_hours: Decimal
+
+
+def capacity_against_demand(declared: Iterable[Mapping[str, str]], waiting: Mapping[str, Decimal]) -> list[AreaBalance]:
+    """Hours a week declared free by providers (`declared`: each provider's hours by area) beside the hours of
+    care waiting to be placed (`waiting`, by area), for every area either names, by area code."""
+    capacity: dict[str, Decimal] = {}
+    for provider in declared:
+        for area, hours in provider.items():
+            capacity[area] = capacity.get(area, Decimal(0)) + Decimal(hours)
+    return [AreaBalance(area=area, capacity_hours=capacity.get(area, Decimal(0)),
+                        waiting_hours=waiting.get(area, Decimal(0)))
+            for area in sorted(capacity.keys() | waiting.keys())]

@@ -16,10 +16,11 @@ router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"],
 
 
 @router.get("/summary", response_model=DashboardSummary,
-            summary="Referrals per week, time to source, unmet need, discharges waiting, short visits, "
+            summary="Referrals per week, time to source (by urgency), unmet need, discharges waiting, short visits, "
                     "providers by rating and RAG, decline reasons")
 async def dashboard_summary(
     session: SessionDep, _staff: StaffPrincipal, clock: ClockDep,
     weeks: Annotated[int, Query(ge=1, le=104, description="How many weeks back (this one included)")] = 12,
+    area: Annotated[str | None, Query(max_length=40, description="One area's referrals only", examples=["OAK"])] = None,
 ) -> DashboardSummary:
-    return await service.summary(session, today=clock.today(), weeks=weeks)
+    return await service.summary(session, today=clock.today(), weeks=weeks, area=area)

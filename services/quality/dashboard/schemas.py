@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.common import Rag
+from shared.contracts.common import Rag, Urgency
 from shared.money import Hours, Money
 
 
@@ -20,6 +20,10 @@ class TimeToSource(BaseModel):
     p90_hours: Hours | None
 
 
+class UrgencyTimeToSource(TimeToSource):
+    urgency: Urgency
+
+
 class AreaNeed(BaseModel):
     area: str
     people: int
@@ -32,6 +36,12 @@ class UnmetNeed(BaseModel):
     people: int
     weekly_hours: Hours
     by_area: list[AreaNeed]
+
+
+class AreaCapacity(BaseModel):
+    area: str
+    capacity_hours: Hours = Field(description="Hours a week active providers declare free in the area")
+    waiting_hours: Hours = Field(description="Hours a week of referrals being sourced or waiting in the area")
 
 
 class DischargesWaiting(BaseModel):
@@ -62,9 +72,11 @@ class RagCount(BaseModel):
 class DashboardSummary(BaseModel):
     referrals_per_week: list[WeekCount]
     time_to_source: TimeToSource
+    time_to_source_by_urgency: list[UrgencyTimeToSource] = Field(description="Each urgency, most urgent first")
     unmet_need: UnmetNeed
     hospital_discharges_waiting: DischargesWaiting
+    capacity_by_area: list[AreaCapacity] = Field(description="Declared capacity against care waiting, by area")
     short_visits: ShortVisits
     providers_by_rating: list[Count] = Field(description="By latest overall rating; `none` when unrated")
     providers_by_rag: list[RagCount]
-    decline_reasons: list[Count]
+    decline_reasons: list[Count] = Field(description="Declines in the period, by reason (every area)")

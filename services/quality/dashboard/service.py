@@ -7,12 +7,13 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from services.quality.dashboard.domain import (
     VisitCount,
+    capacity_against_demand,
     hours_of,
     is_newer,
     median,
@@ -24,6 +25,7 @@ from services.quality.dashboard.domain import (
 )
 from services.quality.dashboard.models import CountedVisit, DeclineFact, ReferralFact, VisitTally
 from services.quality.dashboard.schemas import (
+    AreaCapacity,
     AreaNeed,
     Count,
     DashboardSummary,
@@ -32,13 +34,14 @@ from services.quality.dashboard.schemas import (
     ShortVisits,
     TimeToSource,
     UnmetNeed,
+    UrgencyTimeToSource,
     WeekCount,
 )
 from services.quality.readmodel.models import KnownProvider
 from services.quality.risk.models import ProviderRisk
 from services.quality.upsert import locked_row
 from shared.contracts.brokerage import ReferralFacts, ReferralStatus
-from shared.contracts.common import DeclineReason, Rag, Urgency
+from shared.contracts.common import DeclineReason, ProviderStatus, Rag, Urgency
 from shared.contracts.packages import VisitFacts
 
 SETTLED = frozenset({ReferralStatus.PLACED, ReferralStatus.CANCELLED})
@@ -111,13 +114,18 @@ async def note_visits(session: AsyncSession, *, provider_id: uuid.UUID, visits: 
     return list(now_counted.values())
 
 
-async def _weekly(session: AsyncSession, today: date, weeks: int) -> list[WeekCount]:
+def _in_area(area: str | None) -> ColumnElement[bool]:
+    """Referrals of `area`, or of every area when it is None."""
+    return true() if area is None else ReferralFact.area == area
+
+
+async def _weekly(session: AsyncSession, today: date, weeks: int, area: str | None) -> list[WeekCount]:
     """Referrals made and placed per week; placements brought in at go-live are no week's demand."""
     mondays = weeks_back(today, weeks)
     since = datetime.combine(mondays[0], time.min, tzinfo=UTC)
     rows = (await session.execute(
         select(ReferralFact.created_at, ReferralFact.status)
-        .where(ReferralFact.created_at >= since, ReferralFact.imported.is_(False))
+        .where(ReferralFact.created_at >= since, ReferralFact.imported.is_(False), _in_area(area))
     ))
     made, placed = Counter[date](), Counter[date]()
     for created_at, status in rows:
@@ -126,32 +134,53 @@ async def _weekly(session: AsyncSession, today: date, weeks: int) -> list[WeekCo
     return [WeekCount(week_start=monday, referrals=made[monday], placed=placed[monday]) for monday in mondays]
 
 
-async def _time_to_source(session: AsyncSession, since: datetime) -> TimeToSource:
-    """Referrals sourced through the suite only: an imported placement was made before it was recorded."""
-    rows = (await session.execute(
-        select(ReferralFact.created_at, ReferralFact.placed_at)
-        .where(ReferralFact.placed_at.is_not(None), ReferralFact.created_at >= since, ReferralFact.imported.is_(False))
-    ))
-    hours = [hours_of(placed_at - created_at) for created_at, placed_at in rows if placed_at is not None]
+def _time_to_source(hours: list[Decimal]) -> TimeToSource:
     return TimeToSource(placed=len(hours), median_hours=median(hours), p90_hours=percentile(hours, P90))
 
 
-async def _unmet_need(session: AsyncSession) -> UnmetNeed:
+async def _hours_to_source(session: AsyncSession, since: datetime, area: str | None) -> dict[Urgency, list[Decimal]]:
+    """Hours from referral to placement by urgency, of referrals sourced through the suite only: an imported
+    placement was made before it was recorded."""
+    rows = (await session.execute(
+        select(ReferralFact.urgency, ReferralFact.created_at, ReferralFact.placed_at)
+        .where(ReferralFact.placed_at.is_not(None), ReferralFact.created_at >= since, ReferralFact.imported.is_(False),
+               _in_area(area))
+    ))
+    hours: dict[Urgency, list[Decimal]] = {urgency: [] for urgency in Urgency}
+    for urgency, created_at, placed_at in rows:
+        if placed_at is not None:
+            hours[urgency].append(hours_of(placed_at - created_at))
+    return hours
+
+
+async def _unmet_need(session: AsyncSession, area: str | None) -> UnmetNeed:
     rows = (await session.execute(
         select(ReferralFact.area, func.count(), func.coalesce(func.sum(ReferralFact.weekly_hours), 0))
-        .where(ReferralFact.status == ReferralStatus.UNSOURCED).group_by(ReferralFact.area).order_by(ReferralFact.area)
+        .where(ReferralFact.status == ReferralStatus.UNSOURCED, _in_area(area))
+        .group_by(ReferralFact.area).order_by(ReferralFact.area)
     ))
     by_area = [AreaNeed(area=area, people=people, weekly_hours=Decimal(hours)) for area, people, hours in rows]
     return UnmetNeed(people=sum(each.people for each in by_area),
                      weekly_hours=sum((each.weekly_hours for each in by_area), Decimal(0)), by_area=by_area)
 
 
-async def _discharges_waiting(session: AsyncSession) -> DischargesWaiting:
+async def _discharges_waiting(session: AsyncSession, area: str | None) -> DischargesWaiting:
     people, hours = (await session.execute(
         select(func.count(), func.coalesce(func.sum(ReferralFact.weekly_hours), 0))
-        .where(ReferralFact.status.in_(WAITING), ReferralFact.urgency == Urgency.HOSPITAL_DISCHARGE)
+        .where(ReferralFact.status.in_(WAITING), ReferralFact.urgency == Urgency.HOSPITAL_DISCHARGE, _in_area(area))
     )).one()
     return DischargesWaiting(people=people, weekly_hours=Decimal(hours))
+
+
+async def _capacity_by_area(session: AsyncSession, area: str | None) -> list[AreaCapacity]:
+    declared = (await session.scalars(select(KnownProvider.capacity).where(
+        KnownProvider.status == ProviderStatus.ACTIVE))).all()
+    waiting = (await session.execute(
+        select(ReferralFact.area, func.coalesce(func.sum(ReferralFact.weekly_hours), 0))
+        .where(ReferralFact.status.in_(WAITING), _in_area(area)).group_by(ReferralFact.area)))
+    balances = capacity_against_demand(declared, {code: Decimal(hours) for code, hours in waiting})
+    return [AreaCapacity(area=each.area, capacity_hours=each.capacity_hours, waiting_hours=each.waiting_hours)
+            for each in balances if area is None or each.area == area]
 
 
 async def _short_visits(session: AsyncSession) -> ShortVisits:
@@ -162,23 +191,31 @@ async def _short_visits(session: AsyncSession) -> ShortVisits:
 
 
 async def _counts(session: AsyncSession, column: InstrumentedAttribute[str | None] | InstrumentedAttribute[str],
-                  ) -> list[tuple[str | None, int]]:
+                  where: ColumnElement[bool] | None = None) -> list[tuple[str | None, int]]:
     query = select(column, func.count()).group_by(column).order_by(column)
+    if where is not None:
+        query = query.where(where)
     return [(key, count) for key, count in (await session.execute(query))]
 
 
-async def summary(session: AsyncSession, *, today: date, weeks: int) -> DashboardSummary:
+async def summary(session: AsyncSession, *, today: date, weeks: int, area: str | None = None) -> DashboardSummary:
+    """The figures of the last `weeks` weeks (the waiting list and discharges waiting: now), of one `area` or
+    all; declines and providers are every area's (a decline or a provider belongs to no one area)."""
     since = datetime.combine(today - timedelta(weeks=weeks), time.min, tzinfo=UTC)
+    hours = await _hours_to_source(session, since, area)
     return DashboardSummary(
-        referrals_per_week=await _weekly(session, today, weeks),
-        time_to_source=await _time_to_source(session, since),
-        unmet_need=await _unmet_need(session),
-        hospital_discharges_waiting=await _discharges_waiting(session),
+        referrals_per_week=await _weekly(session, today, weeks, area),
+        time_to_source=_time_to_source([each for urgency in Urgency for each in hours[urgency]]),
+        time_to_source_by_urgency=[UrgencyTimeToSource(urgency=urgency, **_time_to_source(hours[urgency]).model_dump())
+                                   for urgency in Urgency],
+        unmet_need=await _unmet_need(session, area),
+        hospital_discharges_waiting=await _discharges_waiting(session, area),
+        capacity_by_area=await _capacity_by_area(session, area),
         short_visits=await _short_visits(session),
         providers_by_rating=[Count(key=key or "none", count=count)
                              for key, count in await _counts(session, KnownProvider.rating_overall)],
         providers_by_rag=[RagCount(rag=Rag(key), count=count)
                           for key, count in await _counts(session, ProviderRisk.rag) if key],
         decline_reasons=[Count(key=key or "", count=count)
-                         for key, count in await _counts(session, DeclineFact.reason)],
+                         for key, count in await _counts(session, DeclineFact.reason, DeclineFact.at >= since)],
     )

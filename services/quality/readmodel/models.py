@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, Date, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.database import Base
@@ -11,6 +11,8 @@ from shared.db import UtcDateTime
 
 
 class KnownProvider(Base):
+    """`capacity`: the hours a week the provider declares free, by area code (hours as decimal strings)."""
+
     __tablename__ = "known_providers"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -21,5 +23,6 @@ class KnownProvider(Base):
     rating_rank: Mapped[int | None] = mapped_column(Integer)
     rating_inadequate: Mapped[bool] = mapped_column(Boolean, default=False)
     rating_published_on: Mapped[date | None] = mapped_column(Date)
+    capacity: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

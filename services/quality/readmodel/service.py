@@ -22,6 +22,7 @@ def _copy_state(provider: KnownProvider, state: ProviderState, now: datetime) ->
     provider.rating_rank = rating.quality_rank if rating else None
     provider.rating_inadequate = rating.inadequate if rating else False
     provider.rating_published_on = rating.published_on if rating else None
+    provider.capacity = {each.area: str(each.weekly_hours) for each in state.capacity}
 
 
 async def apply_provider(
@@ -31,7 +32,7 @@ async def apply_provider(
     rescores: the regulator's rating weighs in the matrix, and a new provider gets its first row."""
     provider = await locked_row(session, KnownProvider, key="id", values={
         "id": state.id, "name": state.name, "status": state.status.value, "rating_inadequate": False,
-        "version": 0, "updated_at": now})
+        "capacity": {}, "version": 0, "updated_at": now})
     if provider.version >= state.version:
         return
     _copy_state(provider, state, now)

@@ -3,7 +3,7 @@
 // was just done). Which links show is read from the token's roles for display only: the server enforces
 // every access, and a refusal shows as the API said it.
 
-import { api, cancelRefresh, focusHeading, focusOn, h, main, onRerender, session, show } from "./core.js";
+import { api, focusHeading, focusOn, h, main, onRerender, session, show } from "./core.js";
 import { forgetNames } from "./names.js";
 import { NAVIGATION, ROUTES } from "./routes.js";
 import { bindForm, button, errorSummary, heading, para, takeFlash, textField } from "./ui.js";
@@ -75,7 +75,6 @@ function matchRoute(path, params) {
 async function route({ keepFocus = false } = {}) {
   const hash = location.hash || "#/";
   if (!hash.startsWith("#/")) return;
-  cancelRefresh();
   forgetNames();
   const focusedId = keepFocus && document.activeElement ? document.activeElement.id : "";
   const [path, query] = hash.slice(1).split("?");

@@ -139,10 +139,18 @@ export function download(filename, text, type = "text/csv") {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-// Re-rendering the current screen, and the one refresh timer, belong to the router in app.js.
+// Re-rendering the current screen belongs to the router in app.js.
 let rerenderHook = async () => {};
-let refreshTimer = null;
 export function onRerender(hook) { rerenderHook = hook; }
 export function rerender() { return rerenderHook({ keepFocus: true }); }
-export function refreshIn(ms) { clearTimeout(refreshTimer); refreshTimer = setTimeout(rerender, ms); }
-export function cancelRefresh() { clearTimeout(refreshTimer); }
+
+// Runs `task` every `ms` while `node` is in the page (a screen's rows kept fresh in place); stops for good once
+// the screen is left. A failed run (the network gone for a moment) is left for the next to put right.
+export function pollWhileShown(node, ms, task) {
+  const tick = async () => {
+    if (!node.isConnected) return;
+    await task().catch(() => {});
+    if (node.isConnected) setTimeout(tick, ms);
+  };
+  setTimeout(tick, ms);
+}

@@ -139,3 +139,14 @@ export function labelOf(value) {
   const words = text.replaceAll("_", " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+// Whole minutes from one instant to another (negative when `to` is before `from`).
+export function minutesBetween(from, to) {
+  return Math.floor((new Date(to).getTime() - new Date(from).getTime()) / 60000);
+}
+
+// An answer-by countdown: "1 h 20 min left", or "due now" once the deadline has come.
+export function timeLeft(deadline, now = new Date()) {
+  const minutes = minutesBetween(now, deadline);
+  return minutes > 0 ? `${formatDuration(minutes)} left` : "due now";
+}

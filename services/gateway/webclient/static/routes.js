@@ -2,14 +2,16 @@
 // user's home is chosen: the first link of the first role they hold).
 
 import { clientsView, newUserView, usersView, userView } from "./admin.js";
-import { queueView } from "./broker.js";
+import { dashboardView } from "./dashboard.js";
 import {
   invoiceRunsView, invoicesView, invoiceView, reconciliationView, remittanceView,
 } from "./finance.js";
 import {
   actionPlanView, actionPlansView, concernsView, feedbackView, monitoringVisitsView, newActionPlanView,
 } from "./intelligence.js";
+import { notificationsView } from "./notifications.js";
 import { packagesView, packageView } from "./packages.js";
+import { queueView } from "./queue.js";
 import { referralView } from "./referral.js";
 import { amendReferralView, newReferralView, recordPlacementView } from "./referral-form.js";
 import { capacityView, offersView, offerView, visitsUploadView } from "./provider.js";
@@ -26,6 +28,8 @@ export const ROUTES = [
   [path("/referrals/{id}/amend"), amendReferralView],
   [path("/referrals/{id}"), referralView],
   [path("/referrals"), queueView],
+  [path("/dashboard"), dashboardView],
+  [path("/notifications"), notificationsView],
   [path("/providers/new"), newProviderView],
   [path("/providers/import"), importView],
   [path("/providers/{id}"), providerView],
@@ -63,17 +67,22 @@ export const NAVIGATION = [
   { role: "broker", href: "#/referrals?status=sourcing", text: "Sourcing" },
   { role: "broker", href: "#/referrals?status=unsourced", text: "Waiting list" },
   { role: "broker", href: "#/referrals?status=placed", text: "Placed" },
+  { role: "broker", href: "#/referrals?status=cancelled", text: "Cancelled" },
   { role: "broker", href: "#/referrals/new", text: "New referral" },
+  { role: "broker", href: "#/notifications", text: "Notifications" },
+  { role: "broker", href: "#/dashboard", text: "Dashboard" },
   { role: "commissioner", href: "#/providers", text: "Providers" },
   { role: "commissioner", href: "#/contracts", text: "Contracts" },
   { role: "commissioner", href: "#/rate-cards", text: "Rate cards" },
   { role: "commissioner", href: "#/providers/import", text: "CQC import" },
+  { role: "commissioner", href: "#/dashboard", text: "Dashboard" },
   { role: "quality_officer", href: "#/risk-matrix", text: "Risk matrix" },
   { role: "quality_officer", href: "#/concerns", text: "Concerns" },
   { role: "quality_officer", href: "#/monitoring-visits", text: "Monitoring visits" },
   { role: "quality_officer", href: "#/feedback", text: "Feedback" },
   { role: "quality_officer", href: "#/action-plans", text: "Action plans" },
   { role: "quality_officer", href: "#/risk-matrix/reviews", text: "Reviews" },
+  { role: "quality_officer", href: "#/dashboard", text: "Dashboard" },
   { role: "finance", href: "#/invoices", text: "Invoices" },
   { role: "finance", href: "#/invoice-runs", text: "Invoice runs" },
   { role: "finance", href: "#/reconciliation", text: "Reconciliation" },

@@ -397,7 +397,8 @@ function paginationNav(caption, page, pages, go) {
 // to the cell's text), numeric}]; `filters`: [{key, label, options: [[value, text]], test(row, value)}];
 // `search(row)`: the text a search looks in. Rows carry `data-id` (row.id). Everything happens in the page over
 // the rows given, so a screen reader hears only the changing count (`aria-live` on it alone). `chosen` sets
-// filters at the start ({key: value}); `sort`: {key, descending}.
+// filters at the start ({key: value}); `sort`: {key, descending}. The block returned has `update(rows)`, which
+// shows fresh rows with the search, filters, sort and page kept.
 export function dataTable({ id, caption, columns, rows, filters = [], search, pageSize = 25, csvName,
   empty = "Nothing to show.", sort = null, chosen = {} }) {
   const state = { query: "", chosen: { ...chosen }, sort: sort || { key: null, descending: false }, page: 1 };
@@ -444,14 +445,20 @@ export function dataTable({ id, caption, columns, rows, filters = [], search, pa
           ? (state.sort.descending ? "descending" : "ascending") : "none");
       }
     });
-    body.replaceChildren(...(slice.length ? slice.map((row) => h("tr", { class: "govuk-table__row",
+    const drawn = slice.length ? slice.map((row) => keep(h("tr", { class: "govuk-table__row",
       "data-id": row.id ?? null }, columns.map((column) => h("td", { class: `govuk-table__cell${column.numeric
-      ? " govuk-table__cell--numeric" : ""}` }, column.cell ? column.cell(row) : valueOf(column, row)))))
+      ? " govuk-table__cell--numeric" : ""}` }, column.cell ? column.cell(row) : valueOf(column, row))))))
       : [h("tr", { class: "govuk-table__row" }, h("td", { class: "govuk-table__cell", colspan: columns.length },
-        rows.length ? "Nothing matches the search and filters." : empty))]));
-    count.textContent = shown.length === rows.length
+        rows.length ? "Nothing matches the search and filters." : empty))];
+    const wanted = new Set(drawn);
+    [...body.children].forEach((row) => wanted.has(row) || row.remove());
+    drawn.forEach((row, index) => body.children[index] === row || body.insertBefore(row, body.children[index] || null));
+    const counted = shown.length === rows.length
       ? `${rows.length} ${rows.length === 1 ? "row" : "rows"}${pages > 1 ? `, showing ${first + 1} to ${first + slice.length}` : ""}`
       : `${shown.length} of ${rows.length} rows match${pages > 1 ? `, showing ${first + 1} to ${first + slice.length}` : ""}`;
+    if (count.textContent !== counted) count.textContent = counted;  // a live region: said only when it changes
+    if (pager.dataset.shows === `${state.page}/${pages}`) return;  // unchanged: a focused page link keeps focus
+    pager.dataset.shows = `${state.page}/${pages}`;
     pager.replaceChildren(paginationNav(caption, state.page, pages, (number) => {
       state.page = number;
       draw();
@@ -473,14 +480,28 @@ export function dataTable({ id, caption, columns, rows, filters = [], search, pa
         : textOf(column.cell ? column.cell(row) : valueOf(column, row)))));
       download(`${csvName || id}.csv`, toCsv([columns.map((column) => column.label), ...lines]));
     } }));
+  // A row already shown (by `data-id`) stays in the page, only its changed cells redrawn, so a refresh of the
+  // rows (`update`) neither moves focus nor makes a screen reader read the table again.
+  function keep(fresh) {
+    const shown = fresh.dataset.id && [...body.children].find((row) => row.dataset.id === fresh.dataset.id);
+    if (!shown) return fresh;
+    [...fresh.children].forEach((cell, index) => {
+      const old = shown.children[index];
+      if (!old.isEqualNode(cell)) old.replaceChildren(...cell.childNodes);
+    });
+    return shown;
+  }
+
   draw();
-  return h("div", { class: "app-data-table", id: `${id}-block` },
+  const block = h("div", { class: "app-data-table", id: `${id}-block` },
     h("h2", { class: "govuk-heading-m" }, caption), tools, count,
     h("div", { class: "app-table-wrapper", role: "region", "aria-label": caption, tabindex: "0" },
       h("table", { class: "govuk-table", id },
         h("caption", { class: "govuk-table__caption govuk-visually-hidden" }, caption),
         h("thead", { class: "govuk-table__head" }, h("tr", { class: "govuk-table__row" }, headers)), body)),
     pager);
+  block.update = (fresh) => { rows = fresh; draw(); };
+  return block;
 }
 
 // --- charts ---------------------------------------------------------------------------------------------------
