@@ -6,6 +6,7 @@ the rate limit, and forwards the request id; the services still check the token 
 """
 
 from collections.abc import Mapping
+from urllib.parse import quote, quote_from_bytes
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -85,6 +86,17 @@ async def _check_presented_token(request: Request) -> None:
 
 
 router = APIRouter()
+# What may stand in a path as it is (RFC 3986's pchar and "/"); every other byte is sent percent-encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def _forwarded_path(request: Request) -> str:
+    """The path exactly as the caller sent it, percent-encoded where it must be, so a control character or
+    a byte that is not UTF-8 reaches the service (which answers 404 or 422) instead of breaking the URL."""
+    raw: bytes | None = request.scope.get("raw_path")
+    if raw is None:
+        return quote(request.url.path, safe=_PATH_SAFE)
+    return quote_from_bytes(raw, safe=_PATH_SAFE)
 
 
 @router.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
@@ -98,7 +110,7 @@ async def forward(request: Request, path: str) -> Response:
     headers["x-request-id"] = request_id_var.get() or ""
     if request.client:
         headers["x-forwarded-for"] = request.client.host
-    url = httpx.URL(path="/api/v1/" + path, query=request.url.query.encode())
+    url = httpx.URL(path=_forwarded_path(request), query=request.url.query.encode())
     try:
         answer = await upstream.request(request.method, url, content=await request.body(), headers=headers)
     except httpx.TimeoutException:

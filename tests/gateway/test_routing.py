@@ -50,6 +50,20 @@ async def test_a_body_that_is_not_json_is_refused_as_the_bodys_fault_saying_wher
     assert error["message"].endswith(" at character 18")
 
 
+@pytest.mark.parametrize("path", [
+    "/api/v1/providers/%16V", "/api/v1/areas/c%0D%C3%84jx", "/api/v1/invoices/%C3%92%C2%8F%13%22/acknowledge",
+    "/api/v1/referrals/%FF%FE", "/api/v1/offers/a%20b%00",
+])
+async def test_a_path_with_control_characters_or_bytes_not_utf8_is_refused_never_a_server_error(
+        suite: Suite, path: str) -> None:
+    """Found by a fuzzer: the gateway answered 500 when it could not forward such a path."""
+    headers = await suite.staff("finance", "commissioner", "broker")
+    for method in ("GET", "POST"):
+        answer = await suite.http.request(method, path, headers=headers)
+        assert 400 <= answer.status_code < 500, (method, path, answer.status_code, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_proxied_paths_need_a_token(suite: Suite) -> None:
     answer = await suite.http.get("/api/v1/referrals")
     assert answer.status_code == 401
