@@ -13,6 +13,7 @@ from services.gateway.admin.router import router as admin_router
 from services.gateway.admin.service import set_admin_password
 from services.gateway.auth.router import router as auth_router
 from services.gateway.directory.router import router as directory_router
+from services.gateway.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware
 from services.gateway.models import INFRA
 from services.gateway.ratelimit import RateLimitHeadersMiddleware, TokenBucketLimiter
 from services.gateway.settings import GatewaySettings
@@ -80,4 +81,6 @@ def create_app(
         per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
     )
     app.add_middleware(RateLimitHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

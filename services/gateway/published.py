@@ -30,6 +30,7 @@ ERRORS = {
     "401": "No token, or one that is expired or not valid (`WWW-Authenticate` says which)",
     "403": "The token's roles do not allow this",
     "404": "Not found (or not this provider's)",
+    "413": "The body is larger than the gateway takes",
     "429": "Over the client's rate limit: retry after `Retry-After` seconds",
     "503": "The service behind the gateway cannot be reached: retry later",
 }
@@ -103,6 +104,8 @@ def _describe(operation: dict[str, Any], *, method: str, path: str, limited: boo
         _add_error(responses, "403")
     if "{" in path:
         _add_error(responses, "404")
+    if "requestBody" in operation:
+        _add_error(responses, "413")
     if limited:
         _add_error(responses, "429", headers=("Retry-After",))
     if proxied:

@@ -23,6 +23,8 @@ class GatewaySettings(ServiceSettings):
     providers_url: str | None = None
     packages_url: str | None = None
     quality_url: str | None = None
+    max_body_bytes: int = Field(default=256 * 1024 * 1024, gt=0,
+                                description="The largest request body taken (a CQC directory CSV is tens of MB)")
     sandbox: bool = Field(default=False, validation_alias=AliasChoices("SUITE_SANDBOX", "GATEWAY_SANDBOX"),
                           description="A sandbox for integrators: an admin may move the services' clocks forward")
 
