@@ -12,6 +12,7 @@ from services.gateway import openapi, proxy, sandbox
 from services.gateway.admin.router import router as admin_router
 from services.gateway.admin.service import set_admin_password
 from services.gateway.auth.router import router as auth_router
+from services.gateway.auth.throttle import SignInThrottle, ThrottlePolicy
 from services.gateway.directory.router import router as directory_router
 from services.gateway.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware
 from services.gateway.models import INFRA
@@ -80,6 +81,9 @@ def create_app(
     app.state.rate_limiter = TokenBucketLimiter(
         per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
     )
+    app.state.sign_in_throttle = SignInThrottle(ThrottlePolicy(
+        account_failures=settings.sign_in_failures, address_failures=settings.sign_in_address_failures,
+        window_seconds=settings.sign_in_window_seconds, lockout_seconds=settings.sign_in_lockout_seconds))
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)

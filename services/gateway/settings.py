@@ -23,6 +23,10 @@ class GatewaySettings(ServiceSettings):
     providers_url: str | None = None
     packages_url: str | None = None
     quality_url: str | None = None
+    sign_in_failures: int = Field(default=5, gt=0, description="Failed sign-ins that lock an account out")
+    sign_in_address_failures: int = Field(default=30, gt=0, description="Failed sign-ins that hold an address back")
+    sign_in_window_seconds: float = Field(default=900, gt=0)
+    sign_in_lockout_seconds: float = Field(default=900, gt=0)
     max_body_bytes: int = Field(default=256 * 1024 * 1024, gt=0,
                                 description="The largest request body taken (a CQC directory CSV is tens of MB)")
     sandbox: bool = Field(default=False, validation_alias=AliasChoices("SUITE_SANDBOX", "GATEWAY_SANDBOX"),

@@ -244,7 +244,7 @@ async def test_every_admin_change_is_audited_without_secrets(suite: Suite) -> No
         audit = INFRA.audit
         rows = (await session.execute(select(audit).where(
             audit.c.entity_id == created["client_id"]).order_by(audit.c.id))).all()
-    assert [row.action for row in rows] == ["client.created", "client.revoked"]
+    assert [row.action for row in rows] == ["client.created", "auth.signed_in", "client.revoked"]
     assert all(row.actor != "system" and row.at is not None for row in rows)
     assert created["client_secret"] not in " ".join(str(row.after) for row in rows)
 

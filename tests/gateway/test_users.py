@@ -100,7 +100,7 @@ async def test_an_administrator_resets_a_password_and_renames_a_user(suite: Suit
         audit = INFRA.audit
         rows = (await session.execute(select(audit).where(audit.c.entity_id == str(created["id"]))
                                       .order_by(audit.c.id))).all()
-    assert [row.action for row in rows] == ["user.created", "user.changed"]
+    assert [row.action for row in rows] == ["user.created", "user.changed", "auth.signed_in"]
     assert "a-brand-new-password" not in str(rows[-1].after)
 
 

@@ -1,19 +1,23 @@
 import base64
 import binascii
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.auth.exceptions import InvalidClient, InvalidGrant, InvalidRequest, UnsupportedGrantType
 from services.gateway.auth.schemas import TokenResponse
 from services.gateway.auth.service import authenticate_client, authenticate_user
+from services.gateway.auth.throttle import SignInThrottle
 from services.gateway.auth.tokens import issue_token
 from services.gateway.ratelimit import RateLimited
 from services.gateway.settings import GatewaySettings
+from shared.audit import record_audit
 from shared.auth import Principal
 from shared.clock import request_clock
-from shared.db import SessionDep
-from shared.errors import problem_responses
+from shared.db import Database, SessionDep
+from shared.errors import TooManyRequests, problem_responses
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -22,7 +26,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     "/token",
     response_model=TokenResponse,
     dependencies=[RateLimited],
-    responses=problem_responses(InvalidGrant, InvalidClient, InvalidRequest, UnsupportedGrantType),
+    responses=problem_responses(InvalidGrant, InvalidClient, InvalidRequest, UnsupportedGrantType, TooManyRequests),
     summary="OAuth2 token endpoint (password grant for staff, client_credentials for machine clients)",
 )
 async def token(
@@ -41,15 +45,41 @@ async def token(
     if grant_type == "password":
         if not username or not password:
             raise InvalidRequest("username and password are required.")
-        principal = await authenticate_user(session, username=username, password=password)
+        account, check = username, authenticate_user(session, username=username, password=password)
     elif grant_type == "client_credentials":
         client_id, client_secret = _client_credentials(request, client_id, client_secret)
-        principal = await authenticate_client(session, client_id=client_id, client_secret=client_secret)
+        account, check = client_id, authenticate_client(session, client_id=client_id, client_secret=client_secret)
     elif not grant_type:
         raise InvalidRequest("grant_type is required: 'password' or 'client_credentials'.")
     else:
         raise UnsupportedGrantType("grant_type must be 'password' or 'client_credentials'.")
+    principal = await _signed_in(request, session, account=account, check=check)
     return _token_for(request, principal)
+
+
+async def _signed_in(
+    request: Request, session: AsyncSession, *, account: str, check: Coroutine[Any, Any, Principal]
+) -> Principal:
+    """Runs the credentials' check unless the account or the address is held back; every sign-in and every
+    failure is audited (the account's name and the address, never the secret)."""
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    address = request.client.host if request.client else "unknown"
+    try:
+        throttle.check(account=account, address=address)
+        principal = await check
+    except (InvalidGrant, InvalidClient, TooManyRequests) as refused:
+        check.close()
+        if not isinstance(refused, TooManyRequests):
+            throttle.failed(account=account, address=address)
+        database: Database = request.app.state.db
+        async with database.sessionmaker() as apart, apart.begin():  # the request's own transaction rolls back
+            await record_audit(apart, actor=None, action="auth.sign_in_refused", entity_type="account",
+                               entity_id=account[:100], after={"address": address, "why": refused.problem_type})
+        raise
+    throttle.succeeded(account=account)
+    await record_audit(session, actor=principal, action="auth.signed_in", entity_type="account",
+                       entity_id=principal.subject, after={"address": address})
+    return principal
 
 
 def _client_credentials(request: Request, client_id: str | None, client_secret: str | None) -> tuple[str, str]:
