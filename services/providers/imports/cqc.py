@@ -55,6 +55,10 @@ class RowRejected(ValueError):
     """The record cannot be imported; the message is the reason reported for its row."""
 
 
+class RowSkipped(RowRejected):
+    """The record is not one the registry keeps (reported as skipped, not as an error)."""
+
+
 @dataclass(frozen=True)
 class ImportedRating:
     overall: CqcRating
@@ -174,6 +178,29 @@ def parse_location_document(document: Any) -> ImportedLocation:
         client_groups=groups,
         rating=_document_rating(document.get("currentRatings")),
     )
+
+
+def predecessor_to_inherit_from(document: Mapping[str, Any]) -> str | None:
+    """The location a re-registered one inherits its ratings from: its "HSCA Predecessor", when it has
+    no published rating of its own (the CQC carries the predecessor's over from April 2019, but not
+    always into the new record's `currentRatings`)."""
+    try:
+        if _document_rating(document.get("currentRatings")) is not None:
+            return None
+    except RowRejected:
+        return None  # the row is rejected when read
+    for relation in document.get("relationships") or []:
+        if (isinstance(relation, dict) and str(relation.get("type", "")).strip().lower() == "hsca predecessor"
+                and relation.get("relatedLocationId")):
+            return str(relation["relatedLocationId"])
+    return None
+
+
+def inherit_ratings(document: Mapping[str, Any], predecessor: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The document with its predecessor's ratings (unchanged when the predecessor is gone)."""
+    if predecessor is None or not predecessor.get("currentRatings"):
+        return dict(document)
+    return {**document, "currentRatings": predecessor["currentRatings"]}
 
 
 def _column(row: Mapping[str, str], *names: str) -> str | None:

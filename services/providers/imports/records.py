@@ -26,14 +26,15 @@ async def import_records(
         row = 0
         async for record in directory_rows(chunks):
             row += 1
-            yield _read(row, record, parse_directory_row)
+            yield read_record(row, record, parse_directory_row)
         return
     body = await read_limited(chunks, limit=max_json_bytes, instead="send CSV or split it")
     for row, document in enumerate(location_documents(body), 1):
-        yield _read(row, document, parse_location_document)
+        yield read_record(row, document, parse_location_document)
 
 
-def _read(row: int, record: R, parse: Callable[[R], ImportedLocation]) -> ImportRecord:
+def read_record(row: int, record: R, parse: Callable[[R], ImportedLocation]) -> ImportRecord:
+    """The record read, or why not, numbered for the report."""
     try:
         return row, parse(record), None
     except RowRejected as exc:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.providers.imports.cqc import ImportedLocation, ImportedRating, RowRejected
+from services.providers.imports.cqc import ImportedLocation, ImportedRating, RowRejected, RowSkipped
 from services.providers.imports.reading import UnreadableBody
 from services.providers.registry.models import Provider, Rating
 from services.providers.registry.repository import ProviderView, load_views, rating_state
@@ -45,6 +45,9 @@ class ImportReport(BaseModel):
     created: int = 0
     updated: int = Field(default=0, description="Locations already in the registry (changed or not)")
     rejected: list[RejectedRow] = Field(default_factory=list)
+    skipped: list[RejectedRow] = Field(
+        default_factory=list, description="Records the registry does not keep (not care at home; gone from the "
+                                          "regulator's register), with why")
 
 
 async def import_locations(
@@ -66,7 +69,9 @@ async def import_locations(
     try:
         async for row, location, location_id in records:
             seen = row
-            if isinstance(location, RowRejected):
+            if isinstance(location, RowSkipped):
+                report.skipped.append(RejectedRow(row=row, location_id=location_id, reason=str(location)))
+            elif isinstance(location, RowRejected):
                 report.rejected.append(RejectedRow(row=row, location_id=location_id, reason=str(location)))
             else:
                 batch.append(location)
