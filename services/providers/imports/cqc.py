@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from shared.contracts.common import ClientGroup, CqcRating, ProviderStatus, Skill
+from shared.contracts.common import ClientGroup, CqcRating, ProviderStatus, Regulator, Skill
 
 LOCATION_ID = "CQC Location ID (for office use only)"
 PROVIDER_ID = "CQC Provider ID (for office use only)"
@@ -67,8 +67,17 @@ class ImportedRating:
 
 
 @dataclass(frozen=True)
+class ImportedGrades:
+    """A Care Inspectorate grading: 1-6 by key question."""
+
+    grades: Mapping[str, int]
+    published_on: date
+
+
+@dataclass(frozen=True)
 class ImportedLocation:
     location_id: str
+    """The regulator's id: a CQC location id, or a Care Inspectorate CS number"""
     name: str
     status: ProviderStatus
     cqc_provider_id: str | None
@@ -76,7 +85,8 @@ class ImportedLocation:
     local_authority: str | None
     skills: frozenset[Skill]
     client_groups: frozenset[ClientGroup]
-    rating: ImportedRating | None
+    rating: ImportedRating | ImportedGrades | None
+    regulator: Regulator = Regulator.CQC
 
 
 def map_specialisms(names: Iterable[str]) -> tuple[frozenset[Skill], frozenset[ClientGroup]]:
@@ -86,7 +96,7 @@ def map_specialisms(names: Iterable[str]) -> tuple[frozenset[Skill], frozenset[C
             frozenset(SPECIALISM_CLIENT_GROUPS[key] for key in keys if key in SPECIALISM_CLIENT_GROUPS))
 
 
-def parse_rating_text(text: str | None) -> CqcRating | None:
+def parse_ratingtext_field(text: str | None) -> CqcRating | None:
     """"Good", "Requires improvement", ...; "No published rating" (and no text) is no rating."""
     key = (text or "").strip().lower()
     if key in NO_RATING:
@@ -107,7 +117,8 @@ def parse_date(text: Any) -> date:
     raise RowRejected(f"unreadable date {value!r}")
 
 
-def _text(value: Any, field: str, *, required: bool = False) -> str | None:
+def text_field(value: Any, field: str, *, required: bool = False) -> str | None:
+    """A trimmed text value (None when blank), within the registry's length for `field`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise RowRejected(f"{field} is missing")
@@ -121,7 +132,7 @@ def _text(value: Any, field: str, *, required: bool = False) -> str | None:
 
 
 def _location_id(value: Any) -> str:
-    location_id = _text(value, "location id", required=True)
+    location_id = text_field(value, "location id", required=True)
     assert location_id is not None
     if not LOCATION_ID_PATTERN.match(location_id):
         raise RowRejected(f"location id {location_id!r} is not a CQC location id")
@@ -145,7 +156,7 @@ def _document_rating(ratings: Any) -> ImportedRating | None:
     if not isinstance(ratings, dict) or not isinstance(ratings.get("overall"), dict):
         return None
     overall_block: dict[str, Any] = ratings["overall"]
-    overall = parse_rating_text(overall_block.get("rating"))
+    overall = parse_ratingtext_field(overall_block.get("rating"))
     if overall is None:
         return None
     published = overall_block.get("reportDate") or ratings.get("reportDate")
@@ -154,7 +165,7 @@ def _document_rating(ratings: Any) -> ImportedRating | None:
     questions: dict[str, CqcRating] = {}
     for item in overall_block.get("keyQuestionRatings") or []:
         name = KEY_QUESTIONS.get(str(item.get("name", "")).strip().lower()) if isinstance(item, dict) else None
-        value = parse_rating_text(item.get("rating")) if name else None
+        value = parse_ratingtext_field(item.get("rating")) if name else None
         if name and value:
             questions[name] = value
     return ImportedRating(overall=overall, key_questions=questions, published_on=parse_date(published))
@@ -165,15 +176,15 @@ def parse_location_document(document: Any) -> ImportedLocation:
     if not isinstance(document, dict):
         raise RowRejected("not a location document (a JSON object)")
     skills, groups = map_specialisms(_specialism_names(document.get("specialisms")))
-    name = _text(document.get("name"), "name", required=True)
+    name = text_field(document.get("name"), "name", required=True)
     assert name is not None
     return ImportedLocation(
         location_id=_location_id(document.get("locationId")),
         name=name,
         status=_status(document.get("registrationStatus")),
-        cqc_provider_id=_text(document.get("providerId"), "provider id"),
-        postcode=_text(document.get("postalCode"), "postcode"),
-        local_authority=_text(document.get("localAuthority"), "local_authority"),
+        cqc_provider_id=text_field(document.get("providerId"), "provider id"),
+        postcode=text_field(document.get("postalCode"), "postcode"),
+        local_authority=text_field(document.get("localAuthority"), "local_authority"),
         skills=skills,
         client_groups=groups,
         rating=_document_rating(document.get("currentRatings")),
@@ -211,7 +222,7 @@ def _column(row: Mapping[str, str], *names: str) -> str | None:
 
 
 def _directory_rating(row: Mapping[str, str]) -> ImportedRating | None:
-    overall = parse_rating_text(_column(row, "Latest overall rating", "Location Latest Overall Rating"))
+    overall = parse_ratingtext_field(_column(row, "Latest overall rating", "Location Latest Overall Rating"))
     if overall is None:
         return None
     published = _column(row, "Publication date", "Publication Date", "Date of latest check")
@@ -223,15 +234,15 @@ def _directory_rating(row: Mapping[str, str]) -> ImportedRating | None:
 def parse_directory_row(row: Mapping[str, str]) -> ImportedLocation:
     """One row of the CQC care directory CSV (its headers as published; extra columns ignored)."""
     skills, groups = map_specialisms(re.split(r"[|;,]", row.get("Specialisms/services") or ""))
-    name = _text(row.get("Name"), "name", required=True)
+    name = text_field(row.get("Name"), "name", required=True)
     assert name is not None
     return ImportedLocation(
         location_id=_location_id(row.get(LOCATION_ID)),
         name=name,
         status=_status(_column(row, "Registration status", "Location Status")),
-        cqc_provider_id=_text(row.get(PROVIDER_ID), "provider id"),
-        postcode=_text(row.get("Postcode"), "postcode"),
-        local_authority=_text(row.get("Local authority"), "local_authority"),
+        cqc_provider_id=text_field(row.get(PROVIDER_ID), "provider id"),
+        postcode=text_field(row.get("Postcode"), "postcode"),
+        local_authority=text_field(row.get("Local authority"), "local_authority"),
         skills=skills,
         client_groups=groups,
         rating=_directory_rating(row),
@@ -240,5 +251,6 @@ def parse_directory_row(row: Mapping[str, str]) -> ImportedLocation:
 
 def location_id_of(record: Any) -> str | None:
     """The location id a rejected record carried, for the report (whatever shape it had)."""
-    value = record.get("locationId", record.get(LOCATION_ID)) if isinstance(record, dict) else None
+    value = (record.get("locationId", record.get(LOCATION_ID, record.get("CSNumber")))
+             if isinstance(record, dict) else None)
     return str(value) if value not in (None, "") else None

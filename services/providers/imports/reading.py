@@ -15,7 +15,10 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from services.providers.imports.careinspectorate import CS_NUMBER
 from services.providers.imports.cqc import LOCATION_ID
+
+HEADER_MARKS = (LOCATION_ID, CS_NUMBER)
 
 
 class UnreadableBody(ValueError):
@@ -51,17 +54,17 @@ async def csv_records(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[str]]:
 
 
 async def directory_rows(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict[str, str]]:
-    """Rows of the care directory as {header: value}; lines before the header row (the directory's
-    title lines) are skipped."""
+    """Rows of the CQC care directory or the Care Inspectorate datastore as {header: value}; lines
+    before the header row (the directory's title lines) are skipped."""
     header: list[str] | None = None
     async for record in csv_records(chunks):
         if header is None:
-            if LOCATION_ID in (cell.strip() for cell in record):
+            if any(cell.strip() in HEADER_MARKS for cell in record):
                 header = [cell.strip() for cell in record]
             continue
         yield dict(zip(header, (cell.strip() for cell in record), strict=False))
     if header is None:
-        raise UnreadableBody(f"no header row naming {LOCATION_ID!r}")
+        raise UnreadableBody(f"no header row naming {LOCATION_ID!r} (CQC) or {CS_NUMBER!r} (Care Inspectorate)")
 
 
 def location_documents(body: bytes) -> Iterator[Any]:

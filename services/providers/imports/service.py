@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.providers.imports.cqc import ImportedLocation, ImportedRating, RowRejected, RowSkipped
+from services.providers.imports.cqc import ImportedGrades, ImportedLocation, RowRejected, RowSkipped
 from services.providers.imports.reading import UnreadableBody
+from services.providers.registry import domain
 from services.providers.registry.models import Provider, Rating
 from services.providers.registry.repository import ProviderView, load_views, rating_state
 from services.providers.registry.service import Change, describe_change
@@ -33,6 +34,7 @@ from shared.events.outbox import record_events
 ImportRecord = tuple[int, ImportedLocation | RowRejected, str | None]
 """(row number from 1, the location read or why it was refused, the location id it carried)"""
 ACTION = "provider.imported"
+ID_COLUMNS = {Regulator.CQC: Provider.cqc_location_id, Regulator.CARE_INSPECTORATE: Provider.care_inspectorate_id}
 
 
 class RejectedRow(BaseModel):
@@ -103,22 +105,26 @@ async def _apply(
     now: datetime,
 ) -> list[Change]:
     """Registers or updates each location of the batch in memory; returns the changes, in order."""
-    location_ids = {location.location_id for location in batch}
-    known = {location_id: provider_id for location_id, provider_id in await session.execute(
-        select(Provider.cqc_location_id, Provider.id).where(Provider.cqc_location_id.in_(location_ids)))}
-    views = await load_views(session, list(known.values()), lock=True)
-    by_location = {location_id: views[provider_id] for location_id, provider_id in known.items()}
+    by_location: dict[tuple[Regulator, str], ProviderView] = {}
+    for regulator in {location.regulator for location in batch}:
+        column = ID_COLUMNS[regulator]
+        location_ids = {location.location_id for location in batch if location.regulator is regulator}
+        known = {str(location_id): provider_id for location_id, provider_id in await session.execute(
+            select(column, Provider.id).where(column.in_(location_ids)))}
+        views = await load_views(session, list(known.values()), lock=True)
+        by_location.update({(regulator, location_id): views[provider_id] for location_id, provider_id in known.items()})
     changes: list[Change] = []
     ratings: list[Rating] = []
     for location in batch:
-        view = by_location.get(location.location_id)
+        view = by_location.get((location.regulator, location.location_id))
         if view is None:
-            view = by_location[location.location_id] = _register(session, location, changes, now=now)
+            view = by_location[location.regulator, location.location_id] = _register(session, location, changes,
+                                                                                     now=now)
             report.created += 1
         else:
             _update(view, location, changes, now=now)
             report.updated += 1
-        ratings.extend(_rate(view, location.rating, changes, actor=actor, now=now))
+        ratings.extend(_rate(view, location, changes, actor=actor, now=now))
     await session.flush()  # providers first: the ratings refer to them
     session.add_all(ratings)
     return changes
@@ -127,15 +133,19 @@ async def _apply(
 def _details(location: ImportedLocation, provider: Provider | None = None) -> dict[str, Any]:
     skills = set(provider.skills if provider else ()) | {skill.value for skill in location.skills}
     groups = set(provider.client_groups if provider else ()) | {group.value for group in location.client_groups}
-    return {"name": location.name, "status": location.status.value, "cqc_provider_id": location.cqc_provider_id,
-            "postcode": location.postcode, "local_authority": location.local_authority,
-            "skills": sorted(skills), "client_groups": sorted(groups)}
+    details = {"name": location.name, "status": location.status.value, "postcode": location.postcode,
+               "local_authority": location.local_authority, "skills": sorted(skills), "client_groups": sorted(groups)}
+    if location.regulator is Regulator.CQC:
+        details["cqc_provider_id"] = location.cqc_provider_id
+    return details
 
 
 def _register(session: AsyncSession, location: ImportedLocation, changes: list[Change], *,
               now: datetime) -> ProviderView:
-    provider = Provider(id=uuid.uuid4(), cqc_location_id=location.location_id, care_inspectorate_id=None,
-                        branches=[], version=1, registered_at=now, updated_at=now, **_details(location))
+    ids = {"cqc_location_id": None, "care_inspectorate_id": None, "cqc_provider_id": None,
+           ID_COLUMNS[location.regulator].key: location.location_id}
+    provider = Provider(id=uuid.uuid4(), branches=[], version=1, registered_at=now, updated_at=now,
+                        **ids | _details(location))
     session.add(provider)
     view = ProviderView(provider)
     changes.append(describe_change(action=ACTION, view=view, before=None,
@@ -157,19 +167,23 @@ def _update(view: ProviderView, location: ImportedLocation, changes: list[Change
 
 
 def _rate(
-    view: ProviderView, imported: ImportedRating | None, changes: list[Change], *, actor: Principal | None,
-    now: datetime,
+    view: ProviderView, location: ImportedLocation, changes: list[Change], *, actor: Principal | None, now: datetime,
 ) -> list[Rating]:
-    """A rating already recorded for that publication date is the same report: nothing to do."""
-    if imported is None or any(rating.regulator == Regulator.CQC and rating.published_on == imported.published_on
+    """A rating already recorded by that regulator for that publication date is the same report: nothing to do."""
+    imported = location.rating
+    if imported is None or any(rating.regulator == location.regulator and rating.published_on == imported.published_on
                                for rating in view.ratings):
         return []
     before = view.state()
     provider = view.provider
-    rating = Rating(id=uuid.uuid4(), provider_id=provider.id, regulator=Regulator.CQC.value,
-                    overall=imported.overall.value,
-                    details={name: value.value for name, value in imported.key_questions.items()},
-                    published_on=imported.published_on, recorded_at=now,
+    details: dict[str, Any]
+    if isinstance(imported, ImportedGrades):
+        overall, details = domain.summarise_care_inspectorate(imported.grades).overall, dict(imported.grades)
+    else:
+        overall = imported.overall.value
+        details = {name: value.value for name, value in imported.key_questions.items()}
+    rating = Rating(id=uuid.uuid4(), provider_id=provider.id, regulator=location.regulator.value, overall=overall,
+                    details=details, published_on=imported.published_on, recorded_at=now,
                     recorded_by=actor.subject if actor else None)
     view.ratings.append(rating)
     provider.version, provider.updated_at = provider.version + 1, now
