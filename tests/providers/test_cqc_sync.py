@@ -5,6 +5,7 @@ and a re-registered location inheriting its predecessor's rating. And the CLI.""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +16,13 @@ import pytest
 from services.providers.cli import main
 from services.providers.cqcsync.client import USER_AGENT, CqcApi, CqcClient
 from services.providers.cqcsync.service import sync_window, synced_to
+from services.providers.models import INFRA
 from shared.clock import SystemClock
 from shared.db import Database
 from tests.brokerage.conftest import referral_body
 from tests.brokerage.test_cascade_e2e import known_states
 from tests.brokerage.test_referrals import events_of
-from tests.harness import Suite, eventually
+from tests.harness import Backend, Suite, eventually, running_suite
 from tests.providers.conftest import Registry, outbox
 from tests.providers.fake_cqc import API_KEY, FakeCqc, serving
 from tests.providers.test_cqc import DOCUMENT
@@ -151,3 +153,44 @@ def test_the_cli_syncs_a_window_and_fails_cleanly(tmp_path: Path, monkeypatch: p
     error = capsys.readouterr().err
     assert error == "error: the CQC API answered 401 for /public/v1/changes/location\n"
     assert "wrong-key" not in error
+
+
+async def test_the_periodic_sync_runs_when_a_key_is_set_and_remembers_how_far_it_went(backend: Backend) -> None:
+    fake = FakeCqc(locations={"1-101": location("1-101", "Oakham Home Care")}, change_pages=[["1-101"]])
+    database = Database(backend.database_url_of("providers"), schema="providers",
+                        session_info=INFRA.session_info("providers"))
+    try:
+        with serving(fake):
+            async with running_suite(backend, PROVIDERS_CQC_API_URL=fake.base_url, PROVIDERS_CQC_API_KEY=API_KEY,
+                                     PROVIDERS_CQC_SYNC_SECONDS="0.2") as suite:
+                headers = await suite.staff("commissioner")
+
+                async def imported() -> list[Any]:
+                    answer = await suite.http.get("/api/v1/providers", headers=headers)
+                    return list(answer.json()["items"])
+
+                [provider] = await eventually(imported, timeout=20)
+                first = await eventually(lambda: synced_to(database))
+                later = await eventually(lambda: _later(database, first))
+        assert provider["cqc_location_id"] == "1-101"
+        assert later > first
+        changes = [path for path, _headers in fake.requests if path.endswith("/changes/location")]
+        assert len(changes) >= 2
+    finally:
+        await database.dispose()
+
+
+async def _later(database: Database, than: datetime) -> datetime | None:
+    moment = await synced_to(database)
+    return moment if moment and moment > than else None
+
+
+async def test_without_a_key_no_sync_runs(backend: Backend) -> None:
+    fake = FakeCqc(locations={"1-101": location("1-101", "Oakham Home Care")}, change_pages=[["1-101"]])
+    with serving(fake):
+        async with running_suite(backend, PROVIDERS_CQC_API_URL=fake.base_url,
+                                 PROVIDERS_CQC_SYNC_SECONDS="0.05") as suite:
+            await asyncio.sleep(0.5)
+            answer = await suite.http.get("/api/v1/providers", headers=await suite.staff("commissioner"))
+    assert answer.json()["items"] == []
+    assert fake.requests == []
