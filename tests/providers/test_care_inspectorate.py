@@ -12,10 +12,12 @@ import pytest
 
 from services.providers.imports.careinspectorate import parse_datastore_row
 from services.providers.imports.cqc import ImportedGrades, RowRejected, RowSkipped
+from services.providers.imports.reading import UnreadableBody, directory_rows
 from shared.contracts.common import ProviderStatus, Regulator
 from shared.db import Database
 from tests.harness import Suite
 from tests.providers.conftest import Registry, outbox
+from tests.providers.test_cqc import _chunks
 from tests.providers.test_import import _import
 
 # The datastore's published header (MDSF), abridged: the columns read and a few of those ignored.
@@ -117,3 +119,13 @@ async def test_the_datastore_csv_is_imported_with_a_row_report_and_events(
     again = await _import(suite, registry, body, "text/csv")
     assert (again["created"], again["updated"]) == (0, 3)
     assert len(await outbox(registry_db)) == 5
+
+
+async def test_a_windows_1252_datastore_is_read_and_broken_utf8_is_not() -> None:
+    body = datastore_csv(service("CS2011012345", "Clyde Care \u2013 F\u00e0ilte"),
+                         service("CS2011012346", "Brae Care")).decode().encode("cp1252")
+    rows = [row async for row in directory_rows(_chunks(body, 7))]
+    assert [row["ServiceName"] for row in rows] == ["Clyde Care \u2013 F\u00e0ilte", "Brae Care"]
+    broken = "CSNumber,ServiceName\nCS2011012345,F\u00e0ilte\n".encode() + b"CS2011012346,Br\xe6\n"
+    with pytest.raises(UnreadableBody, match="cannot be read"):
+        _ = [row async for row in directory_rows(_chunks(broken, 7))]
