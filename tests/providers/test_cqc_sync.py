@@ -1,7 +1,7 @@
 """The CQC sync against a local fake of the CQC API: a first sync through paged changes, throttling
 (429 with Retry-After, and 200 with a 429 body), a location gone (404), an id listed in lower case;
 then a change feed with a new Inadequate rating (the next cascade skips the provider), a deregistration
-and a re-registered location inheriting its predecessor's rating. And the CLI."""
+and a re-registered location inheriting its predecessor's rating history. And the CLI and the job."""
 
 from __future__ import annotations
 
@@ -70,7 +70,8 @@ async def test_the_registry_follows_the_cqc_change_feed(
         suite: Suite, registry: Registry, registry_db: Database) -> None:
     await registry.area("OAK", name="Oakham")
     fake = FakeCqc(
-        locations={"1-101": location("1-101", "Oakham Home Care"), "1-102": location("1-102", "Rutland Carers"),
+        locations={"1-101": location("1-101", "Oakham Home Care"),
+                   "1-102": location("1-102", "Rutland Carers", "Requires improvement", "2024-01-10"),
                    "RK5BC": location("RK5BC", "Uppingham Community Care")},
         change_pages=[["1-101", "1-102"], ["1-103", "rk5bc", "1-101"]],
         throttles={"/public/v1/locations/1-101": [(200, {}, {"statusCode": 429, "message": "Rate limit is "
@@ -108,11 +109,15 @@ async def test_the_registry_follows_the_cqc_change_feed(
     assert by_location["1-102"]["status"] == "deregistered"
     inherited = by_location["1-105"]["rating"]
     assert (inherited["overall"], inherited["published_on"]) == ("good", "2025-06-01")
+    history = (await suite.http.get(f"/api/v1/providers/{by_location['1-105']['id']}/ratings",
+                                    headers=registry.headers)).json()["items"]
+    assert [(rating["overall"], rating["published_on"]) for rating in history] == [
+        ("good", "2025-06-01"), ("requires_improvement", "2024-01-10")]
     names = {item["id"]: location_id for location_id, item in by_location.items()}
     rated = [(names[event["provider"]["id"]], event["rating"]["overall"])
              for event in await outbox(registry_db, "providers.provider.rated.v1")]
-    assert rated == [("1-101", "good"), ("1-102", "good"), ("RK5BC", "good"), ("1-101", "inadequate"),
-                     ("1-105", "good")]
+    assert rated == [("1-101", "good"), ("1-102", "requires_improvement"), ("RK5BC", "good"),
+                     ("1-101", "inadequate"), ("1-102", "good"), ("1-105", "requires_improvement"), ("1-105", "good")]
     changed = await outbox(registry_db, "providers.provider.changed.v1")
     assert [(names[event["provider"]["id"]], event["provider"]["status"]) for event in changed] == [
         ("1-102", "deregistered")]

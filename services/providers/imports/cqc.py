@@ -87,6 +87,9 @@ class ImportedLocation:
     client_groups: frozenset[ClientGroup]
     rating: ImportedRating | ImportedGrades | None
     regulator: Regulator = Regulator.CQC
+    predecessor_id: str | None = None
+    """The CQC location this one was re-registered from (its "HSCA Predecessor") and inherits its
+    ratings from, when it was not rated in its own right"""
 
 
 def map_specialisms(names: Iterable[str]) -> tuple[frozenset[Skill], frozenset[ClientGroup]]:
@@ -188,30 +191,57 @@ def parse_location_document(document: Any) -> ImportedLocation:
         skills=skills,
         client_groups=groups,
         rating=_document_rating(document.get("currentRatings")),
+        predecessor_id=inheriting_from(document),
     )
 
 
+def _predecessor(document: Mapping[str, Any]) -> str | None:
+    for relation in document.get("relationships") or []:
+        if (isinstance(relation, dict) and str(relation.get("type", "")).strip().lower() == "hsca predecessor"
+                and relation.get("relatedLocationId")):
+            return str(relation["relatedLocationId"]).strip().upper()
+    return None
+
+
+def _own_rating(document: Mapping[str, Any], rating: ImportedRating | None) -> bool:
+    """Whether the location was rated in its own right: the CQC marks an inherited rating with the
+    `organisationId` of the location whose inspection gave it."""
+    ratings = document.get("currentRatings")
+    overall = ratings.get("overall") if isinstance(ratings, dict) else None
+    inherited_from = overall.get("organisationId") if isinstance(overall, dict) else None
+    return rating is not None and inherited_from in (None, "", document.get("locationId"))
+
+
+def inheriting_from(document: Mapping[str, Any]) -> str | None:
+    """The "HSCA Predecessor" a re-registered location inherits its ratings from, unless it was rated
+    in its own right."""
+    try:
+        if _own_rating(document, _document_rating(document.get("currentRatings"))):
+            return None
+    except RowRejected:
+        return None  # the row is rejected when read
+    return _predecessor(document)
+
+
 def predecessor_to_inherit_from(document: Mapping[str, Any]) -> str | None:
-    """The location a re-registered one inherits its ratings from: its "HSCA Predecessor", when it has
-    no published rating of its own (the CQC carries the predecessor's over from April 2019, but not
-    always into the new record's `currentRatings`)."""
+    """The predecessor to read a current rating from: the CQC carries it over to the new record from
+    April 2019, but not always into its `currentRatings`."""
     try:
         if _document_rating(document.get("currentRatings")) is not None:
             return None
     except RowRejected:
-        return None  # the row is rejected when read
-    for relation in document.get("relationships") or []:
-        if (isinstance(relation, dict) and str(relation.get("type", "")).strip().lower() == "hsca predecessor"
-                and relation.get("relatedLocationId")):
-            return str(relation["relatedLocationId"])
-    return None
+        return None
+    return _predecessor(document)
 
 
 def inherit_ratings(document: Mapping[str, Any], predecessor: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The document with its predecessor's ratings (unchanged when the predecessor is gone)."""
-    if predecessor is None or not predecessor.get("currentRatings"):
+    """The document with its predecessor's current rating, marked inherited as the CQC marks one
+    (unchanged when the predecessor is gone or unrated)."""
+    ratings = predecessor.get("currentRatings") if predecessor else None
+    if not isinstance(ratings, dict) or not isinstance(ratings.get("overall"), dict):
         return dict(document)
-    return {**document, "currentRatings": predecessor["currentRatings"]}
+    overall = {**ratings["overall"], "organisationId": predecessor.get("locationId") if predecessor else None}
+    return {**document, "currentRatings": {**ratings, "overall": overall}}
 
 
 def _column(row: Mapping[str, str], *names: str) -> str | None:

@@ -113,6 +113,7 @@ async def _apply(
             select(column, Provider.id).where(column.in_(location_ids)))}
         views = await load_views(session, list(known.values()), lock=True)
         by_location.update({(regulator, location_id): views[provider_id] for location_id, provider_id in known.items()})
+    predecessors = await _predecessor_ratings(session, batch, by_location)
     changes: list[Change] = []
     ratings: list[Rating] = []
     for location in batch:
@@ -124,10 +125,29 @@ async def _apply(
         else:
             _update(view, location, changes, now=now)
             report.updated += 1
+        if location.predecessor_id is not None:
+            inherited = by_location.get((Regulator.CQC, location.predecessor_id))
+            ratings.extend(_inherit(view, inherited.ratings if inherited else predecessors[location.predecessor_id],
+                                    changes, actor=actor, now=now))
         ratings.extend(_rate(view, location, changes, actor=actor, now=now))
     await session.flush()  # providers first: the ratings refer to them
     session.add_all(ratings)
     return changes
+
+
+async def _predecessor_ratings(
+    session: AsyncSession, batch: list[ImportedLocation], loaded: dict[tuple[Regulator, str], ProviderView]
+) -> dict[str, list[Rating]]:
+    """The ratings of every predecessor the batch names (by CQC location id), not already loaded."""
+    wanted = {location.predecessor_id for location in batch if location.predecessor_id is not None
+              and (Regulator.CQC, location.predecessor_id) not in loaded}
+    found: dict[str, list[Rating]] = {location_id: [] for location_id in wanted}
+    if wanted:
+        for rating, location_id in await session.execute(
+                select(Rating, Provider.cqc_location_id).join(Provider, Rating.provider_id == Provider.id)
+                .where(Provider.cqc_location_id.in_(wanted))):
+            found[str(location_id)].append(rating)
+    return found
 
 
 def _details(location: ImportedLocation, provider: Provider | None = None) -> dict[str, Any]:
@@ -169,22 +189,42 @@ def _update(view: ProviderView, location: ImportedLocation, changes: list[Change
 def _rate(
     view: ProviderView, location: ImportedLocation, changes: list[Change], *, actor: Principal | None, now: datetime,
 ) -> list[Rating]:
-    """A rating already recorded by that regulator for that publication date is the same report: nothing to do."""
     imported = location.rating
-    if imported is None or any(rating.regulator == location.regulator and rating.published_on == imported.published_on
-                               for rating in view.ratings):
+    if imported is None:
         return []
-    before = view.state()
-    provider = view.provider
     details: dict[str, Any]
     if isinstance(imported, ImportedGrades):
         overall, details = domain.summarise_care_inspectorate(imported.grades).overall, dict(imported.grades)
     else:
         overall = imported.overall.value
         details = {name: value.value for name, value in imported.key_questions.items()}
-    rating = Rating(id=uuid.uuid4(), provider_id=provider.id, regulator=location.regulator.value, overall=overall,
-                    details=details, published_on=imported.published_on, recorded_at=now,
-                    recorded_by=actor.subject if actor else None)
+    return _record_rating(view, Rating(regulator=location.regulator.value, overall=overall, details=details,
+                                       published_on=imported.published_on), changes, actor=actor, now=now)
+
+
+def _inherit(view: ProviderView, predecessor: list[Rating], changes: list[Change], *, actor: Principal | None,
+             now: datetime) -> list[Rating]:
+    """A re-registered location with no ratings yet keeps its predecessor's history (each rating copied,
+    oldest first, each with its event)."""
+    if view.ratings:
+        return []
+    copied: list[Rating] = []
+    for rating in sorted(predecessor, key=lambda each: each.published_on):
+        copied.extend(_record_rating(view, Rating(regulator=rating.regulator, overall=rating.overall,
+                                                  details=dict(rating.details), published_on=rating.published_on),
+                                     changes, actor=actor, now=now))
+    return copied
+
+
+def _record_rating(view: ProviderView, rating: Rating, changes: list[Change], *, actor: Principal | None,
+                   now: datetime) -> list[Rating]:
+    """A rating already recorded by that regulator for that publication date is the same report: nothing to do."""
+    if any(each.regulator == rating.regulator and each.published_on == rating.published_on for each in view.ratings):
+        return []
+    before = view.state()
+    provider = view.provider
+    rating.id, rating.provider_id, rating.recorded_at = uuid.uuid4(), provider.id, now
+    rating.recorded_by = actor.subject if actor else None
     view.ratings.append(rating)
     provider.version, provider.updated_at = provider.version + 1, now
     recorded = rating_state(rating)
