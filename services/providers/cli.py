@@ -3,9 +3,10 @@
     python -m services.providers.cli import FILE [--format json|csv] [--batch-rows N]
     python -m services.providers.cli sync --since 2026-11-01T00:00:00Z [--until TIMESTAMP]
 
-`import` reads the file in chunks (a progress bar shows how much) and imports exactly as
-`POST /api/v1/providers/import` does (batches committed, every change audited with the actor `cli`,
-events written to the outbox for the running service to relay). `sync` reads the CQC change feed
+`import` (CQC location documents, the CQC care directory or the Care Inspectorate datastore) reads
+the file in chunks (a progress bar shows how much) and imports exactly as `POST /api/v1/providers/import`
+does (batches committed, every change audited with the actor `cli`, events written to the outbox for
+the running service to relay). `sync` reads the CQC change feed
 between the two moments (`--until` defaults to now) with `PROVIDERS_CQC_API_KEY` and imports each
 changed location the same way (actor `cqc-sync`), then records how far it synced for the periodic job.
 Both print the report as JSON; a failure prints one line to stderr and exits 2.
@@ -99,7 +100,8 @@ def _command_line() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     add_import_command(commands, command="import", batch_of="rows",
-                       about="import CQC location documents (JSON) or the care directory (CSV)")
+                       about="import CQC location documents (JSON), the CQC care directory or the Care "
+                             "Inspectorate datastore (CSV)")
     syncing = commands.add_parser("sync", help="import the locations the CQC API lists as changed")
     syncing.add_argument("--since", type=_moment, required=True, help="start of the window (ISO 8601, UTC if no zone)")
     syncing.add_argument("--until", type=_moment, default=None, help="end of the window (default: now)")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from services.providers.cli import main
-from services.providers.cqcsync.client import USER_AGENT, CqcApi, CqcClient
+from services.providers.cqcsync.client import USER_AGENT, CqcApi, CqcClient, CqcUnavailable
 from services.providers.cqcsync.service import sync_window, synced_to
 from services.providers.models import INFRA
 from shared.clock import SystemClock
@@ -158,6 +158,8 @@ def test_the_cli_syncs_a_window_and_fails_cleanly(tmp_path: Path, monkeypatch: p
     error = capsys.readouterr().err
     assert error == "error: the CQC API answered 401 for /public/v1/changes/location\n"
     assert "wrong-key" not in error
+    assert main(["sync", "--since", "2026-11-01T00:00:00Z"]) == 2  # the fake has stopped: nothing listens
+    assert capsys.readouterr().err == "error: the CQC API cannot be reached (ConnectError)\n"
 
 
 async def test_the_periodic_sync_runs_when_a_key_is_set_and_remembers_how_far_it_went(backend: Backend) -> None:
@@ -199,3 +201,17 @@ async def test_without_a_key_no_sync_runs(backend: Backend) -> None:
             answer = await suite.http.get("/api/v1/providers", headers=await suite.staff("commissioner"))
     assert answer.json()["items"] == []
     assert fake.requests == []
+
+
+async def test_throttling_past_the_retries_stops_the_sync_and_keeps_the_mark(registry_db: Database) -> None:
+    throttled = (200, {}, {"statusCode": 429, "message": "Rate limit is exceeded."})
+    fake = FakeCqc(locations={"1-101": location("1-101", "Oakham Home Care"),
+                              "1-102": location("1-102", "Rutland Carers")},
+                   change_pages=[["1-101", "1-102"]], throttles={"/public/v1/locations/1-102": [throttled] * 4})
+    sleeps = Sleeps()
+    with serving(fake), pytest.raises(CqcUnavailable, match="still throttling after 3 retries"):
+        async with client(fake, sleeps) as cqc:
+            await sync_window(registry_db, cqc, start=FIRST, end=SECOND, clock=SystemClock(), batch_rows=1)
+    assert sleeps == [1.0, 2.0, 4.0]
+    assert await synced_to(registry_db) is None
+    assert len(await outbox(registry_db, "providers.provider.registered.v1")) == 1  # the batch committed before
