@@ -15,7 +15,14 @@ import pytest
 
 from services.providers.cli import main
 from services.providers.cqcsync.client import USER_AGENT, CqcApi, CqcClient, CqcUnavailable
-from services.providers.cqcsync.service import sync_window, synced_to
+from services.providers.cqcsync.service import (
+    LEASE,
+    release_lease,
+    sync_since_last,
+    sync_window,
+    synced_to,
+    take_lease,
+)
 from services.providers.models import INFRA
 from shared.clock import SystemClock
 from shared.db import Database
@@ -215,3 +222,20 @@ async def test_throttling_past_the_retries_stops_the_sync_and_keeps_the_mark(reg
     assert sleeps == [1.0, 2.0, 4.0]
     assert await synced_to(registry_db) is None
     assert len(await outbox(registry_db, "providers.provider.registered.v1")) == 1  # the batch committed before
+
+
+async def test_one_replica_syncs_at_a_time_and_a_lease_runs_out(registry_db: Database) -> None:
+    fake = FakeCqc(locations={"1-101": location("1-101", "Oakham Home Care")}, change_pages=[["1-101"]])
+    clock = SystemClock()
+    assert await take_lease(registry_db, now=clock.now())  # another replica is syncing
+    with serving(fake):
+        async with client(fake, Sleeps()) as cqc:
+            assert await sync_since_last(registry_db, cqc, clock=clock, batch_rows=10) is None
+            assert fake.requests == []
+            await release_lease(registry_db)
+            report = await sync_since_last(registry_db, cqc, clock=clock, batch_rows=10)
+    assert report is not None
+    assert report.created == 1
+    assert await take_lease(registry_db, now=clock.now())  # released when its sync ended
+    assert not await take_lease(registry_db, now=clock.now())
+    assert await take_lease(registry_db, now=clock.now() + LEASE + timedelta(seconds=1))  # the holder died

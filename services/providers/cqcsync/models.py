@@ -8,9 +8,11 @@ from shared.db import UtcDateTime
 
 
 class SyncState(Base):
-    """How far each feed has been synced (one row per feed: `cqc_locations`)."""
+    """How far each feed has been synced (one row per feed: `cqc_locations`), and which replica's
+    periodic job holds it until when."""
 
     __tablename__ = "sync_state"
 
     feed: Mapped[str] = mapped_column(String(50), primary_key=True)
-    synced_to: Mapped[datetime] = mapped_column(UtcDateTime)
+    synced_to: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    leased_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

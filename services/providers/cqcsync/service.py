@@ -5,6 +5,8 @@ row report, audit, events) with the `cqc-sync` actor. A location gone from the r
 reported as skipped. A re-registered location with no rating of its own takes its predecessor's.
 A sync that fails part way keeps the batches it committed and does not move `synced_to`: the next
 run reads the window again, which changes nothing already imported (imports are idempotent).
+Every replica runs the periodic job; one at a time syncs, holding the feed's lease (a conditional
+update of its row) for at most `LEASE`, so two never import the same new location at once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
 
 from services.providers.cqcsync.client import CqcApi, CqcClient
 from services.providers.cqcsync.models import SyncState
@@ -27,12 +31,13 @@ from services.providers.imports.service import ImportRecord, ImportReport, impor
 from services.providers.settings import ProvidersSettings
 from shared.auth import Principal, Role
 from shared.clock import Clock
-from shared.db import Database
+from shared.db import Database, insert_missing
 from shared.periodic import PeriodicJob, running
 
 logger = logging.getLogger(__name__)
 FEED = "cqc_locations"
 FIRST_WINDOW = timedelta(days=1)
+LEASE = timedelta(minutes=30)
 SYNC_ACTOR = Principal(subject="cqc-sync", kind="user", name="CQC sync", roles=frozenset({Role.COMMISSIONER}))
 
 
@@ -66,12 +71,25 @@ async def sync_window(database: Database, client: CqcClient, *, start: datetime,
     report = await import_locations(database, changed_records(client, start, end), actor=SYNC_ACTOR,
                                     clock=clock, batch_rows=batch_rows, on_batch=on_batch)
     async with database.sessionmaker() as session, session.begin():
-        state = await session.get(SyncState, FEED, with_for_update=True)
-        if state is None:
-            session.add(SyncState(feed=FEED, synced_to=end))
-        elif state.synced_to < end:
-            state.synced_to = end
+        await insert_missing(session, SyncState, {"feed": FEED}, keys=["feed"])
+        behind = or_(SyncState.synced_to.is_(None), SyncState.synced_to < end)
+        await session.execute(update(SyncState).where(SyncState.feed == FEED, behind).values(synced_to=end))
     return report
+
+
+async def take_lease(database: Database, *, now: datetime) -> bool:
+    """Whether this replica may sync now: no other holds the feed (or its lease has run out)."""
+    async with database.sessionmaker() as session, session.begin():
+        await insert_missing(session, SyncState, {"feed": FEED}, keys=["feed"])
+        taken = await session.execute(update(SyncState).where(
+            SyncState.feed == FEED, or_(SyncState.leased_until.is_(None), SyncState.leased_until < now))
+            .values(leased_until=now + LEASE))
+    return bool(getattr(taken, "rowcount", 0))
+
+
+async def release_lease(database: Database) -> None:
+    async with database.sessionmaker() as session, session.begin():
+        await session.execute(update(SyncState).where(SyncState.feed == FEED).values(leased_until=None))
 
 
 async def synced_to(database: Database) -> datetime | None:
@@ -81,12 +99,18 @@ async def synced_to(database: Database) -> datetime | None:
 
 
 async def sync_since_last(database: Database, client: CqcClient, *, clock: Clock, batch_rows: int,
-                          on_batch: Callable[[int], None] = lambda _rows: None) -> ImportReport:
-    """From where the last sync ended (the last day on a first run: the bulk import brings the rest)."""
+                          on_batch: Callable[[int], None] = lambda _rows: None) -> ImportReport | None:
+    """From where the last sync ended (the last day on a first run: the bulk import brings the rest);
+    None when another replica is syncing."""
     end = clock.now()
-    start = await synced_to(database) or end - FIRST_WINDOW
-    return await sync_window(database, client, start=start, end=end, clock=clock, batch_rows=batch_rows,
-                             on_batch=on_batch)
+    if not await take_lease(database, now=end):
+        return None
+    try:
+        start = await synced_to(database) or end - FIRST_WINDOW
+        return await sync_window(database, client, start=start, end=end, clock=clock, batch_rows=batch_rows,
+                                 on_batch=on_batch)
+    finally:
+        await release_lease(database)
 
 
 def cqc_syncer(database: Database, settings: ProvidersSettings, *, clock: Clock, on_batch: Callable[[int], None]
@@ -100,7 +124,8 @@ def cqc_syncer(database: Database, settings: ProvidersSettings, *, clock: Clock,
         async with CqcClient(api) as client:
             report = await sync_since_last(database, client, clock=clock, batch_rows=settings.import_batch_rows,
                                            on_batch=on_batch)
-        logger.info("CQC sync: %d created, %d updated, %d rejected, %d skipped", report.created, report.updated,
-                    len(report.rejected), len(report.skipped))
+        if report is not None:
+                logger.info("CQC sync: %d created, %d updated, %d rejected, %d skipped", report.created,
+                        report.updated, len(report.rejected), len(report.skipped))
 
     return running(PeriodicJob("CQC sync", settings.cqc_sync_seconds, sync))

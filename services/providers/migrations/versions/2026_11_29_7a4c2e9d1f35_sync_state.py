@@ -1,4 +1,4 @@
-"""sync_state: how far the CQC change feed has been synced
+"""sync_state: how far the CQC change feed has been synced, and the periodic job's lease
 
 Revision ID: 7a4c2e9d1f35
 Revises: 5d1f3b7e9a24
@@ -19,7 +19,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table('sync_state',
     sa.Column('feed', sa.String(length=50), nullable=False),
-    sa.Column('synced_to', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('synced_to', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('leased_until', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('feed', name=op.f('pk_sync_state'))
     )
 
