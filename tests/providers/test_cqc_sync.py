@@ -82,14 +82,14 @@ async def test_the_registry_follows_the_cqc_change_feed(
                    "RK5BC": location("RK5BC", "Uppingham Community Care")},
         change_pages=[["1-101", "1-102"], ["1-103", "rk5bc", "1-101"]],
         throttles={"/public/v1/locations/1-101": [(200, {}, {"statusCode": 429, "message": "Rate limit is "
-                                                             "exceeded. Try again in 1 seconds."})],
+                                                             "exceeded. Try again in 3 seconds."})],
                    "/public/v1/locations/1-102": [(429, {"Retry-After": "7"}, {"statusCode": 429})]})
     sleeps = Sleeps()
     with serving(fake):
         first = await sync(registry_db, fake, sleeps, FIRST, SECOND)
         assert (first.created, first.updated, first.rejected) == (3, 0, [])
         assert [(row.row, row.location_id) for row in first.skipped] == [(3, "1-103")]
-        assert sleeps == [1.0, 7.0]
+        assert sleeps == [3.0, 7.0]
         assert all(headers.get("Ocp-Apim-Subscription-Key") == API_KEY and headers.get("User-Agent") == USER_AGENT
                    for _path, headers in fake.requests)
         assert "/public/v1/locations/RK5BC" in [path for path, _headers in fake.requests]

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,8 @@ import httpx
 USER_AGENT = "homecare-suite-provider-registry/1.0 (council home care brokerage; CQC sync)"
 PAGE_SIZE = 500
 TIMEOUT_SECONDS = 30.0
+TRY_AGAIN = re.compile(r"try again in (\d+) seconds?", re.IGNORECASE)
+"""What the API's throttling message advises ("Rate limit is exceeded. Try again in 1 seconds.")"""
 
 
 class CqcUnavailable(Exception):
@@ -49,7 +52,8 @@ def _throttled_wait(response: httpx.Response, attempt: int) -> float | None:
         except ValueError:
             return None
         if isinstance(body, dict) and body.get("statusCode") == 429:
-            return float(2 ** attempt)
+            advised = TRY_AGAIN.search(str(body.get("message", "")))
+            return float(advised.group(1)) if advised else float(2 ** attempt)
     return None
 
 
