@@ -65,12 +65,20 @@ def import_command_line(*, prog: str, description: str | None, command: str, abo
     file required to exist, and `batch_of` (rows, placements) committed per transaction."""
     parser = argparse.ArgumentParser(prog=prog, description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    importing = parser.add_subparsers(dest="command", required=True).add_parser(command, help=about)
+    add_import_command(parser.add_subparsers(dest="command", required=True), command=command, about=about,
+                       batch_of=batch_of)
+    return parser
+
+
+def add_import_command(commands: argparse._SubParsersAction[argparse.ArgumentParser], *, command: str, about: str,
+                       batch_of: str) -> argparse.ArgumentParser:
+    """The import command beside a command line's others."""
+    importing = commands.add_parser(command, help=about)
     importing.add_argument("file", type=_existing_file)
     importing.add_argument("--format", choices=[form.value for form in ImportFormat],
                            help="default: csv for a .csv file, json otherwise")
     importing.add_argument("--batch-rows", type=int, default=None, help=f"{batch_of} committed per transaction")
-    return parser
+    return importing
 
 
 def _existing_file(name: str) -> Path:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.providers.areas.router import router as areas_router
 from services.providers.consumers import build_handlers
+from services.providers.cqcsync.service import cqc_syncer
 from services.providers.imports.router import router as imports_router
 from services.providers.models import INFRA
 from services.providers.registry.router import router as registry_router
@@ -24,8 +25,10 @@ def _lifespan(settings: ProvidersSettings) -> Callable[[FastAPI], AbstractAsyncC
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        async with embargo_sweeper(app.state.db, interval=settings.embargo_sweep_seconds, clock=app.state.clock,
-                                   on_ended=app.state.events.wake_relay):
+        wake = app.state.events.wake_relay
+        async with (embargo_sweeper(app.state.db, interval=settings.embargo_sweep_seconds, clock=app.state.clock,
+                                    on_ended=wake),
+                    cqc_syncer(app.state.db, settings, clock=app.state.clock, on_batch=lambda _rows: wake())):
             yield
 
     return lifespan

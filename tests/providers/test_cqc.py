@@ -165,3 +165,22 @@ def test_json_bodies_hold_one_document_or_an_array() -> None:
         list(location_documents(b'"text"'))
     with pytest.raises(UnreadableBody):
         list(location_documents(b"{broken"))
+
+
+def test_a_re_registered_location_inherits_from_its_predecessor_unless_rated_in_its_own_right() -> None:
+    relationships = [{"relatedLocationId": "1-111111111", "relatedLocationName": "Example",
+                      "type": "HSCA Predecessor", "reason": "Change of ownership"}]
+    inherited = {"overall": {"rating": "Good", "reportDate": "2022-01-01", "organisationId": "1-111111111"}}
+    unrated = {"overall": {"rating": "No published rating"}}
+
+    def predecessor(**changes: Any) -> str | None:
+        return cqc.parse_location_document({**DOCUMENT, "relationships": relationships, **changes}).predecessor_id
+
+    assert predecessor(currentRatings=inherited) == "1-111111111"
+    assert predecessor(currentRatings=unrated) == "1-111111111"
+    assert predecessor() is None  # rated in its own right
+    assert cqc.predecessor_to_inherit_from({**DOCUMENT, "relationships": relationships,
+                                            "currentRatings": unrated}) == "1-111111111"
+    marked = cqc.inherit_ratings({**DOCUMENT, "currentRatings": unrated},
+                                 {"locationId": "1-111111111", "currentRatings": inherited})
+    assert marked["currentRatings"]["overall"]["organisationId"] == "1-111111111"

@@ -128,3 +128,27 @@ async def test_a_ten_thousand_row_csv_is_imported_in_batches_with_an_event_per_p
     assert len(page["items"]) == 500
     assert page["next_cursor"] is not None
     print(f"imported 10,000 rows in {elapsed:.1f}s: {10_000 / elapsed:.0f} rows/s")  # noqa: T201
+
+
+async def test_a_re_registered_location_keeps_its_predecessors_rating_history(
+        suite: Suite, registry: Registry) -> None:
+    older = _document("1-000000001", currentRatings={"overall": {"rating": "Good", "reportDate": "2023-05-01"}})
+    await _import(suite, registry, json.dumps(older).encode(), "application/json")
+    successor = _document("1-000000002", name="Oakham Home Care (new owner)",
+                          currentRatings={"overall": {"rating": "No published rating"}},
+                          relationships=[{"relatedLocationId": "1-000000001", "type": "HSCA Predecessor",
+                                          "reason": "Change of ownership"}])
+    own = _document("1-000000003", relationships=successor["relationships"])
+    report = await _import(suite, registry, json.dumps([_document("1-000000001"), successor, own]).encode(),
+                           "application/json")
+    assert (report["created"], report["updated"], report["rejected"]) == (2, 1, [])
+    listed = (await suite.http.get("/api/v1/providers", headers=registry.headers)).json()["items"]
+    by_location = {item["cqc_location_id"]: item["id"] for item in listed}
+
+    async def history(location_id: str) -> list[tuple[str, str]]:
+        answer = await suite.http.get(f"/api/v1/providers/{by_location[location_id]}/ratings",
+                                      headers=registry.headers)
+        return [(rating["overall"], rating["published_on"]) for rating in answer.json()["items"]]
+
+    assert await history("1-000000002") == [("requires_improvement", "2025-11-20"), ("good", "2023-05-01")]
+    assert await history("1-000000003") == [("requires_improvement", "2025-11-20")]  # rated in its own right

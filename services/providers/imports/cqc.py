@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from shared.contracts.common import ClientGroup, CqcRating, ProviderStatus, Skill
+from shared.contracts.common import ClientGroup, CqcRating, ProviderStatus, Regulator, Skill
 
 LOCATION_ID = "CQC Location ID (for office use only)"
 PROVIDER_ID = "CQC Provider ID (for office use only)"
@@ -55,6 +55,10 @@ class RowRejected(ValueError):
     """The record cannot be imported; the message is the reason reported for its row."""
 
 
+class RowSkipped(RowRejected):
+    """The record is not one the registry keeps (reported as skipped, not as an error)."""
+
+
 @dataclass(frozen=True)
 class ImportedRating:
     overall: CqcRating
@@ -63,8 +67,17 @@ class ImportedRating:
 
 
 @dataclass(frozen=True)
+class ImportedGrades:
+    """A Care Inspectorate grading: 1-6 by key question."""
+
+    grades: Mapping[str, int]
+    published_on: date
+
+
+@dataclass(frozen=True)
 class ImportedLocation:
     location_id: str
+    """The regulator's id: a CQC location id, or a Care Inspectorate CS number"""
     name: str
     status: ProviderStatus
     cqc_provider_id: str | None
@@ -72,7 +85,11 @@ class ImportedLocation:
     local_authority: str | None
     skills: frozenset[Skill]
     client_groups: frozenset[ClientGroup]
-    rating: ImportedRating | None
+    rating: ImportedRating | ImportedGrades | None
+    regulator: Regulator = Regulator.CQC
+    predecessor_id: str | None = None
+    """The CQC location this one was re-registered from (its "HSCA Predecessor") and inherits its
+    ratings from, when it was not rated in its own right"""
 
 
 def map_specialisms(names: Iterable[str]) -> tuple[frozenset[Skill], frozenset[ClientGroup]]:
@@ -82,7 +99,7 @@ def map_specialisms(names: Iterable[str]) -> tuple[frozenset[Skill], frozenset[C
             frozenset(SPECIALISM_CLIENT_GROUPS[key] for key in keys if key in SPECIALISM_CLIENT_GROUPS))
 
 
-def parse_rating_text(text: str | None) -> CqcRating | None:
+def parse_ratingtext_field(text: str | None) -> CqcRating | None:
     """"Good", "Requires improvement", ...; "No published rating" (and no text) is no rating."""
     key = (text or "").strip().lower()
     if key in NO_RATING:
@@ -103,7 +120,8 @@ def parse_date(text: Any) -> date:
     raise RowRejected(f"unreadable date {value!r}")
 
 
-def _text(value: Any, field: str, *, required: bool = False) -> str | None:
+def text_field(value: Any, field: str, *, required: bool = False) -> str | None:
+    """A trimmed text value (None when blank), within the registry's length for `field`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise RowRejected(f"{field} is missing")
@@ -117,7 +135,7 @@ def _text(value: Any, field: str, *, required: bool = False) -> str | None:
 
 
 def _location_id(value: Any) -> str:
-    location_id = _text(value, "location id", required=True)
+    location_id = text_field(value, "location id", required=True)
     assert location_id is not None
     if not LOCATION_ID_PATTERN.match(location_id):
         raise RowRejected(f"location id {location_id!r} is not a CQC location id")
@@ -141,7 +159,7 @@ def _document_rating(ratings: Any) -> ImportedRating | None:
     if not isinstance(ratings, dict) or not isinstance(ratings.get("overall"), dict):
         return None
     overall_block: dict[str, Any] = ratings["overall"]
-    overall = parse_rating_text(overall_block.get("rating"))
+    overall = parse_ratingtext_field(overall_block.get("rating"))
     if overall is None:
         return None
     published = overall_block.get("reportDate") or ratings.get("reportDate")
@@ -150,7 +168,7 @@ def _document_rating(ratings: Any) -> ImportedRating | None:
     questions: dict[str, CqcRating] = {}
     for item in overall_block.get("keyQuestionRatings") or []:
         name = KEY_QUESTIONS.get(str(item.get("name", "")).strip().lower()) if isinstance(item, dict) else None
-        value = parse_rating_text(item.get("rating")) if name else None
+        value = parse_ratingtext_field(item.get("rating")) if name else None
         if name and value:
             questions[name] = value
     return ImportedRating(overall=overall, key_questions=questions, published_on=parse_date(published))
@@ -161,19 +179,69 @@ def parse_location_document(document: Any) -> ImportedLocation:
     if not isinstance(document, dict):
         raise RowRejected("not a location document (a JSON object)")
     skills, groups = map_specialisms(_specialism_names(document.get("specialisms")))
-    name = _text(document.get("name"), "name", required=True)
+    name = text_field(document.get("name"), "name", required=True)
     assert name is not None
     return ImportedLocation(
         location_id=_location_id(document.get("locationId")),
         name=name,
         status=_status(document.get("registrationStatus")),
-        cqc_provider_id=_text(document.get("providerId"), "provider id"),
-        postcode=_text(document.get("postalCode"), "postcode"),
-        local_authority=_text(document.get("localAuthority"), "local_authority"),
+        cqc_provider_id=text_field(document.get("providerId"), "provider id"),
+        postcode=text_field(document.get("postalCode"), "postcode"),
+        local_authority=text_field(document.get("localAuthority"), "local_authority"),
         skills=skills,
         client_groups=groups,
         rating=_document_rating(document.get("currentRatings")),
+        predecessor_id=inheriting_from(document),
     )
+
+
+def _predecessor(document: Mapping[str, Any]) -> str | None:
+    for relation in document.get("relationships") or []:
+        if (isinstance(relation, dict) and str(relation.get("type", "")).strip().lower() == "hsca predecessor"
+                and relation.get("relatedLocationId")):
+            return str(relation["relatedLocationId"]).strip().upper()
+    return None
+
+
+def _own_rating(document: Mapping[str, Any], rating: ImportedRating | None) -> bool:
+    """Whether the location was rated in its own right: the CQC marks an inherited rating with the
+    `organisationId` of the location whose inspection gave it."""
+    ratings = document.get("currentRatings")
+    overall = ratings.get("overall") if isinstance(ratings, dict) else None
+    inherited_from = overall.get("organisationId") if isinstance(overall, dict) else None
+    return rating is not None and inherited_from in (None, "", document.get("locationId"))
+
+
+def inheriting_from(document: Mapping[str, Any]) -> str | None:
+    """The "HSCA Predecessor" a re-registered location inherits its ratings from, unless it was rated
+    in its own right."""
+    try:
+        if _own_rating(document, _document_rating(document.get("currentRatings"))):
+            return None
+    except RowRejected:
+        return None  # the row is rejected when read
+    return _predecessor(document)
+
+
+def predecessor_to_inherit_from(document: Mapping[str, Any]) -> str | None:
+    """The predecessor to read a current rating from: the CQC carries it over to the new record from
+    April 2019, but not always into its `currentRatings`."""
+    try:
+        if _document_rating(document.get("currentRatings")) is not None:
+            return None
+    except RowRejected:
+        return None
+    return _predecessor(document)
+
+
+def inherit_ratings(document: Mapping[str, Any], predecessor: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The document with its predecessor's current rating, marked inherited as the CQC marks one
+    (unchanged when the predecessor is gone or unrated)."""
+    ratings = predecessor.get("currentRatings") if predecessor else None
+    if not isinstance(ratings, dict) or not isinstance(ratings.get("overall"), dict):
+        return dict(document)
+    overall = {**ratings["overall"], "organisationId": predecessor.get("locationId") if predecessor else None}
+    return {**document, "currentRatings": {**ratings, "overall": overall}}
 
 
 def _column(row: Mapping[str, str], *names: str) -> str | None:
@@ -184,7 +252,7 @@ def _column(row: Mapping[str, str], *names: str) -> str | None:
 
 
 def _directory_rating(row: Mapping[str, str]) -> ImportedRating | None:
-    overall = parse_rating_text(_column(row, "Latest overall rating", "Location Latest Overall Rating"))
+    overall = parse_ratingtext_field(_column(row, "Latest overall rating", "Location Latest Overall Rating"))
     if overall is None:
         return None
     published = _column(row, "Publication date", "Publication Date", "Date of latest check")
@@ -196,15 +264,15 @@ def _directory_rating(row: Mapping[str, str]) -> ImportedRating | None:
 def parse_directory_row(row: Mapping[str, str]) -> ImportedLocation:
     """One row of the CQC care directory CSV (its headers as published; extra columns ignored)."""
     skills, groups = map_specialisms(re.split(r"[|;,]", row.get("Specialisms/services") or ""))
-    name = _text(row.get("Name"), "name", required=True)
+    name = text_field(row.get("Name"), "name", required=True)
     assert name is not None
     return ImportedLocation(
         location_id=_location_id(row.get(LOCATION_ID)),
         name=name,
         status=_status(_column(row, "Registration status", "Location Status")),
-        cqc_provider_id=_text(row.get(PROVIDER_ID), "provider id"),
-        postcode=_text(row.get("Postcode"), "postcode"),
-        local_authority=_text(row.get("Local authority"), "local_authority"),
+        cqc_provider_id=text_field(row.get(PROVIDER_ID), "provider id"),
+        postcode=text_field(row.get("Postcode"), "postcode"),
+        local_authority=text_field(row.get("Local authority"), "local_authority"),
         skills=skills,
         client_groups=groups,
         rating=_directory_rating(row),
@@ -213,5 +281,6 @@ def parse_directory_row(row: Mapping[str, str]) -> ImportedLocation:
 
 def location_id_of(record: Any) -> str | None:
     """The location id a rejected record carried, for the report (whatever shape it had)."""
-    value = record.get("locationId", record.get(LOCATION_ID)) if isinstance(record, dict) else None
+    value = (record.get("locationId", record.get(LOCATION_ID, record.get("CSNumber")))
+             if isinstance(record, dict) else None)
     return str(value) if value not in (None, "") else None

@@ -15,7 +15,10 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from services.providers.imports.careinspectorate import CS_NUMBER
 from services.providers.imports.cqc import LOCATION_ID
+
+HEADER_MARKS = (LOCATION_ID, CS_NUMBER)
 
 
 class UnreadableBody(ValueError):
@@ -33,9 +36,35 @@ def split_complete_records(text: str) -> tuple[str, str]:
     return "", text
 
 
+class CsvDecoder:
+    """UTF-8 (a byte order mark dropped); or Windows-1252 when the body proves not to be UTF-8 before
+    any non-ASCII text was read, as the Care Inspectorate publishes its datastore. A body that has
+    shown UTF-8 text and then breaks is unreadable, not re-read as another encoding."""
+
+    def __init__(self) -> None:
+        self._utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+        self._fallback: codecs.IncrementalDecoder | None = None
+        self._seen_utf8 = False
+
+    def decode(self, chunk: bytes, *, final: bool = False) -> str:
+        if self._fallback is not None:
+            return self._fallback.decode(chunk, final)
+        held = self._utf8.getstate()[0]
+        self._seen_utf8 = self._seen_utf8 or (held + chunk).startswith(codecs.BOM_UTF8)
+        try:
+            text = self._utf8.decode(chunk, final)
+        except UnicodeDecodeError:
+            if self._seen_utf8:
+                raise
+            self._fallback = codecs.getincrementaldecoder("cp1252")()
+            return self._fallback.decode(held + chunk, final)
+        self._seen_utf8 = self._seen_utf8 or not text.isascii()
+        return text
+
+
 async def csv_records(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[str]]:
-    """Every non-empty CSV record of a UTF-8 body (a byte order mark is dropped)."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    """Every non-empty CSV record of a UTF-8 (or Windows-1252) body."""
+    decoder = CsvDecoder()
     pending = ""
     try:
         async for chunk in chunks:
@@ -51,17 +80,17 @@ async def csv_records(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[str]]:
 
 
 async def directory_rows(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict[str, str]]:
-    """Rows of the care directory as {header: value}; lines before the header row (the directory's
-    title lines) are skipped."""
+    """Rows of the CQC care directory or the Care Inspectorate datastore as {header: value}; lines
+    before the header row (the directory's title lines) are skipped."""
     header: list[str] | None = None
     async for record in csv_records(chunks):
         if header is None:
-            if LOCATION_ID in (cell.strip() for cell in record):
+            if any(cell.strip() in HEADER_MARKS for cell in record):
                 header = [cell.strip() for cell in record]
             continue
         yield dict(zip(header, (cell.strip() for cell in record), strict=False))
     if header is None:
-        raise UnreadableBody(f"no header row naming {LOCATION_ID!r}")
+        raise UnreadableBody(f"no header row naming {LOCATION_ID!r} (CQC) or {CS_NUMBER!r} (Care Inspectorate)")
 
 
 def location_documents(body: bytes) -> Iterator[Any]:

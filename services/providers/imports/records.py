@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
+from services.providers.imports.careinspectorate import CS_NUMBER, parse_datastore_row
 from services.providers.imports.cqc import (
     ImportedLocation,
     RowRejected,
@@ -26,14 +27,15 @@ async def import_records(
         row = 0
         async for record in directory_rows(chunks):
             row += 1
-            yield _read(row, record, parse_directory_row)
+            yield read_record(row, record, parse_datastore_row if CS_NUMBER in record else parse_directory_row)
         return
     body = await read_limited(chunks, limit=max_json_bytes, instead="send CSV or split it")
     for row, document in enumerate(location_documents(body), 1):
-        yield _read(row, document, parse_location_document)
+        yield read_record(row, document, parse_location_document)
 
 
-def _read(row: int, record: R, parse: Callable[[R], ImportedLocation]) -> ImportRecord:
+def read_record(row: int, record: R, parse: Callable[[R], ImportedLocation]) -> ImportRecord:
+    """The record read, or why not, numbered for the report."""
     try:
         return row, parse(record), None
     except RowRejected as exc:

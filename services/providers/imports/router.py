@@ -34,9 +34,11 @@ BODY: dict[str, Any] = {
              responses=problem_responses(Unauthorized, Forbidden, UnreadableImport, UnsupportedMediaType,
                                          PayloadTooLarge))
 async def import_providers(request: Request, actor: CommissionerPrincipal) -> ImportReport:
-    """Bulk import of providers and their CQC ratings, keyed by CQC location id: the same document twice
-    updates, never duplicates. The body is streamed and committed in batches; each row is reported as
-    created, updated or rejected (with the reason)."""
+    """Bulk import of providers and their regulator's ratings: CQC location documents (JSON) or the CQC
+    care directory (CSV), keyed by CQC location id; or the Care Inspectorate's datastore CSV (Scotland,
+    care at home only, grades 1-6 by key question), keyed by CS number. The same record twice updates,
+    never duplicates. The body is streamed and committed in batches; each row is reported as created,
+    updated, rejected or skipped (with the reason)."""
     form = import_format(request.headers.get("content-type"))
     settings: ProvidersSettings = request.app.state.settings
     records = import_records(request.stream(), form=form, max_json_bytes=settings.import_max_json_bytes)
