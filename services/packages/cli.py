@@ -13,6 +13,7 @@ import asyncio
 import sys
 from datetime import date
 
+from pydantic import ValidationError
 from tqdm import tqdm
 
 from services.packages.invoices.domain import Period
@@ -22,6 +23,7 @@ from services.packages.models import INFRA
 from services.packages.settings import PackagesSettings
 from shared.clock import SystemClock
 from shared.db import Database
+from shared.errors import SuiteError
 
 
 async def invoice_run(period: Period, *, settings: PackagesSettings) -> InvoiceRunOut:
@@ -47,10 +49,21 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--period-start", type=date.fromisoformat, required=True)
     run.add_argument("--period-end", type=date.fromisoformat, required=True)
     args = parser.parse_args(argv)
-    period = InvoiceRunIn(period_start=args.period_start, period_end=args.period_end)
-    result = asyncio.run(invoice_run(Period(period.period_start, period.period_end), settings=PackagesSettings()))
+    try:
+        period = InvoiceRunIn(period_start=args.period_start, period_end=args.period_end)
+        result = asyncio.run(invoice_run(Period(period.period_start, period.period_end), settings=PackagesSettings()))
+    except ValidationError as invalid:
+        return _refused("; ".join(str(error["msg"]) for error in invalid.errors()))
+    except SuiteError as refused:
+        return _refused(refused.detail)
     sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     return 0
+
+
+def _refused(reason: str) -> int:
+    """A refusal is one line on standard error and exit status 2, never a traceback."""
+    sys.stderr.write(f"error: {reason}\n")
+    return 2
 
 
 if __name__ == "__main__":
