@@ -1,6 +1,6 @@
 """The gateway: `uvicorn services.gateway.app:create_app --factory` (services reached over HTTP)."""
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -32,6 +32,17 @@ async def _upstream_ready(client: httpx.AsyncClient) -> bool:
         return False
 
 
+async def _not_configured() -> bool:
+    return False
+
+
+def upstream_readiness(upstreams: Mapping[str, httpx.AsyncClient]) -> dict[str, Callable[[], Awaitable[bool]]]:
+    """A readiness check per service of the API: ready when it answers ready, never when the gateway was
+    given no address for it (its calls would all answer 503)."""
+    return {f"service:{name}": partial(_upstream_ready, upstreams[name]) if name in upstreams else _not_configured
+            for name in proxy.SERVICES}
+
+
 def _gateway_lifespan(
     settings: GatewaySettings, embedded_apps: Mapping[str, FastAPI] | None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -46,9 +57,7 @@ def _gateway_lifespan(
             timeout=settings.upstream_timeout_seconds,
         )
         app.state.upstreams = upstreams
-        app.state.extra_readiness = {
-            f"service:{name}": partial(_upstream_ready, client) for name, client in upstreams.items()
-        }
+        app.state.extra_readiness = upstream_readiness(upstreams)
         try:
             yield
         finally:

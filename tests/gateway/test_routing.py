@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from services.gateway.app import upstream_readiness
 from services.gateway.proxy import ROUTES
 from services.gateway.ratelimit import TokenBucketLimiter
 from tests.harness import Backend, Suite, eventually, running_suite
@@ -137,3 +138,10 @@ def test_the_token_bucket_forgets_refilled_clients_to_bound_memory() -> None:
     limiter.take("b", now=0.0)
     limiter.take("c", now=10.0)
     assert len(limiter._buckets) <= 2
+
+
+async def test_a_service_the_gateway_has_no_address_for_makes_it_not_ready() -> None:
+    async with httpx.AsyncClient(base_url="http://127.0.0.1:9") as unreachable:
+        checks = upstream_readiness({"brokerage": unreachable})
+        assert set(checks) == {"service:brokerage", "service:providers", "service:packages", "service:quality"}
+        assert [await checks[f"service:{name}"]() for name in ("brokerage", "packages")] == [False, False]
