@@ -13,7 +13,7 @@ from pathlib import Path
 from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, pool, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
@@ -31,6 +31,7 @@ def alembic_config(*, service: str, migrations_dir: Path, url: str) -> Config:
 def upgrade(*, service: str, migrations_dir: Path, url: str, revision: str = "head") -> None:
     """Brings the service's database to `revision` (blocking: call from a thread inside a loop)."""
     _ensure_sqlite_folder(url)
+    _ensure_postgres_database(url)
     command.upgrade(alembic_config(service=service, migrations_dir=migrations_dir, url=url), revision)
 
 
@@ -60,6 +61,31 @@ def _ensure_sqlite_folder(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _ensure_postgres_database(url: str) -> None:
+    """A fresh PostgreSQL server has none of the suite's databases: the one named is created when missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.database:
+        asyncio.run(_create_database_if_missing(parsed))
+
+
+async def _create_database_if_missing(parsed: URL) -> None:
+    import asyncpg
+
+    dsn = parsed.set(drivername="postgresql")
+    try:
+        connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    except asyncpg.InvalidCatalogNameError:
+        server = await asyncpg.connect(dsn.set(database="postgres").render_as_string(hide_password=False))
+        try:
+            await server.execute('CREATE DATABASE "{}"'.format(str(parsed.database).replace('"', '""')))
+        except asyncpg.DuplicateDatabaseError:
+            pass  # another service's migration made it a moment ago
+        finally:
+            await server.close()
+        return
+    await connection.close()
 
 
 def run_migrations(metadata: MetaData) -> None:

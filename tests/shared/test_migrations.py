@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,15 @@ async def test_migrations_upgrade_from_empty_and_match_the_models(service: str, 
     finally:
         if database == "postgresql":
             await infra.drop_database(url)
+
+
+async def test_migrating_to_a_postgresql_database_that_does_not_exist_creates_it() -> None:
+    """`DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/homecare make run` on a fresh server."""
+    url = f"postgresql+asyncpg://{infra.PG_USER}@{infra.PG_HOST}:{infra.PG_PORT}/fresh_{uuid.uuid4().hex[:12]}"
+    try:
+        for service in ("gateway", "quality"):  # the second finds the database the first made
+            await asyncio.to_thread(migrations.upgrade, service=service, migrations_dir=CATALOG[service].migrations_dir,
+                                    url=url)
+        assert await _differences(url, "quality", True) == []
+    finally:
+        await infra.drop_database(url)
