@@ -10,6 +10,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.asgi import Headers, ResponseHeadersMiddleware
 from shared.errors import PROBLEM_BASE, PROBLEM_JSON
 
 SECURITY_HEADERS = [
@@ -22,28 +23,14 @@ SECURITY_HEADERS = [
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra = [*SECURITY_HEADERS, *([HSTS] if scope.get("scheme") == "https" else [])]
-        api = str(scope.get("path", "")).startswith("/api/")
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers += [(name, value) for name, value in extra if name not in present]
-                if api and b"cache-control" not in present:
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+class SecurityHeadersMiddleware(ResponseHeadersMiddleware):
+    def added(self, scope: Scope, headers: Headers) -> Headers:
+        """The security headers an answer lacks (the web client's pages set some of their own)."""
+        wanted = [*SECURITY_HEADERS, *([HSTS] if scope.get("scheme") == "https" else [])]
+        if str(scope.get("path", "")).startswith("/api/"):
+            wanted.append((b"cache-control", b"no-store"))
+        present = {name.lower() for name, _ in headers}
+        return [(name, value) for name, value in wanted if name not in present]
 
 
 class BodyLimitMiddleware:

@@ -11,8 +11,9 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
+from shared.asgi import Headers, ResponseHeadersMiddleware
 from shared.auth import TokenVerifier
 from shared.errors import SuiteError, TooManyRequests
 
@@ -100,22 +101,10 @@ async def enforce_rate_limit(request: Request) -> None:
 RateLimited = Depends(enforce_rate_limit)
 
 
-class RateLimitHeadersMiddleware:
+class RateLimitHeadersMiddleware(ResponseHeadersMiddleware):
     """Writes the standing the rate limit left in the request's state onto the answer, whether the route
     answered, the service behind it did, or the limit refused it."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_standing(message: Message) -> None:
-            allowance = scope.get("state", {}).get(STATE_KEY)
-            if message["type"] == "http.response.start" and isinstance(allowance, Allowance):
-                message["headers"] = [*message.get("headers", []), *allowance.headers()]
-            await send(message)
-
-        await self.app(scope, receive, send_with_standing)
+    def added(self, scope: Scope, headers: Headers) -> Headers:
+        allowance = scope.get("state", {}).get(STATE_KEY)
+        return allowance.headers() if isinstance(allowance, Allowance) else []

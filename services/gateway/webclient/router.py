@@ -11,7 +11,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
+
+from shared.asgi import Headers, ResponseHeadersMiddleware
 
 STATIC = Path(__file__).parent / "static"
 CONTENT_SECURITY_POLICY = (
@@ -27,23 +29,12 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/app/")
 
 
-class _SecureStatic:
+class _SecureStatic(ResponseHeadersMiddleware):
     """Adds the security headers every page of the client carries."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []),
-                                      (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-                                      (b"x-content-type-options", b"nosniff"),
-                                      (b"referrer-policy", b"no-referrer"),
-                                      (b"cache-control", b"no-cache")]
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+    def added(self, scope: Scope, headers: Headers) -> Headers:
+        return [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode()), (b"x-content-type-options", b"nosniff"),
+                (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-cache")]
 
 
 def mount_web_client(app: FastAPI) -> None:
