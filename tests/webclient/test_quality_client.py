@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -188,7 +189,7 @@ async def test_a_quality_officer_records_a_visit_and_an_action_plan_whose_overdu
 
     after = await _known_to_quality(served_suite, officer, provider["id"])
     assert "overdue_action" in [line["kind"] for line in after["evidence"]]
-    assert float(after["score"]) > float(before["score"])
+    assert Decimal(after["score"]) > Decimal(before["score"])
     await page.get_by_role("link", name=provider["name"]).click()
     await expect(page.locator("#risk-now")).to_contain_text(f"score {after['score']}")
     await expect(page.locator("#evidence")).to_contain_text("Overdue action")

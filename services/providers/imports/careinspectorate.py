@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 
 from services.providers.imports.cqc import (
     ImportedGrades,
@@ -49,10 +50,10 @@ def is_care_at_home(row: Mapping[str, str]) -> bool:
 
 def _grade(column: str, text: str) -> int:
     try:
-        value = float(text)
-    except ValueError:
+        value = Decimal(text)
+    except InvalidOperation:
         raise RowRejected(f"{column} is not a grade: {text!r}") from None
-    if not value.is_integer() or not 1 <= value <= 6:
+    if not value.is_finite() or value != value.to_integral_value() or not 1 <= value <= 6:
         raise RowRejected(f"{column} is not a grade 1 to 6: {text!r}")
     return int(value)
 
