@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from tests.harness import patched_environment
 from tests.integrators import council_sets_up, until
 from tests.webclient.conftest import served_suite  # noqa: F401  (the fixture: `make run`'s command, served)
 from tests.webclient.staff import admin_headers, import_placement, past_period, rate_card, staff
@@ -36,17 +37,8 @@ def _run(kind: str, code: str, env: dict[str, str]) -> str:
         assert done.returncode == 0, f"{code}\n{done.stdout}\n{done.stderr}"
         return done.stdout
     printed = io.StringIO()
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        with contextlib.redirect_stdout(printed):
-            exec(compile(code, "example", "exec"), {"__name__": "example"})
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with patched_environment(env), contextlib.redirect_stdout(printed):
+        exec(compile(code, "example", "exec"), {"__name__": "example"})
     return printed.getvalue()
 
 
