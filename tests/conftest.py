@@ -13,6 +13,8 @@ import pytest
 from tests import infra
 from tests.harness import Backend, Suite, delete_queues, empty_databases, migrate_backend, running_suite
 
+pytest_plugins = ["tests.served"]
+
 
 @pytest.fixture(scope="session")
 async def embedded_backend() -> AsyncIterator[Backend]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,14 +21,9 @@ from services.migrate import declare_broker_topology
 from shared.keys import generate_keypair
 from tests import infra
 from tests.harness import ADMIN_PASSWORD, patched_environment
+from tests.served import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -71,7 +65,7 @@ async def deployed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[st
     with patched_environment(env):
         await asyncio.to_thread(migrate)
         await declare_broker_topology(list(CATALOG))
-    ports = {name: _free_port() for name in CATALOG}
+    ports = {name: free_port() for name in CATALOG}
     gateway_env = {**env, "JWT_PRIVATE_KEY": keys.private_pem, "SUITE_ADMIN_PASSWORD": ADMIN_PASSWORD,
                    **{f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{port}"
                       for name, port in ports.items() if name != "gateway"}}

@@ -17,7 +17,6 @@ import httpx
 
 from tests.harness import patched_environment
 from tests.integrators import council_sets_up, until
-from tests.webclient.conftest import served_suite  # noqa: F401  (the fixture: `make run`'s command, served)
 from tests.webclient.staff import admin_headers, import_placement, past_period, rate_card, staff
 
 DOCS = Path(__file__).parent.parent / "docs"
@@ -48,7 +47,7 @@ def _credentials(base: str, role: str, provider_id: str | None = None) -> dict[s
     return {"SUITE": base, "CLIENT_ID": client["client_id"], "CLIENT_SECRET": client["client_secret"]}
 
 
-def test_the_provider_guides_examples_run_a_providers_day(served_suite: str) -> None:  # noqa: F811
+def test_the_provider_guides_examples_run_a_providers_day(served_suite: str) -> None:
     provider_id, _area, credentials = council_sets_up(served_suite)
     env = {"SUITE": served_suite, "CLIENT_ID": credentials["client_id"], "CLIENT_SECRET": credentials["client_secret"]}
     examples = _examples("provider-integration.md")
@@ -64,7 +63,7 @@ def test_the_provider_guides_examples_run_a_providers_day(served_suite: str) -> 
         "accepted", "declined"]
 
 
-def test_the_finance_guides_examples_pull_post_and_acknowledge_the_ledger(served_suite: str) -> None:  # noqa: F811
+def test_the_finance_guides_examples_pull_post_and_acknowledge_the_ledger(served_suite: str) -> None:
     provider_id, area, _ = council_sets_up(served_suite)
     start, end = past_period()
     _, _, commissioner = staff(served_suite, "commissioner")

@@ -17,7 +17,6 @@ from types import ModuleType
 import httpx
 
 from tests.integrators import council_sets_up, until
-from tests.webclient.conftest import served_suite  # noqa: F401  (the fixture: `make run`'s command, served)
 
 PACKAGE = "suite_client"
 
@@ -38,7 +37,7 @@ def _generate(base: str, folder: Path) -> ModuleType:
         sys.path.remove(str(folder))
 
 
-def test_a_generated_client_runs_a_providers_day(served_suite: str, tmp_path: Path) -> None:  # noqa: F811
+def test_a_generated_client_runs_a_providers_day(served_suite: str, tmp_path: Path) -> None:
     generated = _generate(served_suite, tmp_path)
     models = importlib.import_module(f"{PACKAGE}.models")
     provider_id, _area, credentials = council_sets_up(served_suite)
