@@ -1,7 +1,8 @@
 import base64
 import binascii
-from collections.abc import Coroutine
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,10 +46,11 @@ async def token(
     if grant_type == "password":
         if not username or not password:
             raise InvalidRequest("username and password are required.")
-        account, check = username, authenticate_user(session, username=username, password=password)
+        account, check = username, partial(authenticate_user, session, username=username, password=password)
     elif grant_type == "client_credentials":
         client_id, client_secret = _client_credentials(request, client_id, client_secret)
-        account, check = client_id, authenticate_client(session, client_id=client_id, client_secret=client_secret)
+        account = client_id
+        check = partial(authenticate_client, session, client_id=client_id, client_secret=client_secret)
     elif not grant_type:
         raise InvalidRequest("grant_type is required: 'password' or 'client_credentials'.")
     else:
@@ -58,7 +60,7 @@ async def token(
 
 
 async def _signed_in(
-    request: Request, session: AsyncSession, *, account: str, check: Coroutine[Any, Any, Principal]
+    request: Request, session: AsyncSession, *, account: str, check: Callable[[], Awaitable[Principal]]
 ) -> Principal:
     """Runs the credentials' check unless the account or the address is held back; every sign-in and every
     failure is audited (the account's name and the address, never the secret)."""
@@ -66,9 +68,8 @@ async def _signed_in(
     address = request.client.host if request.client else "unknown"
     try:
         throttle.check(account=account, address=address)
-        principal = await check
+        principal = await check()
     except (InvalidGrant, InvalidClient, TooManyRequests) as refused:
-        check.close()
         if not isinstance(refused, TooManyRequests):
             throttle.failed(account=account, address=address)
         database: Database = request.app.state.db
