@@ -1,0 +1,10 @@
+#!/bin/sh
+# Each file /run/secrets/NAME (a Compose secret) becomes the environment variable NAME, so that keys reach
+# the services without being written in the Compose file or an image. Then runs the command.
+set -e
+for file in /run/secrets/*; do
+    name=$(basename "$file")
+    case "$name" in *[!A-Z0-9_]*) continue ;; esac
+    [ -f "$file" ] && export "$name=$(cat "$file")"
+done
+exec "$@"
