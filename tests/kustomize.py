@@ -1,7 +1,7 @@
 """Renders a Kustomize directory: with `kubectl kustomize` or `kustomize build` where either is installed,
-else in Python. The Python rendering covers only what deploy/k8s uses (resources, generators, patches by
-target, replicas, images, namespace) and gives generated names no hash suffix; tests/test_k8s.py checks that
-it matches kubectl's where kubectl is there."""
+else in Python. The Python rendering covers only what deploy/k8s uses (resources, generators, also merging
+into a base's, patches by target or deleting, replicas, images, namespace) and gives generated names no hash
+suffix; tests/test_k8s.py checks that it matches kubectl's where kubectl is there."""
 
 from __future__ import annotations
 
@@ -45,10 +45,9 @@ def render_in_python(directory: Path) -> list[Manifest]:
     kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
     manifests = [manifest for resource in kustomization.get("resources", [])
                  for manifest in _resource(directory / resource)]
-    manifests += [_generated("ConfigMap", directory, generator)
-                  for generator in kustomization.get("configMapGenerator", [])]
-    manifests += [_generated("Secret", directory, generator)
-                  for generator in kustomization.get("secretGenerator", [])]
+    for kind, generators in (("ConfigMap", "configMapGenerator"), ("Secret", "secretGenerator")):
+        for generator in kustomization.get(generators, []):
+            _add_generated(manifests, _generated(kind, directory, generator), generator.get("behavior"))
     for patch in kustomization.get("patches", []):
         _apply_patch(manifests, directory, patch)
     for replicas in kustomization.get("replicas", []):
@@ -69,6 +68,16 @@ def _resource(path: Path) -> list[Manifest]:
         return render_in_python(path)
     """Its documents, each a tree of its own (YAML anchors would have two share a node)."""
     return [json.loads(json.dumps(document)) for document in yaml.safe_load_all(path.read_text()) if document]
+
+
+def _add_generated(manifests: list[Manifest], generated: Manifest, behavior: str | None) -> None:
+    """A new ConfigMap or Secret, or (behavior: merge) its values added to the base's of that name."""
+    if behavior != "merge":
+        manifests.append(generated)
+        return
+    existing = next(manifest for manifest in manifests if manifest["kind"] == generated["kind"]
+                    and manifest["metadata"]["name"] == generated["metadata"]["name"])
+    existing["data"].update(generated["data"])
 
 
 def _generated(kind: str, directory: Path, generator: dict[str, Any]) -> Manifest:
@@ -93,8 +102,12 @@ def _generated(kind: str, directory: Path, generator: dict[str, Any]) -> Manifes
 
 def _apply_patch(manifests: list[Manifest], directory: Path, patch: dict[str, Any]) -> None:
     body = yaml.safe_load(patch["patch"] if "patch" in patch else (directory / patch["path"]).read_text())
+    target = patch.get("target") or {"kind": body["kind"], "name": body["metadata"]["name"]}
+    if isinstance(body, dict) and body.get("$patch") == "delete":
+        manifests[:] = [manifest for manifest in manifests if not _targeted(manifest, target)]
+        return
     for manifest in manifests:
-        if _targeted(manifest, patch["target"]):
+        if _targeted(manifest, target):
             if isinstance(body, list):
                 _json_patch(manifest, body)
             else:

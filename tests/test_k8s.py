@@ -38,23 +38,23 @@ VARIABLE = re.compile(r"\$\((\w+)\)")
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of deploy/k8s with the files production keeps out of git made from their examples."""
+def deployable(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of deploy/k8s with the files the overlays keep out of git made from their examples."""
     copy = tmp_path_factory.mktemp("k8s") / "k8s"
     shutil.copytree(K8S, copy)
-    overlay = copy / "overlays" / "production"
-    (overlay / "secrets.env").write_text("SUITE_ADMIN_PASSWORD=an-admin-password\nPROVIDERS_CQC_API_KEY=\n")
-    (overlay / "db.env").write_text("username=suite\npassword=0123456789abcdef\n")
-    (overlay / "keys").mkdir()
+    for example in copy.glob("overlays/*/*.env.example"):
+        example.with_suffix("").write_text(re.sub(r"(?m)^(\w+)=$", r"\1=0123456789abcdef", example.read_text()))
+    keys = copy / "overlays" / "production" / "keys"
+    keys.mkdir()
     pair = generate_keypair()
-    (overlay / "keys" / "jwt_private.pem").write_text(pair.private_pem)
-    (overlay / "keys" / "jwt_public.pem").write_text(pair.public_pem)
-    return overlay
+    (keys / "jwt_private.pem").write_text(pair.private_pem)
+    (keys / "jwt_public.pem").write_text(pair.public_pem)
+    return copy
 
 
-@pytest.fixture(scope="module", params=["dev", "production"])
-def overlay(request: pytest.FixtureRequest, production: Path) -> Path:
-    return production if request.param == "production" else K8S / "overlays" / request.param
+@pytest.fixture(scope="module", params=["dev", "production", "managed"])
+def overlay(request: pytest.FixtureRequest, deployable: Path) -> Path:
+    return deployable / "overlays" / request.param
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def test_every_manifest_is_valid_for_the_kubernetes_version(manifests: list[Mani
             kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
     assert {manifest["kind"] for manifest in manifests} >= {
         "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Job",
-        "ConfigMap", "Secret", *OPERATOR_KINDS}
+        "ConfigMap", "Secret"}
 
 
 def test_every_setting_a_service_reads_is_given_and_parses(manifests: list[Manifest]) -> None:
@@ -234,8 +234,11 @@ def test_no_secret_value_is_committed() -> None:
     example = yaml.safe_load_all((K8S / "overlays" / "dev" / "secrets.example.yaml").read_text())
     values = [value for secret in example for key, value in secret["stringData"].items() if key != "username"]
     assert all(value == "" or value.startswith("REPLACE-") for value in values)
-    ignored = (K8S.parents[1] / ".gitignore").read_text()
-    assert all(f"deploy/k8s/overlays/production/{name}" in ignored for name in ("secrets.env", "db.env", "keys/"))
+    ignored = (K8S.parents[1] / ".gitignore").read_text().splitlines()
+    kept_out = [str(example.with_suffix("").relative_to(K8S.parents[1]))
+                for example in K8S.glob("overlays/*/*.env.example")]
+    assert kept_out
+    assert {*kept_out, "deploy/k8s/overlays/production/keys/"} <= set(ignored)
 
 
 @pytest.mark.skipif(kustomize_command() is None, reason="no kubectl or kustomize to compare with")
