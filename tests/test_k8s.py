@@ -172,8 +172,8 @@ def test_every_config_map_and_secret_referred_to_exists(manifests: list[Manifest
     for workload in _workloads(manifests):
         container = _container(workload)
         for source in container.get("envFrom", []):
-            assert source.get("configMapRef", {}).get("name", next(iter(config_maps))) in config_maps
-            assert source.get("secretRef", {}).get("name", next(iter(secrets))) in secrets
+            existing = config_maps if "configMapRef" in source else secrets
+            assert (source.get("configMapRef") or source["secretRef"])["name"] in existing
         for variable in container.get("env", []):
             reference = variable.get("valueFrom", {}).get("secretKeyRef")
             if reference and not reference.get("optional"):
