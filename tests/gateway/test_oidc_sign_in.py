@@ -6,11 +6,8 @@ audience or another sign-in, a user in no mapped group."""
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import jwt
@@ -23,47 +20,20 @@ from services.gateway.auth.oidc import FLOW_COOKIE, Flow, IdentityProvider
 from services.gateway.models import INFRA
 from services.gateway.settings import GatewaySettings
 from tests.harness import Backend, Suite, empty_databases, patched_environment, running_suite
-from tests.served import free_port
+from tests.identity_provider import CLIENT_IDS, gateway_settings, running_identity_provider, sign_in_at_provider
 
-IDP_FOLDER = Path(__file__).resolve().parents[1] / "oidc"
 REDIRECT_BASE = "http://suite"  # the in-process suite's address, as tests/harness.py reaches it
-SECRET = "test-client-secret-of-some-length"
-USERS = {
-    "alice": {"name": "Alice Broker", "preferred_username": "alice", "groups": ["brokers", "staff-canteen"]},
-    "mallory": {"name": "Mallory", "groups": ["staff-canteen"]},
-}
-GROUP_ROLES = {"brokers": "broker", "finance-team": "finance"}
 OIDC = "/api/v1/auth/oidc"
 
 
 @pytest.fixture(scope="module")
 def issuer() -> Iterator[str]:
-    """The provider on a free port, with the suite's client and another client of the same council."""
-    if not (IDP_FOLDER / "node_modules").is_dir():
-        raise AssertionError("The test OpenID provider is not installed: run `make oidc-provider` (npm ci).")
-    port = free_port()
-    redirect_uris = [REDIRECT_BASE + OIDC + "/callback"]
-    clients = [{"client_id": name, "client_secret": SECRET, "redirect_uris": redirect_uris}
-               for name in ("homecare-suite", "another-application")]
-    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "IDP_PORT": str(port), "IDP_USERS": json.dumps(USERS),
-           "IDP_CLIENTS": json.dumps(clients)}
-    process = subprocess.Popen(["node", "provider.mjs"], cwd=IDP_FOLDER, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert process.stdout is not None
-        ready = process.stdout.readline()
-        assert ready.startswith("ready "), f"the OpenID provider did not start: {ready!r}"
-        yield ready.split()[1]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_identity_provider(REDIRECT_BASE) as started:
+        yield started
 
 
-def _settings(issuer: str, client_id: str = "homecare-suite") -> dict[str, str]:
-    return {"GATEWAY_OIDC_ISSUER": issuer, "GATEWAY_OIDC_CLIENT_ID": client_id,
-            "GATEWAY_OIDC_CLIENT_SECRET": SECRET, "GATEWAY_OIDC_REDIRECT_BASE": REDIRECT_BASE,
-            "GATEWAY_OIDC_GROUP_ROLES": json.dumps(GROUP_ROLES),
-            "GATEWAY_OIDC_DISPLAY_NAME": "Northshire County Council"}
+def _settings(issuer: str, client_id: str = CLIENT_IDS[0]) -> dict[str, str]:
+    return gateway_settings(issuer, REDIRECT_BASE, client_id)
 
 
 @pytest.fixture
@@ -80,31 +50,12 @@ async def embedded_sso_suite(embedded_backend: Backend, issuer: str) -> AsyncIte
         yield running
 
 
-async def _sign_in_at_provider(authorization_url: str, account: str) -> str:
-    """Goes through the provider's pages as a browser does (its login form posted with the account's id);
-    answers the URL the provider sends the browser back to."""
-    async with httpx.AsyncClient() as browser:
-        url = authorization_url
-        while not url.startswith(REDIRECT_BASE):
-            page = await browser.get(url)
-            if page.is_redirect:
-                url = urljoin(url, page.headers["location"])
-                continue
-            form = re.search(r'<form[^>]*action="([^"]+)"', page.text)
-            assert form, page.text
-            posted = await browser.post(urljoin(url, form.group(1)),
-                                        data={"prompt": "login", "login": account, "password": "any"})
-            assert posted.is_redirect, posted.text
-            url = urljoin(url, posted.headers["location"])
-        return url
-
-
 async def _callback_url(suite: Suite, account: str) -> str:
     """Starts a sign-in at the gateway (which keeps its flow cookie in the client) and signs in at the
     provider."""
     login = await suite.http.get(OIDC + "/login")
     assert login.status_code == 302, login.text
-    return await _sign_in_at_provider(login.headers["location"], account)
+    return await sign_in_at_provider(login.headers["location"], account, until=REDIRECT_BASE)
 
 
 def _token_of(redirect: httpx.Response) -> str:
@@ -132,7 +83,7 @@ async def test_a_staff_member_signs_in_with_the_roles_their_groups_map_to(sso_su
     assert {"state", "nonce", "code_challenge"} <= asked.keys()
     assert "httponly" in login.headers["set-cookie"].lower()
 
-    callback = await _sign_in_at_provider(login.headers["location"], "alice")
+    callback = await sign_in_at_provider(login.headers["location"], "alice", until=REDIRECT_BASE)
     token = _token_of(await sso_suite.http.get(callback))
     claims = jwt.decode(token, options={"verify_signature": False})
     assert (claims["roles"], claims["iss"]) == (["broker"], "homecare-suite")
@@ -188,9 +139,9 @@ async def test_an_id_token_for_another_audience_or_another_sign_in_is_refused(is
     suite, and so is one of the suite's own for another sign-in (its nonce)."""
     async with httpx.AsyncClient() as http:
         ours, theirs = (IdentityProvider(_gateway_settings(issuer, client), http)
-                        for client in ("homecare-suite", "another-application"))
+                        for client in CLIENT_IDS)
         flow = Flow.start()
-        callback = await _sign_in_at_provider(await theirs.authorization_url(flow), "alice")
+        callback = await sign_in_at_provider(await theirs.authorization_url(flow), "alice", until=REDIRECT_BASE)
         id_token = await theirs.id_token_for(parse_qs(urlsplit(callback).query)["code"][0], flow)
         assert (await theirs.verified_id_token(id_token, nonce=flow.nonce))["sub"] == "alice"
         with pytest.raises(InvalidGrant, match=r"(?i)audience"):

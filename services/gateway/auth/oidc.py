@@ -13,8 +13,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -31,6 +31,7 @@ FLOW_SECONDS = 600
 _FLOW_AUDIENCE = "homecare-suite-oidc-flow"  # never accepted where an access token is
 _SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 _CLOCK_SKEW_SECONDS = 60
+_DISCOVERY = "/.well-known/openid-configuration"
 
 
 class SingleSignOnOff(NotFound):
@@ -72,8 +73,10 @@ class Flow:
         digest = hashlib.sha256(self.verifier.encode()).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
-    def sealed(self, settings: GatewaySettings, now: datetime) -> str:
-        """The cookie's value: signed (never trusted unsigned), expiring with the sign-in."""
+    def sealed(self, settings: GatewaySettings) -> str:
+        """The cookie's value: signed (never trusted unsigned), expiring with the sign-in (real time, as the
+        provider keeps it, even in a sandbox whose clock moved)."""
+        now = datetime.now(UTC)
         claims = {"state": self.state, "nonce": self.nonce, "verifier": self.verifier, "iss": settings.jwt_issuer,
                   "aud": _FLOW_AUDIENCE, "iat": now, "exp": now + timedelta(seconds=FLOW_SECONDS)}
         return jwt.encode(claims, settings.resolved_jwt_private_key(), algorithm=ALGORITHM)
@@ -106,8 +109,6 @@ class Identity:
 class IdentityProvider:
     """The council's OpenID provider as the gateway's client sees it: discovery and keys fetched once (the keys
     again when a token names one not seen yet, as after the provider rotates them)."""
-
-    _metadata: ClassVar[str] = "/.well-known/openid-configuration"
 
     def __init__(self, settings: GatewaySettings, http: httpx.AsyncClient) -> None:
         if not settings.oidc_configured:
@@ -142,10 +143,11 @@ class IdentityProvider:
         try:
             header = jwt.get_unverified_header(id_token)
             key = await self._key(str(header.get("kid", "")))
+            if key.algorithm_name not in _SIGNING_ALGORITHMS:
+                raise jwt.InvalidAlgorithmError("its key is not one of a public-key algorithm")
             claims: dict[str, Any] = jwt.decode(
-                id_token, key.key, algorithms=[key.algorithm_name] if key.algorithm_name in _SIGNING_ALGORITHMS
-                else _SIGNING_ALGORITHMS, audience=self.client_id, issuer=self.issuer, leeway=_CLOCK_SKEW_SECONDS,
-                options={"require": ["iss", "sub", "aud", "exp", "iat"]})
+                id_token, key.key, algorithms=[key.algorithm_name], audience=self.client_id, issuer=self.issuer,
+                leeway=_CLOCK_SKEW_SECONDS, options={"require": ["iss", "sub", "aud", "exp", "iat"]})
         except jwt.PyJWTError as refused:
             raise InvalidGrant(f"The identity provider's ID token is not valid: {refused}.") from None
         if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
@@ -166,7 +168,7 @@ class IdentityProvider:
 
     async def _discovered(self) -> dict[str, Any]:
         if self._discovery is None:
-            discovery = _json(await self._call("GET", self.issuer + self._metadata))
+            discovery = _json(await self._call("GET", self.issuer + _DISCOVERY))
             if discovery.get("issuer", "").rstrip("/") != self.issuer:
                 raise ProviderUnreachable("The identity provider's discovery names another issuer.")
             self._discovery = discovery

@@ -128,7 +128,7 @@ async def oidc_login(request: Request) -> RedirectResponse:
     flow = Flow.start()
     response = RedirectResponse(await provider.authorization_url(flow), status_code=302)
     response.headers["Cache-Control"] = "no-store"
-    response.set_cookie(FLOW_COOKIE, flow.sealed(provider.settings, request_clock(request).now()),
+    response.set_cookie(FLOW_COOKIE, flow.sealed(provider.settings),
                         max_age=FLOW_SECONDS, path=OIDC_PATH, httponly=True, samesite="lax",
                         secure=provider.redirect_uri.startswith("https://"))
     return response
