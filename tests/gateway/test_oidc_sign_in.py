@@ -164,3 +164,15 @@ async def test_single_sign_on_is_not_offered_unless_configured(embedded_backend:
 def test_groups_map_only_to_staff_roles() -> None:
     with pytest.raises(ValidationError, match="staff roles"):
         GatewaySettings(oidc_group_roles={"care-agency": "provider"})
+
+
+async def test_a_user_an_admin_disabled_is_refused_at_their_next_single_sign_on(embedded_sso_suite: Suite) -> None:
+    suite = embedded_sso_suite
+    token = _token_of(await suite.http.get(await _callback_url(suite, "alice")))
+    user_id = jwt.decode(token, options={"verify_signature": False})["sub"]
+    disabled = await suite.http.patch(f"/api/v1/admin/users/{user_id}", json={"active": False},
+                                      headers=await suite.as_admin())
+    assert disabled.status_code == 200, disabled.text
+    assert (await suite.http.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+    refused = await suite.http.get(await _callback_url(suite, "alice"))
+    assert (refused.status_code, refused.json()["type"].rsplit("/", 1)[1]) == (403, "forbidden")
