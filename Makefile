@@ -6,7 +6,7 @@ PORT ?= 8000
 DATA_DIR ?= ./var
 export DATA_DIR
 
-.PHONY: run test lint migrate bench bench-tools install clean vendor
+.PHONY: run test lint migrate bench bench-tools install clean vendor oidc-provider
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -24,8 +24,14 @@ run: install migrate
 	DEMO_DATA=$${DEMO_DATA:-1} $(PY) -m uvicorn services.suite:create_suite_app --factory \
 		--host 127.0.0.1 --port $(PORT) --no-access-log
 
-test: install lint
+test: install lint oidc-provider
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The real OpenID provider the single sign-on tests start (npm's oidc-provider, run with Node.js 20 or later).
+oidc-provider: tests/oidc/node_modules/.package-lock.json
+
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
 
 lint: install
 	$(PY) -m ruff check shared services tests bench

@@ -4,12 +4,13 @@ examples. A pytest plugin (tests/conftest.py names it), so any test asks for `se
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -26,11 +27,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def served_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`make run`'s command on a free port with a fresh data folder (no demo data)."""
-    port, data = free_port(), tmp_path_factory.mktemp("served")
-    env = {**os.environ, "DATA_DIR": str(data), "SUITE_ADMIN_PASSWORD": ADMIN_PASSWORD, "DEMO_DATA": "0"}
+@contextlib.contextmanager
+def serving_suite(data: Path, port: int, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """`make run`'s command on `port` with its data in `data` (no demo data), `extra_env` in its environment;
+    yields its address."""
+    env = {**os.environ, "DATA_DIR": str(data), "SUITE_ADMIN_PASSWORD": ADMIN_PASSWORD, "DEMO_DATA": "0",
+           **(extra_env or {})}
     for key in ("DATABASE_URL", "BROKER_URL"):
         env.pop(key, None)
     subprocess.run([sys.executable, "-m", "services.migrate"], cwd=ROOT, env=env, check=True,
@@ -54,3 +56,10 @@ def served_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def served_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`make run`'s command on a free port with a fresh data folder (no demo data)."""
+    with serving_suite(tmp_path_factory.mktemp("served"), free_port()) as base:
+        yield base

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.gateway import openapi, proxy, sandbox
 from services.gateway.admin.router import router as admin_router
 from services.gateway.admin.service import set_admin_password
+from services.gateway.auth.oidc import IdentityProvider
 from services.gateway.auth.router import router as auth_router
 from services.gateway.auth.throttle import SignInThrottle, ThrottlePolicy
 from services.gateway.directory.router import router as directory_router
@@ -58,9 +59,12 @@ def _gateway_lifespan(
         )
         app.state.upstreams = upstreams
         app.state.extra_readiness = upstream_readiness(upstreams)
+        identity_http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds)
+        app.state.identity_provider = IdentityProvider(settings, identity_http) if settings.oidc_configured else None
         try:
             yield
         finally:
+            await identity_http.aclose()
             for client in upstreams.values():
                 await client.aclose()
 

@@ -1,9 +1,10 @@
 import os
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.auth import STAFF_ROLES, Role
 from shared.settings import ServiceSettings
 
 
@@ -31,6 +32,29 @@ class GatewaySettings(ServiceSettings):
                                 description="The largest request body taken (a CQC directory CSV is tens of MB)")
     sandbox: bool = Field(default=False, validation_alias=AliasChoices("SUITE_SANDBOX", "GATEWAY_SANDBOX"),
                           description="A sandbox for integrators: an admin may move the services' clocks forward")
+
+    oidc_issuer: str | None = Field(default=None, description="The council's OpenID provider (its issuer URL)")
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_redirect_base: str | None = Field(
+        default=None, description="The gateway's public address, e.g. https://care.council.gov.uk (no trailing /)")
+    oidc_groups_claim: str = Field(default="groups", description="The ID token's claim that lists the groups")
+    oidc_group_roles: dict[str, Role] = Field(
+        default_factory=dict, description='JSON from IdP group to suite role, e.g. {"brokers": "broker"}')
+    oidc_display_name: str = Field(default="your council", description='Shown as "Sign in with <name>"')
+
+    @field_validator("oidc_group_roles")
+    @classmethod
+    def _staff_roles_only(cls, mapping: dict[str, Role]) -> dict[str, Role]:
+        """The provider role is bound to one provider, which no group can say: only staff roles are mapped."""
+        if not set(mapping.values()) <= STAFF_ROLES:
+            raise ValueError("groups map only to staff roles: " + ", ".join(sorted(STAFF_ROLES)))
+        return mapping
+
+    @property
+    def oidc_configured(self) -> bool:
+        """Single sign-on is offered once the provider, the suite's client and its address are all set."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret and self.oidc_redirect_base)
 
     def resolved_jwt_private_key(self) -> str:
         if self.jwt_private_key or os.environ.get("JWT_PRIVATE_KEY"):

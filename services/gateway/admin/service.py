@@ -16,7 +16,7 @@ from shared.auth import Principal, Role
 from shared.errors import Conflict, NotFound, Unprocessable
 
 
-def _user_view(user: User) -> dict[str, object]:
+def user_view(user: User) -> dict[str, object]:
     return {"username": user.username, "display_name": user.display_name, "roles": user.roles,
             "provider_id": str(user.provider_id) if user.provider_id else None, "active": user.active}
 
@@ -34,7 +34,7 @@ async def create_user(session: AsyncSession, *, actor: Principal | None, data: U
     session.add(user)
     await session.flush()
     await record_audit(session, actor=actor, action="user.created", entity_type="user",
-                       entity_id=user.id, after=_user_view(user))
+                       entity_id=user.id, after=user_view(user))
     return user
 
 
@@ -51,7 +51,7 @@ async def update_user(session: AsyncSession, *, actor: Principal, user_id: uuid.
         raise Unprocessable(problem, errors=[{"field": "provider_id", "message": problem}])
     if str(user.id) == actor.subject and (data.active is False or str(Role.ADMIN) not in roles):
         raise Conflict("You cannot disable your own account or take away your own admin role.")
-    before = _user_view(user)
+    before = user_view(user)
     user.roles, user.provider_id = roles, provider_id
     if "display_name" in sent:
         user.display_name = data.display_name
@@ -61,7 +61,7 @@ async def update_user(session: AsyncSession, *, actor: Principal, user_id: uuid.
         user.password_hash = await hash_secret(data.password)
     await session.flush()
     await record_audit(session, actor=actor, action="user.changed", entity_type="user", entity_id=user.id,
-                       before=before, after={**_user_view(user), "password_reset": data.password is not None})
+                       before=before, after={**user_view(user), "password_reset": data.password is not None})
     return user
 
 
@@ -74,13 +74,13 @@ async def set_admin_password(session: AsyncSession, *, password: str) -> None:
         session.add(user)
         await session.flush()
         await record_audit(session, actor=None, action="user.bootstrapped", entity_type="user",
-                           entity_id=user.id, after=_user_view(user))
+                           entity_id=user.id, after=user_view(user))
         return
-    before = _user_view(user)
+    before = user_view(user)
     user.password_hash, user.active = await hash_secret(password), True
     user.roles = sorted({*user.roles, str(Role.ADMIN)})
     await record_audit(session, actor=None, action="user.bootstrapped", entity_type="user",
-                       entity_id=user.id, before=before, after=_user_view(user))
+                       entity_id=user.id, before=before, after=user_view(user))
 
 
 async def create_client(session: AsyncSession, *, actor: Principal, data: ClientCreate) -> tuple[Client, str]:

@@ -1,15 +1,19 @@
-"""Signing in: staff with a password, machine clients with their credentials."""
+"""Signing in: staff with a password or through the council's OpenID provider, machine clients with their
+credentials."""
 
 import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from services.gateway.admin.service import user_view
 from services.gateway.auth.exceptions import InvalidClient, InvalidGrant
 from services.gateway.auth.models import Client, User
+from services.gateway.auth.oidc import Identity
 from services.gateway.auth.passwords import hash_secret, needs_rehash, verify_secret
+from shared.audit import record_audit
 from shared.auth import Principal, Role
-from shared.errors import InvalidToken
+from shared.errors import Forbidden, InvalidToken
 
 
 def principal_of_user(user: User) -> Principal:
@@ -27,9 +31,36 @@ async def authenticate_user(session: AsyncSession, *, username: str, password: s
     valid = await verify_secret(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
         raise InvalidGrant("The username or password is not valid.")
-    if needs_rehash(user.password_hash):
+    if user.password_hash is not None and needs_rehash(user.password_hash):
         user.password_hash = await hash_secret(password)
     return principal_of_user(user)
+
+
+async def user_of_identity(session: AsyncSession, identity: Identity) -> User:
+    """The local user the provider's identity is linked to (by issuer and subject), created at the first
+    sign-in; the roles follow the groups at every sign-in, so leaving a group at the council takes the role
+    away here. The username is the link itself, so it never collides with a local account."""
+    user = await session.scalar(select(User).where(User.oidc_issuer == identity.issuer,
+                                                   User.oidc_subject == identity.subject).with_for_update())
+    roles = sorted(str(role) for role in identity.roles)
+    if user is None:
+        user = User(username=f"oidc:{identity.subject}"[:100], display_name=identity.display_name,
+                    password_hash=None, roles=roles, active=True, oidc_issuer=identity.issuer,
+                    oidc_subject=identity.subject)
+        session.add(user)
+        await session.flush()
+        await record_audit(session, actor=principal_of_user(user), action="user.created", entity_type="user",
+                           entity_id=user.id, after={**user_view(user), "method": "oidc"})
+        return user
+    if not user.active:
+        raise Forbidden("This account is disabled in the suite; ask the suite's administrator.")
+    before = user_view(user)
+    user.roles, user.display_name = roles, identity.display_name or user.display_name
+    if user_view(user) != before:
+        await session.flush()
+        await record_audit(session, actor=principal_of_user(user), action="user.changed", entity_type="user",
+                           entity_id=user.id, before=before, after={**user_view(user), "method": "oidc"})
+    return user
 
 
 async def authenticate_client(session: AsyncSession, *, client_id: str, client_secret: str) -> Principal:

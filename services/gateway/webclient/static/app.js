@@ -18,6 +18,15 @@ function home() {
   return first ? first.href : null;
 }
 
+// Keeps the suite's token (from a password or from single sign-on) and goes to the user's first screen.
+async function startSession(token) {
+  session.start(token);
+  const me = await api("GET", "/users/me").catch(() => null);
+  session.remember(me && me.display_name);
+  const start = home() || "#/";
+  if (location.hash === start) route(); else location.hash = start;
+}
+
 function loginView() {
   const loginForm = bindForm(h("form", { id: "login", class: "app-form" },
     heading("Sign in"),
@@ -27,13 +36,31 @@ function loginView() {
     button("Sign in")), async (data) => {
     const token = await api("POST", "/auth/token", { form: { grant_type: "password",
       username: data.get("username"), password: data.get("password") } });
-    session.start(token.access_token);
-    const me = await api("GET", "/users/me").catch(() => null);
-    session.remember(me && me.display_name);
-    const start = home() || "#/";
-    if (location.hash === start) route(); else location.hash = start;
+    await startSession(token.access_token);
   });
   show(loginForm);
+  offerSingleSignOn(loginForm);
+}
+
+// Where the council's identity provider is configured, its sign-in comes first (the one primary button); the
+// password form stays for local accounts (and the break-glass admin).
+async function offerSingleSignOn(loginForm) {
+  const offered = await api("GET", "/auth/oidc").catch(() => null);
+  if (!offered || !loginForm.isConnected) return;
+  loginForm.querySelector("button[type=submit]").classList.add("govuk-button--secondary");
+  loginForm.querySelector("h1").after(
+    h("a", { id: "single-sign-on", href: offered.login_url, role: "button", draggable: "false",
+      class: "govuk-button", "data-module": "govuk-button" }, `Sign in with ${offered.display_name}`),
+    para("Or sign in with a username and password."));
+}
+
+// The gateway sends the browser here after single sign-on with the suite's token in the fragment (which is
+// never sent to a server): it is taken out of the address and the history at once, then kept as after a
+// password sign-in.
+async function signedIn(params) {
+  history.replaceState(null, "", location.pathname + "#/");
+  const token = params.get("token");
+  if (token) await startSession(token); else route();
 }
 
 // The navigation of the roles the user holds, each link once, the current one marked.
@@ -78,6 +105,7 @@ async function route({ keepFocus = false } = {}) {
   forgetNames();
   const focusedId = keepFocus && document.activeElement ? document.activeElement.id : "";
   const [path, query] = hash.slice(1).split("?");
+  if (path === "/signed-in") { await signedIn(new URLSearchParams(query || "")); return; }
   drawShell(path);
   if (!session.token || path === "/login") { loginView(); focusHeading(); return; }
   const view = matchRoute(path, new URLSearchParams(query || ""));
