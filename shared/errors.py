@@ -1,7 +1,8 @@
 """Problem details (RFC 9457) for every error the suite returns.
 
 Domain exceptions subclass `SuiteError` and carry their HTTP status and problem `type`; one set of
-handlers turns them, validation failures and anything unexpected into `application/problem+json`.
+handlers turns them, validation failures, a database that cannot be reached (503 with Retry-After) and
+anything unexpected into `application/problem+json`.
 """
 
 from __future__ import annotations
@@ -9,16 +10,26 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    CrashShutdownError,
+    PostgresConnectionError,
+)
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://homecare-suite.org/problems/"
 logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks callers to wait before trying again (a database or a service restarting)."""
+UNREACHABLE_DATABASE = (ConnectionError, PostgresConnectionError, CannotConnectNowError, AdminShutdownError,
+                        CrashShutdownError)
 
 
 class InvalidField(BaseModel):
@@ -186,6 +197,32 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(409, "conflict", "The request conflicts with the current state")
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (down, starting, shutting down, the connection
+    dropped) rather than that the request or the code is wrong. SQLAlchemy wraps the driver's error, and
+    asyncpg's refused connection comes bare, so the whole chain of causes is looked at."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, UNREACHABLE_DATABASE) or (isinstance(seen, DBAPIError) and seen.connection_invalidated):
+            return True
+        seen = seen.orig if isinstance(seen, DBAPIError) and seen.orig is not seen else seen.__cause__
+    return False
+
+
+def unavailable_response(detail: str) -> JSONResponse:
+    return problem_response(503, "unavailable", "The service is not available", detail,
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A database that cannot be reached is a 503 the caller may retry; any other database error is
+    raised on, as unexpected."""
+    if not database_unavailable(exc):
+        raise exc
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    return unavailable_response("The database cannot be reached: retry later.")
+
+
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(500, "internal", "Internal error", "The error was logged.")
@@ -196,4 +233,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    for error in (DBAPIError, *UNREACHABLE_DATABASE):
+        app.add_exception_handler(error, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
