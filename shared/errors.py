@@ -10,12 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from asyncpg.exceptions import (
-    AdminShutdownError,
-    CannotConnectNowError,
-    CrashShutdownError,
-    PostgresConnectionError,
-)
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -23,13 +17,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.db import UNREACHABLE_DATABASE, database_unavailable
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://homecare-suite.org/problems/"
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 """What a 503 asks callers to wait before trying again (a database or a service restarting)."""
-UNREACHABLE_DATABASE = (ConnectionError, PostgresConnectionError, CannotConnectNowError, AdminShutdownError,
-                        CrashShutdownError)
 
 
 class InvalidField(BaseModel):
@@ -195,18 +189,6 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.info("integrity conflict: %s", type(exc).__name__)
     return problem_response(409, "conflict", "The request conflicts with the current state")
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` says the database cannot be reached now (down, starting, shutting down, the connection
-    dropped) rather than that the request or the code is wrong. SQLAlchemy wraps the driver's error, and
-    asyncpg's refused connection comes bare, so the whole chain of causes is looked at."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, UNREACHABLE_DATABASE) or (isinstance(seen, DBAPIError) and seen.connection_invalidated):
-            return True
-        seen = seen.orig if isinstance(seen, DBAPIError) and seen.orig is not seen else seen.__cause__
-    return False
 
 
 def unavailable_response(detail: str) -> JSONResponse:

@@ -30,8 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.db import Database, UtcDateTime
-from shared.errors import PROBLEM_BASE, PROBLEM_JSON, SuiteError, database_unavailable, unavailable_response
+from shared.db import Database, UtcDateTime, database_unavailable
+from shared.errors import PROBLEM_BASE, PROBLEM_JSON, SuiteError, unavailable_response
 
 HEADER = b"idempotency-key"
 KEY_LIFETIME = timedelta(hours=24)

@@ -1,7 +1,8 @@
 """PostgreSQL going away under a running suite: requests through the gateway, and to a service itself,
 answer 503 problem+json with Retry-After (never 500), and the suite recovers by itself once the
-database is back, with nothing lost and nothing applied twice. The cluster stopped is the tests' own
-(tests/nodes.py), never the shared one."""
+database is back, with nothing lost and nothing applied twice: an event that arrives while its
+consumer's database is down waits for it instead of being dead-lettered. The cluster stopped is the
+tests' own (tests/nodes.py), never the shared one."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from sqlalchemy import func, select
 
 from services.brokerage.models import INFRA as BROKERAGE_INFRA
 from services.providers.models import INFRA as PROVIDERS_INFRA
+from shared.contracts.providers import AreaCreated, AreaState
 from shared.errors import PROBLEM_JSON
+from shared.events.envelope import EventEnvelope
 from tests.harness import Backend, Suite, eventually, running_suite
 from tests.nodes import PrivateCluster
 
 pytestmark = pytest.mark.faults
-AREA_CREATED = "providers.area.created.v1"
+AREA_CREATED = AreaCreated.event_type
 
 
 def assert_unavailable(answer: httpx.Response) -> None:
@@ -41,7 +44,7 @@ async def count_events(suite: Suite, service: str, table_name: str) -> int:
 
 
 async def test_with_the_database_down_requests_answer_503_and_the_suite_recovers_by_itself(
-    fault_backend: Backend, postgres_cluster: PrivateCluster,
+    fault_backend: Backend, postgres_cluster: PrivateCluster, caplog: pytest.LogCaptureFixture,
 ) -> None:
     async with running_suite(fault_backend) as suite:
         commissioner = await suite.staff("commissioner")
@@ -59,6 +62,8 @@ async def test_with_the_database_down_requests_answer_503_and_the_suite_recovers
                 "grant_type": "password", "username": "admin", "password": "any"}))
             assert_unavailable(await providers.post("/api/v1/areas", headers=retried, json=during))
             assert_unavailable(await providers.get("/api/v1/areas", headers=commissioner))
+            in_flight = await publish_area_created(suite, "OUT")
+            await eventually(lambda: waits_counted(caplog, in_flight) > fault_backend.retry.max_attempts)
         finally:
             await providers.aclose()
             await asyncio.to_thread(postgres_cluster.start)
@@ -74,8 +79,23 @@ async def test_with_the_database_down_requests_answer_503_and_the_suite_recovers
         listed = (await suite.http.get("/api/v1/areas", headers=commissioner)).json()["items"]
         assert sorted(each["code"] for each in listed) == ["BEF", "DUR"]
         assert await count_events(suite, "providers", "outbox") == 2
-        await eventually(lambda: _received_both(suite), timeout=30)
+        await eventually(lambda: _received_all_three(suite), timeout=30)
+        assert await suite.app.state.transport.dead_letters("brokerage.events") == []
 
 
-async def _received_both(suite: Suite) -> bool:
-    return await count_events(suite, "brokerage", "inbox") == 2
+async def publish_area_created(suite: Suite, code: str) -> str:
+    """Sends brokerage an area-created event straight through the broker; returns its id."""
+    area = AreaState(code=code, name=code, rural=False, framework_offer_mode="ranked")
+    envelope = EventEnvelope.wrap(AreaCreated(area=area), source="providers")
+    await suite.app.state.transport.publish(routing_key=envelope.type, body=envelope.model_dump_json().encode(),
+                                            message_id=str(envelope.id))
+    return str(envelope.id)
+
+
+def waits_counted(caplog: pytest.LogCaptureFixture, event_id: str) -> int:
+    """How often the event's handler found the database away (more than the attempts a failure may spend)."""
+    return sum(record.getMessage().startswith(f"database unavailable for {event_id}") for record in caplog.records)
+
+
+async def _received_all_three(suite: Suite) -> bool:
+    return await count_events(suite, "brokerage", "inbox") == 3
