@@ -1,9 +1,10 @@
 """A RabbitMQ node and a PostgreSQL cluster of the fault tests' own, on free ports in a temporary folder:
 the fault tests stop and start these, never the shared servers other work on the machine uses.
 
-Both are removed when their fixture ends, even after a failure: the node is stopped (killed if it will
-not stop), the cluster stopped at once, their folders deleted. Starting them costs about 6s (RabbitMQ)
-and 2s (PostgreSQL). A pytest plugin (tests/conftest.py names it).
+Both are removed when their fixture ends, even after a failure or a SIGTERM: the node is stopped (killed
+if it will not stop), the cluster stopped at once, their folders deleted. What a run killed outright
+(SIGKILL) left behind is removed by the next one: each folder names the test process that owns it.
+Starting them costs about 6s (RabbitMQ) and 2s (PostgreSQL). A pytest plugin (tests/conftest.py names it).
 """
 
 from __future__ import annotations
@@ -28,6 +29,41 @@ from tests.served import free_port
 
 RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")  # the real scripts: /usr/sbin's wrappers switch to the rabbitmq user
 STARTUP_SECONDS = 90
+RABBIT_PREFIX, POSTGRES_PREFIX = "suite-private-rabbit-", "suite-private-pg-"
+
+
+def _own_folder(prefix: str) -> Path:
+    """A new temporary folder that names this test process as its owner."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    (folder / "owner").write_text(str(os.getpid()))
+    return folder
+
+
+def _orphans(prefix: str) -> list[Path]:
+    """Folders of `prefix` whose owning test process is gone (killed before it could clean up)."""
+    found = []
+    for folder in Path(tempfile.gettempdir()).glob(prefix + "*"):
+        try:
+            os.kill(int((folder / "owner").read_text()), 0)
+        except (ProcessLookupError, FileNotFoundError, ValueError):
+            found.append(folder)
+        except PermissionError:  # alive, someone else's
+            pass
+    return found
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """`timeout` and CI stop a run with SIGTERM, which Python does not clean up after: made an interrupt,
+    the fixtures' cleanup still runs."""
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _listening(port: int) -> bool:
@@ -76,8 +112,11 @@ class PrivateRabbit:
 
 @contextlib.contextmanager
 def private_rabbit() -> Iterator[PrivateRabbit]:
-    folder = Path(tempfile.mkdtemp(prefix="suite-rabbit-"))
+    for orphan in _orphans(RABBIT_PREFIX):
+        _remove_orphan_node(orphan)
+    folder = _own_folder(RABBIT_PREFIX)
     rabbit = PrivateRabbit(node=f"suite-test-{uuid.uuid4().hex[:8]}@localhost", port=free_port(), folder=folder)
+    (folder / "node").write_text(rabbit.node)
     (folder / "enabled_plugins").write_text("[].\n")  # no management plugin: nothing else to start or to bind
     env = {**os.environ, "HOME": str(folder), "RABBITMQ_NODENAME": rabbit.node,
            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1", "RABBITMQ_NODE_PORT": str(rabbit.port),
@@ -95,6 +134,12 @@ def private_rabbit() -> Iterator[PrivateRabbit]:
     finally:
         _stop_node(rabbit, process)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_orphan_node(folder: Path) -> None:
+    with contextlib.suppress(FileNotFoundError, subprocess.SubprocessError):
+        PrivateRabbit(node=(folder / "node").read_text(), port=0, folder=folder).ctl("stop")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _stop_node(rabbit: PrivateRabbit, process: subprocess.Popen[bytes]) -> None:
@@ -150,7 +195,9 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 @contextlib.contextmanager
 def private_postgres() -> Iterator[PrivateCluster]:
-    folder = Path(tempfile.mkdtemp(prefix="suite-postgres-"))
+    for orphan in _orphans(POSTGRES_PREFIX):
+        _remove_orphan_cluster(orphan)
+    folder = _own_folder(POSTGRES_PREFIX)
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     cluster = PrivateCluster(port=free_port(), folder=folder)
@@ -165,15 +212,22 @@ def private_postgres() -> Iterator[PrivateCluster]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _remove_orphan_cluster(folder: Path) -> None:
+    cluster = PrivateCluster(port=0, folder=folder)
+    if (folder / "data").exists() and cluster.is_running():
+        cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def rabbit_node() -> Iterator[PrivateRabbit]:
-    with private_rabbit() as rabbit:
+    with _sigterm_as_interrupt(), private_rabbit() as rabbit:
         yield rabbit
 
 
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PrivateCluster]:
-    with private_postgres() as cluster:
+    with _sigterm_as_interrupt(), private_postgres() as cluster:
         yield cluster
 
 
