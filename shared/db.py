@@ -20,11 +20,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    CrashShutdownError,
+    PostgresConnectionError,
+)
 from fastapi import Depends, Request
 from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, String, Table, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
@@ -143,6 +149,20 @@ class Database:
 
 
 PING_AFTER_IDLE_SECONDS = 1.0
+UNREACHABLE_DATABASE = (ConnectionError, PostgresConnectionError, CannotConnectNowError, AdminShutdownError,
+                        CrashShutdownError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (down, starting, shutting down, the connection
+    dropped) rather than that the request or the code is wrong. SQLAlchemy wraps the driver's error, and
+    asyncpg's refused connection comes bare, so the whole chain of causes is looked at."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, UNREACHABLE_DATABASE) or (isinstance(seen, DBAPIError) and seen.connection_invalidated):
+            return True
+        seen = seen.orig if isinstance(seen, DBAPIError) and seen.orig is not seen else seen.__cause__
+    return False
 
 
 def _note_idle_since(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:

@@ -1,7 +1,8 @@
 """Problem details (RFC 9457) for every error the suite returns.
 
 Domain exceptions subclass `SuiteError` and carry their HTTP status and problem `type`; one set of
-handlers turns them, validation failures and anything unexpected into `application/problem+json`.
+handlers turns them, validation failures, a database that cannot be reached (503 with Retry-After) and
+anything unexpected into `application/problem+json`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.db import UNREACHABLE_DATABASE, database_unavailable
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://homecare-suite.org/problems/"
 logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks callers to wait before trying again (a database or a service restarting)."""
 
 
 class InvalidField(BaseModel):
@@ -186,6 +191,20 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(409, "conflict", "The request conflicts with the current state")
 
 
+def unavailable_response(detail: str) -> JSONResponse:
+    return problem_response(503, "unavailable", "The service is not available", detail,
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A database that cannot be reached is a 503 the caller may retry; any other database error is
+    raised on, as unexpected."""
+    if not database_unavailable(exc):
+        raise exc
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    return unavailable_response("The database cannot be reached: retry later.")
+
+
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(500, "internal", "Internal error", "The error was logged.")
@@ -196,4 +215,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    for error in (DBAPIError, *UNREACHABLE_DATABASE):
+        app.add_exception_handler(error, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -4,7 +4,8 @@ The first request with a key claims it (a row unique per caller and key) before 
 stored when it completes, and a retry gets that answer again (`Idempotent-Replayed: true`). The same
 key with a different body is refused (422); a retry while the first is still running gets 409. An
 answer of 5xx releases the key so the client can try again. Keys are the caller's own (two clients may use
-the same one) and live for `KEY_LIFETIME`: after it the same key is a new request.
+the same one) and live for `KEY_LIFETIME`: after it the same key is a new request. With the database
+unreachable the key cannot be claimed: the answer is 503 with Retry-After, and nothing ran.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.db import Database, UtcDateTime
-from shared.errors import PROBLEM_BASE, PROBLEM_JSON, SuiteError
+from shared.db import Database, UtcDateTime, database_unavailable
+from shared.errors import PROBLEM_BASE, PROBLEM_JSON, SuiteError, unavailable_response
 
 HEADER = b"idempotency-key"
 KEY_LIFETIME = timedelta(hours=24)
@@ -73,7 +74,13 @@ class IdempotencyMiddleware:
         ).hexdigest()
         database: Database = scope["app"].state.db
         store = _KeyStore(database, database.sessionmaker.kw["info"]["idempotency_table"])
-        claimed = await store.claim(subject, key.decode("latin-1"), request_hash)
+        try:
+            claimed = await store.claim(subject, key.decode("latin-1"), request_hash)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            await unavailable_response("The database cannot be reached: retry later.")(scope, receive, send)
+            return
         if claimed is not None:
             await self._answer_from(claimed, request_hash, send)
             return

@@ -13,7 +13,7 @@ import pytest
 from tests import infra
 from tests.harness import Backend, Suite, delete_queues, empty_databases, migrate_backend, running_suite
 
-pytest_plugins = ["tests.served"]
+pytest_plugins = ["tests.served", "tests.nodes"]
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.brokerage.models import Base as BrokerageBase
 from services.catalog import CATALOG, migrate
+from services.gateway.app import create_app as create_gateway_app
 from services.gateway.models import Base as GatewayBase
 from services.packages.models import Base as PackagesBase
 from services.providers.models import Base as ProvidersBase
@@ -196,6 +197,22 @@ async def running_suite(backend: Backend, *, clock: Clock | None = None, **overr
     """The suite on `backend`, its services on `clock` (the system's by default), `overrides` in its env."""
     with patched_environment({**backend.environment(), **overrides}):
         app = create_suite_app(clock)
+    async with _serving(app, backend) as suite:
+        yield suite
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(backend: Backend, **overrides: str) -> AsyncIterator[Suite]:
+    """The gateway alone on `backend`, reaching the services over HTTP at the `GATEWAY_<SERVICE>_URL`s
+    in `overrides` (a service not named answers 503)."""
+    with patched_environment({**backend.environment(), **overrides}):
+        app = create_gateway_app()
+    async with _serving(app, backend) as suite:
+        yield suite
+
+
+@contextlib.asynccontextmanager
+async def _serving(app: FastAPI, backend: Backend) -> AsyncIterator[Suite]:
     async with app.router.lifespan_context(app):
         if isinstance(app.state.transport, RabbitTransport):
             await app.state.transport.wait_connected(60)  # tests start once the queues are bound

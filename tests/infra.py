@@ -53,11 +53,3 @@ def create_vhost() -> str:
 def delete_vhost(url: str) -> None:
     rabbitmqctl("delete_vhost", url.rsplit("/", 1)[1])
 
-
-def stop_broker() -> None:
-    rabbitmqctl("stop_app")
-
-
-def start_broker() -> None:
-    rabbitmqctl("start_app")
-    rabbitmqctl("await_startup")

@@ -1,9 +1,11 @@
 """`make run`'s command served on a free port (a real uvicorn, the embedded default, no demo data), for the
 tests that call the suite as an outside program would: the web client's, a generated client's, the guides'
-examples. A pytest plugin (tests/conftest.py names it), so any test asks for `served_suite`."""
+examples. A pytest plugin (tests/conftest.py names it), so any test asks for `served_suite`. Also one
+service alone in its own uvicorn process (`service_process`), for the deployment and fault tests."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -63,3 +65,37 @@ def served_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`make run`'s command on a free port with a fresh data folder (no demo data)."""
     with serving_suite(tmp_path_factory.mktemp("served"), free_port()) as base:
         yield base
+
+
+@contextlib.contextmanager
+def service_process(service: str, port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`services.<service>.app` alone in a uvicorn on `port`, its output in `log`; stopped on exit (killed if
+    it will not stop, and not waited on again when a test has killed it already)."""
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", f"services.{service}.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
+
+
+async def until_ready(url: str, seconds: float = 60) -> None:
+    """Waits for `url`'s /health/ready to answer 200."""
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            try:
+                if (await http.get(url + "/health/ready")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"{url} did not become ready")

@@ -4,14 +4,9 @@ the gateway reaching them over HTTP. The same code as the embedded default, conf
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,39 +16,7 @@ from services.migrate import declare_broker_topology
 from shared.keys import generate_keypair
 from tests import infra
 from tests.harness import ADMIN_PASSWORD, patched_environment
-from tests.served import free_port
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@contextmanager
-def _process(service: str, port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{service}.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-async def _ready(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
-            try:
-                if (await http.get(url + "/health/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"{url} did not become ready")
+from tests.served import free_port, service_process, until_ready
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +34,13 @@ async def deployed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[st
                       for name, port in ports.items() if name != "gateway"}}
     logs = tmp_path_factory.mktemp("logs")
     try:
-        with _process("providers", ports["providers"], env, logs / "providers.log"), \
-             _process("brokerage", ports["brokerage"], env, logs / "brokerage.log"), \
-             _process("packages", ports["packages"], env, logs / "packages.log"), \
-             _process("quality", ports["quality"], env, logs / "quality.log"), \
-             _process("gateway", ports["gateway"], gateway_env, logs / "gateway.log"):
+        with service_process("providers", ports["providers"], env, logs / "providers.log"), \
+             service_process("brokerage", ports["brokerage"], env, logs / "brokerage.log"), \
+             service_process("packages", ports["packages"], env, logs / "packages.log"), \
+             service_process("quality", ports["quality"], env, logs / "quality.log"), \
+             service_process("gateway", ports["gateway"], gateway_env, logs / "gateway.log"):
             gateway = f"http://127.0.0.1:{ports['gateway']}"
-            await _ready(gateway)
+            await until_ready(gateway)
             yield gateway
     finally:
         await infra.drop_database(database_url)

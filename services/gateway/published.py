@@ -32,7 +32,7 @@ ERRORS = {
     "404": "Not found (or not this provider's)",
     "413": "The body is larger than the gateway takes",
     "429": "Over the client's rate limit: retry after `Retry-After` seconds",
-    "503": "The service behind the gateway cannot be reached: retry later",
+    "503": "The service behind the gateway, or a database, cannot be reached: retry after `Retry-After` seconds",
 }
 HEADERS = {
     "X-Request-ID": ("The request's id, the caller's own when it sent a well-formed one", "string"),
@@ -65,7 +65,7 @@ WEBHOOK_HEADERS = {
 
 def published(document: dict[str, Any], *, server_url: str, gateway_paths: set[str]) -> dict[str, Any]:
     """`document` (the merged one) with the gateway's behaviour written in; `gateway_paths` are the paths
-    the gateway answers itself (not rate limited, never 503)."""
+    the gateway answers itself (not rate limited)."""
     out = copy.deepcopy(document)
     out["openapi"] = "3.1.0"
     out["servers"] = [{"url": server_url.rstrip("/") or "/", "description": "This deployment"}]
@@ -78,7 +78,7 @@ def published(document: dict[str, Any], *, server_url: str, gateway_paths: set[s
     for path, item in out["paths"].items():
         limited = path == TOKEN_URL or path not in gateway_paths
         for method, operation in item.items():
-            _describe(operation, method=method, path=path, limited=limited, proxied=path not in gateway_paths)
+            _describe(operation, method=method, path=path, limited=limited)
     _name_operations(out["paths"])
     _name_form_bodies(out)
     for unused in ("HTTPValidationError", "ValidationError"):
@@ -95,7 +95,7 @@ def _oauth2() -> dict[str, Any]:
                       "password": {"tokenUrl": TOKEN_URL, "scopes": scopes}}}
 
 
-def _describe(operation: dict[str, Any], *, method: str, path: str, limited: bool, proxied: bool) -> None:
+def _describe(operation: dict[str, Any], *, method: str, path: str, limited: bool) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     secured = "security" in operation
     if secured:
@@ -108,8 +108,8 @@ def _describe(operation: dict[str, Any], *, method: str, path: str, limited: boo
         _add_error(responses, "413")
     if limited:
         _add_error(responses, "429", headers=("Retry-After",))
-    if proxied:
-        _add_error(responses, "503")
+    if path.startswith("/api/"):  # every API call reaches a database, most a service behind the gateway too
+        _add_error(responses, "503", headers=("Retry-After",))
     for status, response in responses.items():
         if status[0] in "45":
             response["content"] = {"application/problem+json": {"schema": PROBLEM}}

@@ -39,7 +39,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from shared.db import configure_sqlite
-from shared.events.transport import Delivery, DeliveryHandler, PoisonMessage, RetryPolicy, topic_matches
+from shared.events.transport import (
+    Delivery,
+    DeliveryHandler,
+    PoisonMessage,
+    RetryPolicy,
+    log_failure,
+    topic_matches,
+)
 
 logger = logging.getLogger(__name__)
 _metadata = MetaData()
@@ -153,13 +160,14 @@ class LocalTransport:
         except PoisonMessage:
             logger.warning("poison message %s dead-lettered from %s", delivery.message_id, queue)
             await self._update(row_id, dead=True)
-        except Exception:
-            logger.exception("handler failed on %s (attempt %d)", delivery.message_id, delivery.attempt)
-            if delivery.attempt >= self.retry.max_attempts:
+        except Exception as exc:
+            log_failure(logger, delivery, exc)
+            retry = self.retry.after_failure(delivery.attempt, exc)
+            if retry is None:
                 await self._update(row_id, dead=True)
             else:
-                delay = self.retry.delay_before(delivery.attempt + 1)
-                await self._update(row_id, attempt=delivery.attempt + 1, available_at=time.time() + delay)
+                attempt, delay = retry
+                await self._update(row_id, attempt=attempt, available_at=time.time() + delay)
         else:
             async with self.engine.begin() as connection:
                 await connection.execute(delete(_messages).where(_messages.c.id == row_id))

@@ -39,6 +39,7 @@ from shared.events.transport import (
     PoisonMessage,
     RetryPolicy,
     TransportUnavailable,
+    log_failure,
 )
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ class RabbitTransport:
         )
         for routing_key in routing_keys:
             await main.bind(exchange, routing_key=routing_key)
-        for step in range(2, self.retry.max_attempts + 1):
+        for step in range(2, max(self.retry.max_attempts, 2) + 1):  # a first attempt may wait for the database
             await channel.declare_queue(
                 self._retry_queue(queue, step),
                 durable=True,
@@ -206,18 +207,20 @@ class RabbitTransport:
             logger.warning("poison message %s dead-lettered from %s", delivery.message_id, subscription.queue)
             await _settle(message.reject(requeue=False))
             return
-        except Exception:
-            logger.exception("handler failed on %s (attempt %d)", delivery.message_id, attempt)
-            await self._retry_or_dead_letter(subscription.queue, message, attempt)
+        except Exception as exc:
+            log_failure(logger, delivery, exc)
+            await self._retry_or_dead_letter(subscription.queue, message, self.retry.after_failure(attempt, exc))
             return
         await _settle(message.ack())
 
-    async def _retry_or_dead_letter(self, queue: str, message: AbstractIncomingMessage, attempt: int) -> None:
-        if attempt >= self.retry.max_attempts:
+    async def _retry_or_dead_letter(
+        self, queue: str, message: AbstractIncomingMessage, retry_after: tuple[int, float] | None
+    ) -> None:
+        if retry_after is None:
             await _settle(message.reject(requeue=False))
             return
-        next_attempt = attempt + 1
-        delay_ms = int(self.retry.delay_before(next_attempt) * 1000)
+        next_attempt, delay = retry_after
+        delay_ms = int(delay * 1000)
         retry = aio_pika.Message(
             body=message.body,
             message_id=message.message_id,
@@ -229,7 +232,8 @@ class RabbitTransport:
         try:
             assert self._publish_channel is not None
             await self._publish_channel.default_exchange.publish(
-                retry, routing_key=self._retry_queue(queue, next_attempt), timeout=self.publish_timeout_seconds
+                retry, routing_key=self._retry_queue(queue, max(next_attempt, 2)),
+                timeout=self.publish_timeout_seconds
             )
         except Exception:
             logger.warning("could not schedule retry of %s; the broker will redeliver it", message.message_id)

@@ -3,14 +3,19 @@
 Both transports give the same guarantees to a consumer: a delivery is acknowledged only when the
 handler returns (after its transaction committed); a handler that raises is retried with
 exponential backoff up to `max_attempts`, then the message goes to the service's dead-letter queue
-without holding up the messages behind it; a `PoisonMessage` goes there at once.
+without holding up the messages behind it; a `PoisonMessage` goes there at once. A handler that fails
+because its database cannot be reached spends no attempt: the message waits for the database, so a
+database restart dead-letters nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from shared.db import database_unavailable
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,25 @@ class RetryPolicy:
         """Delay before delivery number `attempt` (2, 3, ...): base, 2 x base, 4 x base, ..."""
         delay: float = min(self.base_delay_seconds * 2 ** (attempt - 2), self.max_delay_seconds)
         return delay
+
+    def after_failure(self, attempt: int, error: Exception) -> tuple[int, float] | None:
+        """The attempt number and delay of the next delivery once delivery `attempt` failed with `error`, or
+        None when the message is to be dead-lettered. With the database unreachable the attempt is not
+        spent and the message waits the longest step's delay."""
+        if database_unavailable(error):
+            return attempt, self.delay_before(max(self.max_attempts, 2))
+        if attempt >= self.max_attempts:
+            return None
+        return attempt + 1, self.delay_before(attempt + 1)
+
+
+def log_failure(logger: logging.Logger, delivery: Delivery, error: Exception) -> None:
+    """A handler's unexpected failure with its traceback; a database away (the same every time) in a line."""
+    if database_unavailable(error):
+        logger.warning("database unavailable for %s (%s): it waits", delivery.message_id, type(error).__name__)
+    else:
+        logger.exception("handler failed on %s (attempt %d)", delivery.message_id, delivery.attempt,
+                         exc_info=error)
 
 
 class Transport(Protocol):

@@ -1,11 +1,10 @@
 """RabbitMQ going away: writes still commit and their events arrive once it is back; a lost ack is
-harmless."""
+harmless. The broker stopped is the tests' own node (tests/nodes.py), never the shared one."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,28 +16,21 @@ from shared.events.envelope import EventEnvelope
 from shared.events.outbox import OutboxRelay, record_event
 from shared.events.rabbitmq import RabbitTransport
 from shared.events.transport import Delivery
-from tests import infra
 from tests.harness import Backend, eventually
+from tests.nodes import PrivateRabbit
 from tests.shared.test_events import Pinged
 
 pytestmark = pytest.mark.faults
 
 
-@pytest.fixture(autouse=True)
-def broker_left_running() -> Iterator[None]:
-    """Whatever happens in a fault test, the broker is running afterwards (other tests need it)."""
-    yield
-    infra.start_broker()
-
-
 async def test_with_the_broker_stopped_writes_commit_and_are_delivered_once_it_is_back(
-    pg_backend: Backend,
+    fault_backend: Backend, rabbit_node: PrivateRabbit,
 ) -> None:
-    assert pg_backend.broker_url
-    database = Database(pg_backend.database_url_of("quality"), schema="quality",
+    assert fault_backend.broker_url
+    database = Database(fault_backend.database_url_of("quality"), schema="quality",
                         session_info=INFRA.session_info("quality"))
-    transport = RabbitTransport(pg_backend.broker_url, exchange=f"test.{uuid.uuid4().hex[:8]}",
-                                retry=pg_backend.retry)
+    transport = RabbitTransport(fault_backend.broker_url, exchange=f"test.{uuid.uuid4().hex[:8]}",
+                                retry=fault_backend.retry)
     received: list[str] = []
 
     async def collect(delivery: object) -> None:
@@ -52,7 +44,7 @@ async def test_with_the_broker_stopped_writes_commit_and_are_delivered_once_it_i
                         max_backoff_seconds=0.5)
     relay.start()
     try:
-        infra.stop_broker()
+        rabbit_node.stop_app()
         try:
             async with database.sessionmaker() as session:
                 ids = [str((await record_event(session, Pinged(number=n))).id) for n in range(10)]
@@ -61,7 +53,7 @@ async def test_with_the_broker_stopped_writes_commit_and_are_delivered_once_it_i
             assert await relay.pending() == 10
             assert not await transport.is_ready()
         finally:
-            infra.start_broker()
+            rabbit_node.start_app()
         await eventually(lambda: sorted(set(received)) == sorted(ids), timeout=90)
         assert await relay.pending() == 0
     finally:
@@ -71,15 +63,15 @@ async def test_with_the_broker_stopped_writes_commit_and_are_delivered_once_it_i
 
 
 async def test_an_ack_lost_to_a_broker_restart_is_handled_and_the_redelivery_applied_once(
-    pg_backend: Backend,
+    fault_backend: Backend, rabbit_node: PrivateRabbit,
 ) -> None:
     """The handler commits, then the broker restarts before the ack: the ack fails quietly, the message
     comes back, and the inbox makes the second delivery a no-op."""
-    assert pg_backend.broker_url
-    database = Database(pg_backend.database_url_of("quality"), schema="quality",
+    assert fault_backend.broker_url
+    database = Database(fault_backend.database_url_of("quality"), schema="quality",
                         session_info=INFRA.session_info("quality"))
-    transport = RabbitTransport(pg_backend.broker_url, exchange=f"test.{uuid.uuid4().hex[:8]}",
-                                retry=pg_backend.retry)
+    transport = RabbitTransport(fault_backend.broker_url, exchange=f"test.{uuid.uuid4().hex[:8]}",
+                                retry=fault_backend.retry)
     deliveries: list[int] = []
     applied: list[int] = []
     handlers = EventHandlers()
@@ -109,9 +101,9 @@ async def test_an_ack_lost_to_a_broker_restart_is_handled_and_the_redelivery_app
                                 message_id=str(envelope.id))
         await asyncio.wait_for(handled.wait(), 30)
         try:
-            await asyncio.to_thread(infra.stop_broker)
+            await asyncio.to_thread(rabbit_node.stop_app)
         finally:
-            await asyncio.to_thread(infra.start_broker)
+            await asyncio.to_thread(rabbit_node.start_app)
         restarted.set()
         await eventually(lambda: len(deliveries) >= 2, timeout=90)
         later = EventEnvelope.wrap(Pinged(number=2), source="test")
