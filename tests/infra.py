@@ -1,4 +1,4 @@
-"""Real PostgreSQL and RabbitMQ for the tests: a fresh database and a fresh virtual host per run.
+"""Real PostgreSQL, RabbitMQ and Redis for the tests: a fresh database and a fresh virtual host per run.
 
 Nothing here skips: when a server is down the tests fail and say so (`.ci/run` starts them).
 """
@@ -15,6 +15,7 @@ PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("TEST_PG_USER", "postgres")
 RABBIT_HOST = os.environ.get("TEST_RABBIT_HOST", "127.0.0.1:5672")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 async def create_database() -> str:
