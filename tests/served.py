@@ -26,6 +26,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def wait_ready(base: str, log: Path, seconds: float = 60) -> None:
+    """Waits for the gateway at `base` to answer ready; fails with the end of `log` when it does not."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base} did not become ready: " + log.read_text()[-3000:])
+
+
 @pytest.fixture(scope="module")
 def served_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`make run`'s command on a free port with a fresh data folder (no demo data)."""
@@ -41,15 +54,7 @@ def served_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(base + "/health/ready", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                raise AssertionError("the suite did not start: " + (data / "suite.log").read_text()[-2000:])
+            wait_ready(base, data / "suite.log")
             yield base
         finally:
             process.terminate()
