@@ -222,6 +222,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="the gateway's")
     parser.add_argument("--brokerage-replicas", type=int, default=2)
     args = parser.parse_args()
+    if args.brokerage_replicas < 1:
+        parser.error("--brokerage-replicas must be 1 or more")
     log_as_supervisor()
     databases = database_urls(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     broker_url = os.environ.get("BROKER_URL") or DEFAULT_BROKER_URL

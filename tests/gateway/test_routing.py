@@ -10,7 +10,7 @@ import pytest
 from services.gateway.app import create_app as create_gateway
 from services.gateway.app import upstream_readiness
 from services.gateway.proxy import ROUTES
-from services.gateway.ratelimit import RateLimiter
+from services.gateway.ratelimit import RateLimiter, shared_storage
 from tests.harness import Backend, Suite, eventually, patched_environment, running_suite
 from tests.infra import REDIS_URL
 
@@ -143,6 +143,12 @@ async def test_gateway_replicas_sharing_redis_draw_on_one_budget() -> None:
     standings = [await limiters[n % 2].take("sub:shared-client") for n in range(6)]
     assert [s.retry_after == 0 for s in standings] == [True, True, True, True, False, False]
     assert [s.remaining for s in standings] == [3, 2, 1, 0, 0, 0]
+
+
+async def test_with_redis_unreachable_a_replica_counts_in_its_own_memory() -> None:
+    limiter = RateLimiter(per_minute=60, burst=2, storage=shared_storage("redis://127.0.0.1:1/0", key_prefix="none"))
+    standings = [await limiter.take("a") for _ in range(3)]
+    assert [(s.remaining, s.retry_after == 0) for s in standings] == [(1, True), (0, True), (0, False)]
 
 
 async def test_a_service_the_gateway_has_no_address_for_makes_it_not_ready() -> None:
