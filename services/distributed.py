@@ -192,6 +192,7 @@ async def supervise(supervisor: Supervisor, gateway: str) -> int:
     stop_asked = asyncio.create_task(stopping.wait())
     await asyncio.wait({exited, stop_asked}, return_when=asyncio.FIRST_COMPLETED)
     announcing.cancel()
+    stop_asked.cancel()
     status = 0
     if exited.done():
         label = exited.result()
@@ -237,7 +238,11 @@ def main() -> None:
         logger.error("could not prepare the databases and queues: %s: %s", type(exc).__name__, exc)
         sys.exit(1)
     log_as_supervisor()  # again: making the apps to declare their queues set the services' logging up here
-    processes = replicas(args.port, args.brokerage_replicas)
+    try:
+        processes = replicas(args.port, args.brokerage_replicas)
+    except OSError as exc:
+        logger.error("could not listen on port %d: %s", args.port, exc.strerror)
+        sys.exit(1)
     supervisor = Supervisor(processes, list(environments(processes, databases, broker_url)))
     gateway = next(address(each) for each in processes if each.service == "gateway")
     sys.exit(asyncio.run(supervise(supervisor, gateway)))
