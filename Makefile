@@ -6,7 +6,7 @@ PORT ?= 8000
 DATA_DIR ?= ./var
 export DATA_DIR
 
-.PHONY: run test lint migrate bench bench-tools install clean vendor oidc-provider
+.PHONY: run run-distributed test lint migrate bench bench-tools install clean vendor oidc-provider
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -23,6 +23,12 @@ migrate: install
 run: install migrate
 	DEMO_DATA=$${DEMO_DATA:-1} $(PY) -m uvicorn services.suite:create_suite_app --factory \
 		--host 127.0.0.1 --port $(PORT) --no-access-log
+
+# Every service its own process (brokerage twice) on PostgreSQL and RabbitMQ, a database per service made when
+# missing (DATABASE_URL names the first part of their names; default postgresql+asyncpg://postgres@127.0.0.1:5432/homecare)
+# and BROKER_URL (default amqp://guest:guest@127.0.0.1:5672/); Ctrl-C stops them all.
+run-distributed: install
+	DEMO_DATA=$${DEMO_DATA:-1} $(PY) -m services.distributed --port $(PORT)
 
 test: install lint oidc-provider
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -8,7 +8,7 @@ import logging
 
 from services.catalog import CATALOG, migrate
 from services.suite import declare_queues
-from shared.events.rabbitmq import RabbitTransport
+from shared.events.rabbitmq import ClassicQueueInTheWay, RabbitTransport
 from shared.events.runtime import create_transport
 
 
@@ -34,7 +34,10 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     names = args.services or list(CATALOG)
     migrate(names)
-    asyncio.run(declare_broker_topology(names))
+    try:
+        asyncio.run(declare_broker_topology(names))
+    except ClassicQueueInTheWay as exc:
+        parser.exit(1, f"{exc}\n")
 
 
 if __name__ == "__main__":

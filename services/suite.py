@@ -7,17 +7,13 @@ BROKER_URL is set. The gateway reaches the services in process.
     uvicorn services.suite:create_suite_app --factory
 """
 
-import asyncio
-import contextlib
-import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
 from services.catalog import BACKEND_SERVICES, CATALOG
-from services.demo import load_demo_data
+from services.demo import demo_loaded_in_background
 from services.gateway.settings import GatewaySettings
 from shared.app import ServiceSpec
 from shared.clock import Clock, default_clock
@@ -45,27 +41,12 @@ def create_suite_app(clock: Clock | None = None) -> FastAPI:
             for service_app in service_apps.values():
                 await stack.enter_async_context(service_app.router.lifespan_context(service_app))
             await stack.enter_async_context(gateway_lifespan(app))
-            demo = asyncio.create_task(_load_demo(app)) if _demo_wanted() else None
+            await stack.enter_async_context(demo_loaded_in_background(app))
             yield
-            if demo is not None:
-                demo.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await demo
         await transport.close()
 
     gateway.router.lifespan_context = lifespan
     return gateway
-
-
-def _demo_wanted() -> bool:
-    return os.environ.get("DEMO_DATA", "0").lower() in {"1", "true", "yes"}
-
-
-async def _load_demo(gateway: FastAPI) -> None:
-    try:
-        await load_demo_data(gateway)
-    except Exception:
-        logging.getLogger(__name__).exception("the demo data did not load")
 
 
 async def declare_queues(transport: Transport, specs: list[ServiceSpec]) -> None:

@@ -130,13 +130,12 @@ async def delete_queues(broker_url: str) -> None:
 
 
 @dataclass
-class Suite:
-    """A running suite and an HTTP client to its gateway."""
+class GatewayClient:
+    """An HTTP client to a suite's gateway, in process or in another (`tests/test_distributed.py`), that
+    signs in as the bootstrap admin and makes the users and machine clients a test needs."""
 
-    backend: Backend
-    app: FastAPI
     http: httpx.AsyncClient
-    _tokens: dict[str, str] = field(default_factory=dict)
+    _tokens: dict[str, str] = field(default_factory=dict, kw_only=True)
 
     async def token(self, **form: str) -> str:
         answer = await self.http.post("/api/v1/auth/token", data=form)
@@ -185,6 +184,14 @@ class Suite:
         created = await self.machine_client("provider", provider_id=provider_id)
         headers: dict[str, str] = created["headers"]
         return headers
+
+
+@dataclass
+class Suite(GatewayClient):
+    """A running suite (in process) and an HTTP client to its gateway."""
+
+    backend: Backend
+    app: FastAPI
 
     def database(self, service: str) -> Database:
         """The service's own database as the running suite uses it (its engine and pool)."""

@@ -29,6 +29,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def wait_ready(base: str, log: Path, seconds: float = 60) -> None:
+    """Waits for the gateway at `base` to answer ready; fails with the end of `log` when it does not."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base} did not become ready: " + log.read_text()[-3000:])
+
+
 @contextlib.contextmanager
 def serving_suite(data: Path, port: int, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
     """`make run`'s command on `port` with its data in `data` (no demo data), `extra_env` in its environment;
@@ -45,15 +58,7 @@ def serving_suite(data: Path, port: int, extra_env: Mapping[str, str] | None = N
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(base + "/health/ready", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                raise AssertionError("the suite did not start: " + (data / "suite.log").read_text()[-2000:])
+            wait_ready(base, data / "suite.log")
             yield base
         finally:
             process.terminate()

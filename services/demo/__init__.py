@@ -6,6 +6,14 @@ suite that holds the demo already, or any other data, is left as it is. Demo use
 `demo-password`) exist only with demo data; start-up logs their names.
 """
 
-from services.demo.loader import DEMO_PASSWORD, DEMO_USERS, PROVIDER_USER, load_demo_data
+from services.demo.loader import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    PROVIDER_USER,
+    demo_loaded_in_background,
+    demo_wanted,
+    load_demo_data,
+)
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "PROVIDER_USER", "load_demo_data"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "PROVIDER_USER", "demo_loaded_in_background", "demo_wanted",
+           "load_demo_data"]

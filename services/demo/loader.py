@@ -10,10 +10,13 @@ moment (`until_accepted`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from itertools import chain
 from typing import Any
@@ -279,3 +282,34 @@ async def load_demo_data(gateway: FastAPI, today: date | None = None) -> dict[st
     logger.info("demo council loaded in %.1f s: %s; %s", time.monotonic() - began,
                 ", ".join(f"{count} {what}" for what, count in loader.counts.items()), users_line())
     return loader.counts
+
+
+def demo_wanted() -> bool:
+    """`DEMO_DATA=1` (the default of `make run` and `make run-distributed`)."""
+    return os.environ.get("DEMO_DATA", "0").lower() in {"1", "true", "yes"}
+
+
+@asynccontextmanager
+async def demo_loaded_in_background(gateway: FastAPI) -> AsyncIterator[None]:
+    """While the gateway runs, loads the demo when `DEMO_DATA` asks for it, as soon as the gateway answers
+    ready: at once in one process, once every service is up when they run apart."""
+    loading = asyncio.create_task(_load_when_ready(gateway)) if demo_wanted() else None
+    try:
+        yield
+    finally:
+        if loading is not None:
+            loading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loading
+
+
+async def _load_when_ready(gateway: FastAPI) -> None:
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://suite") as http:
+            while True:
+                if (await http.get("/health/ready")).status_code == 200:
+                    break
+                await asyncio.sleep(RETRY_SECONDS * 5)
+        await load_demo_data(gateway)
+    except Exception:
+        logger.exception("the demo data did not load")

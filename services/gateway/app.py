@@ -17,7 +17,7 @@ from services.gateway.auth.throttle import SignInThrottle, ThrottlePolicy
 from services.gateway.directory.router import router as directory_router
 from services.gateway.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware
 from services.gateway.models import INFRA
-from services.gateway.ratelimit import RateLimitHeadersMiddleware, TokenBucketLimiter
+from services.gateway.ratelimit import RateLimiter, RateLimitHeadersMiddleware, shared_storage
 from services.gateway.settings import GatewaySettings
 from services.gateway.webclient.router import mount_web_client
 from shared.app import ServiceSpec, create_service_app
@@ -91,8 +91,10 @@ def create_app(
     app = create_service_app(spec, transport=transport)
     mount_web_client(app)
     app.state.settings = settings
-    app.state.rate_limiter = TokenBucketLimiter(
-        per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+    app.state.rate_limiter = RateLimiter(
+        per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst,
+        storage=shared_storage(settings.redis_url, key_prefix=settings.rate_limit_key_prefix)
+        if settings.redis_url else None,
     )
     app.state.sign_in_throttle = SignInThrottle(ThrottlePolicy(
         account_failures=settings.sign_in_failures, address_failures=settings.sign_in_address_failures,

@@ -36,10 +36,10 @@ ERRORS = {
 }
 HEADERS = {
     "X-Request-ID": ("The request's id, the caller's own when it sent a well-formed one", "string"),
-    "RateLimit-Limit": ("Requests the client's bucket holds", "integer"),
-    "RateLimit-Remaining": ("Requests left in the bucket now", "integer"),
-    "RateLimit-Reset": ("Seconds until the bucket is full again", "integer"),
-    "RateLimit-Policy": ("The bucket and its window in seconds, e.g. `200;w=10`", "string"),
+    "RateLimit-Limit": ("Requests the client may make in one window", "integer"),
+    "RateLimit-Remaining": ("Requests left in the window now", "integer"),
+    "RateLimit-Reset": ("Seconds until the window has room again", "integer"),
+    "RateLimit-Policy": ("The limit and its window in seconds, e.g. `200;w=10`", "string"),
     "Retry-After": ("Seconds to wait before trying again", "integer"),
     "WWW-Authenticate": ("RFC 6750's challenge: `error=\"invalid_token\"` and why, when a token was sent",
                          "string"),

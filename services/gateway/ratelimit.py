@@ -1,16 +1,26 @@
-"""A per-client token bucket at the gateway: `rate_limit_per_minute` sustained, `rate_limit_burst` at once.
+"""A per-client rate limit at the gateway: `rate_limit_burst` requests in a window of `burst / rate`
+seconds (so `rate_limit_per_minute` sustained), counted by the `limits` library's sliding window counter.
 
 The key is the token's subject (a user or machine client), or the caller's address when it sent no
-valid token. Buckets live in the gateway process: with several gateway replicas each holds its own.
-Every limited answer says where the client stands in the IETF draft's `RateLimit-Limit`,
-`RateLimit-Remaining` and `RateLimit-Reset` headers (and `RateLimit-Policy`), a refusal also in `Retry-After`.
+valid token. The counters live in the gateway process by default (limits' memory storage); with
+`GATEWAY_REDIS_URL` (or `REDIS_URL`) they live in Redis, so every gateway replica draws on one budget.
+Should Redis be unreachable, each replica falls back to its own memory counters (and logs it) rather than
+refusing or failing requests. Every limited answer says where the client stands in the IETF draft's
+`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` headers (and `RateLimit-Policy`), a
+refusal also in `Retry-After`.
 """
 
+import logging
 import math
 import time
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
+from limits.storage import storage_from_string
 from starlette.types import Scope
 
 from shared.asgi import Headers, ResponseHeadersMiddleware
@@ -18,12 +28,7 @@ from shared.auth import TokenVerifier
 from shared.errors import SuiteError, TooManyRequests
 
 STATE_KEY = "rate_limit"
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,37 +47,38 @@ class Allowance:
         return [(name.encode(), str(value).encode()) for name, value in values.items()]
 
 
-class TokenBucketLimiter:
-    def __init__(self, *, per_minute: int, burst: int, max_keys: int = 100_000) -> None:
-        self.rate = per_minute / 60.0
-        self.burst: float = burst
-        self.max_keys = max_keys
-        self._buckets: dict[str, _Bucket] = {}
+def shared_storage(redis_url: str, *, key_prefix: str) -> Storage:
+    """limits' asyncio Redis storage for a `redis://` (or `rediss://`, `redis+sentinel://`...) URL."""
+    storage = storage_from_string("async+" + redis_url, key_prefix=key_prefix, wrap_exceptions=True)
+    assert isinstance(storage, Storage)
+    return storage
 
-    def take(self, key: str, now: float | None = None) -> Allowance:
-        """Takes one token for `key` when there is one; says what is left and when the bucket is full again."""
-        now = time.monotonic() if now is None else now
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= self.max_keys:
-                self._forget_full_buckets(now)
-            bucket = self._buckets[key] = _Bucket(tokens=self.burst, updated=now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
-        bucket.updated = now
-        wait = 0.0
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-        else:
-            wait = (1.0 - bucket.tokens) / self.rate
-        return Allowance(limit=int(self.burst), remaining=int(bucket.tokens),
-                         reset_seconds=math.ceil((self.burst - bucket.tokens) / self.rate),
-                         window_seconds=math.ceil(self.burst / self.rate), retry_after=wait)
 
-    def _forget_full_buckets(self, now: float) -> None:
-        """A bucket that has refilled is the same as no bucket; dropping those bounds memory."""
-        for key, bucket in list(self._buckets.items()):
-            if bucket.tokens + (now - bucket.updated) * self.rate >= self.burst:
-                del self._buckets[key]
+class RateLimiter:
+    """`burst` requests per `burst / rate` seconds and key, in `storage` (this process's memory by default)."""
+
+    def __init__(self, *, per_minute: int, burst: int, storage: Storage | None = None) -> None:
+        self.window_seconds = math.ceil(burst * 60 / per_minute)
+        self.item = RateLimitItemPerSecond(burst, self.window_seconds)
+        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._shared = SlidingWindowCounterRateLimiter(storage) if storage is not None else None
+
+    async def take(self, key: str) -> Allowance:
+        """Counts one request for `key` when the window has room; says what is left and when more is."""
+        if self._shared is not None:
+            try:
+                return await self._take(self._shared, key)
+            except StorageError as exc:
+                logger.warning("rate limit storage unreachable (%s): counting in this replica's memory",
+                               type(exc.storage_error).__name__)
+        return await self._take(self._memory, key)
+
+    async def _take(self, strategy: SlidingWindowCounterRateLimiter, key: str) -> Allowance:
+        allowed = await strategy.hit(self.item, key)
+        stats = await strategy.get_window_stats(self.item, key)
+        reset = min(self.window_seconds, max(0, math.ceil(stats.reset_time - time.time())))
+        return Allowance(limit=self.item.amount, remaining=stats.remaining, reset_seconds=reset,
+                         window_seconds=self.window_seconds, retry_after=0 if allowed else max(1, reset))
 
 
 def rate_limit_key(request: Request) -> str:
@@ -87,8 +93,8 @@ def rate_limit_key(request: Request) -> str:
 
 
 async def enforce_rate_limit(request: Request) -> None:
-    limiter: TokenBucketLimiter = request.app.state.rate_limiter
-    allowance = limiter.take(rate_limit_key(request))
+    limiter: RateLimiter = request.app.state.rate_limiter
+    allowance = await limiter.take(rate_limit_key(request))
     setattr(request.state, STATE_KEY, allowance)
     if allowance.retry_after > 0:
         seconds = max(1, math.ceil(allowance.retry_after))

@@ -19,6 +19,11 @@ class GatewaySettings(ServiceSettings):
     )
     rate_limit_per_minute: int = Field(default=1200, gt=0)
     rate_limit_burst: int = Field(default=200, gt=0)
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("GATEWAY_REDIS_URL", "REDIS_URL"),
+        description="Redis that keeps the rate limit's counters, shared by every gateway replica")
+    rate_limit_key_prefix: str = Field(default="homecare-ratelimit",
+                                       description="The prefix of the rate limit's keys in Redis")
     upstream_timeout_seconds: float = 60.0
     brokerage_url: str | None = None
     providers_url: str | None = None

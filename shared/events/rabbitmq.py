@@ -1,10 +1,18 @@
-"""The RabbitMQ transport (aio-pika): topic exchange, durable queues, confirms, retries, dead letters.
+"""The RabbitMQ transport (aio-pika): topic exchange, quorum queues, confirms, retries, dead letters.
 
+Every queue is a quorum queue (replicated over the cluster's nodes, durable by nature) that dead-letters
+at least once, so a message moving to a retry or dead-letter queue is never lost on the way.
 Topology for a consuming service `svc` on exchange `X`:
-- `svc.events`, durable, bound to `X` by the event types `svc` handles; it dead-letters to `X.dlx`;
+- `svc.events`, bound to `X` by the event types `svc` handles; it dead-letters to `X.dlx`, as well when a
+  message was delivered `delivery_limit` times without being settled (one that crashes or hangs its
+  consumer: a poison message the handler never gets to refuse);
 - `svc.events.retry.N`, one per retry step: a message waits there for its backoff (per-message TTL,
   the same within one queue so none waits behind a longer one) and expires back into `svc.events`;
 - `svc.events.dead`, bound to `X.dlx`: what failed `max_attempts` times or could never be read.
+
+A queue declared before as a classic queue (by a release before quorum queues) cannot be declared
+again as a quorum queue: the broker refuses with PRECONDITION_FAILED, the transport logs the move to make
+(docs/operations.md, "Moving to quorum queues") and keeps retrying, so the service stays not ready.
 
 Messages are persistent and every publish waits for the broker's confirm. A delivery is acked only
 after the handler returned (its transaction committed). If the channel dropped meanwhile the ack
@@ -44,6 +52,20 @@ from shared.events.transport import (
 
 logger = logging.getLogger(__name__)
 ATTEMPT_HEADER = "x-suite-attempt"
+DELIVERY_LIMIT = 20
+
+
+class ClassicQueueInTheWay(Exception):
+    """A queue of the same name exists as a classic queue; it must be moved (docs/operations.md)."""
+
+
+QUORUM: dict[str, Any] = {"x-queue-type": "quorum"}
+
+
+def dead_lettering_to(exchange: str, routing_key: str) -> dict[str, Any]:
+    """A quorum queue's arguments to dead-letter at least once (which needs `reject-publish` overflow)."""
+    return {**QUORUM, "x-dead-letter-exchange": exchange, "x-dead-letter-routing-key": routing_key,
+            "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
 
 
 @dataclass
@@ -61,6 +83,7 @@ class RabbitTransport:
         exchange: str,
         retry: RetryPolicy | None = None,
         prefetch: int = 1,
+        delivery_limit: int = DELIVERY_LIMIT,
         heartbeat_seconds: int = 30,
         publish_timeout_seconds: float = 10.0,
     ) -> None:
@@ -68,6 +91,7 @@ class RabbitTransport:
         self.exchange_name = exchange
         self.retry = retry or RetryPolicy()
         self.prefetch = prefetch
+        self.delivery_limit = delivery_limit
         self.heartbeat_seconds = heartbeat_seconds
         self.publish_timeout_seconds = publish_timeout_seconds
         self._connection: AbstractRobustConnection | None = None
@@ -91,12 +115,14 @@ class RabbitTransport:
         while True:
             try:
                 await self._connect()
+            except ClassicQueueInTheWay as exc:
+                logger.error("%s; retrying in %.1fs", exc, delay)
             except Exception as exc:
                 logger.warning("RabbitMQ not reachable (%s); retrying in %.1fs", type(exc).__name__, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-                continue
-            return
+            else:
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
 
     async def _connect(self) -> None:
         """Queues are declared (and consumers started) before anything is published, under the same lock
@@ -109,10 +135,15 @@ class RabbitTransport:
         await channel.declare_exchange(self._dlx_name, aio_pika.ExchangeType.DIRECT, durable=True)
         async with self._topology:
             self._connection, self._publish_channel = connection, channel
-            for queue, routing_keys in self._declarations:
-                await self._declare_now(queue, routing_keys)
-            for subscription in self._subscriptions:
-                await self._start_consumer(subscription)
+            try:
+                for queue, routing_keys in self._declarations:
+                    await self._declare_now(queue, routing_keys)
+                for subscription in self._subscriptions:
+                    await self._start_consumer(subscription)
+            except BaseException:
+                self._connection = self._publish_channel = None
+                await connection.close()  # else the robust connection would go on reconnecting by itself
+                raise
             self._exchange = exchange
             self._connected.set()
 
@@ -161,21 +192,14 @@ class RabbitTransport:
     ) -> aio_pika.abc.AbstractQueue:
         exchange = await channel.declare_exchange(self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
         dlx = await channel.declare_exchange(self._dlx_name, aio_pika.ExchangeType.DIRECT, durable=True)
-        dead = await channel.declare_queue(queue + ".dead", durable=True)
+        dead = await _declare_quorum(channel, queue + ".dead", QUORUM)
         await dead.bind(dlx, routing_key=queue)
-        main = await channel.declare_queue(
-            queue,
-            durable=True,
-            arguments={"x-dead-letter-exchange": self._dlx_name, "x-dead-letter-routing-key": queue},
-        )
+        main = await _declare_quorum(channel, queue, {
+            **dead_lettering_to(self._dlx_name, queue), "x-delivery-limit": self.delivery_limit})
         for routing_key in routing_keys:
             await main.bind(exchange, routing_key=routing_key)
         for step in range(2, max(self.retry.max_attempts, 2) + 1):  # a first attempt may wait for the database
-            await channel.declare_queue(
-                self._retry_queue(queue, step),
-                durable=True,
-                arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue},
-            )
+            await _declare_quorum(channel, self._retry_queue(queue, step), dead_lettering_to("", queue))
         return main
 
     @staticmethod
@@ -247,7 +271,7 @@ class RabbitTransport:
         channel = await self._connection.channel()
         found: list[Delivery] = []
         try:
-            dead = await channel.declare_queue(queue + ".dead", durable=True)
+            dead = await _declare_quorum(channel, queue + ".dead", QUORUM)
             while (message := await dead.get(no_ack=False, fail=False)) is not None:
                 found.append(
                     Delivery(message.message_id or "", message.routing_key or "", message.body)
@@ -286,6 +310,17 @@ class RabbitTransport:
         if self._connection is not None:
             await self._connection.close()
         self._connected.clear()
+
+
+async def _declare_quorum(
+    channel: AbstractChannel, name: str, arguments: dict[str, Any]
+) -> aio_pika.abc.AbstractQueue:
+    try:
+        return await channel.declare_queue(name, durable=True, arguments=arguments)
+    except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+        raise ClassicQueueInTheWay(
+            f"queue {name!r} exists with other arguments (a classic queue of an earlier release?): move it to a "
+            "quorum queue as docs/operations.md says under 'Moving to quorum queues'") from exc
 
 
 def _attempt_of(message: AbstractIncomingMessage) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.brokerage.models import KnownArea, KnownProvider
 from tests.brokerage.conftest import brokerage_database, referral_body
 from tests.brokerage.test_referrals import answer, events_of, open_offers, referral
-from tests.harness import Suite, eventually
+from tests.harness import GatewayClient, Suite, eventually
 
 TODAY = datetime.now(UTC).date()
 
@@ -20,7 +20,7 @@ TODAY = datetime.now(UTC).date()
 class Council:
     """A commissioner setting up the registry through the public API."""
 
-    def __init__(self, suite: Suite, headers: dict[str, str]) -> None:
+    def __init__(self, suite: GatewayClient, headers: dict[str, str]) -> None:
         self.suite, self.headers = suite, headers
 
     async def post(self, path: str, body: dict[str, Any], method: str = "POST") -> dict[str, Any]:

@@ -11,7 +11,7 @@ from services.brokerage.models import INFRA, Referral
 from shared.clock import FixedClock
 from shared.contracts.common import EmbargoScope, FrameworkOfferMode, Tier
 from tests.brokerage.conftest import TODAY, Market, brokerage_database, market_of, referral_body
-from tests.harness import Backend, Suite, running_suite
+from tests.harness import Backend, GatewayClient, Suite, running_suite
 
 SHORT_VISITS = [{"day": "mon", "start": "08:00", "minutes": 15, "carers": 1},
                 {"day": "mon", "start": "12:00", "minutes": 45, "carers": 1}]
@@ -24,7 +24,7 @@ async def refer(suite: Suite, broker: dict[str, str], **changes: Any) -> dict[st
     return created
 
 
-async def open_offers(suite: Suite, provider_id: str) -> list[dict[str, Any]]:
+async def open_offers(suite: GatewayClient, provider_id: str) -> list[dict[str, Any]]:
     answer = await suite.http.get("/api/v1/offers", params={"status": "open"},
                                   headers=await suite.provider(provider_id))
     assert answer.status_code == 200, answer.text
@@ -32,12 +32,12 @@ async def open_offers(suite: Suite, provider_id: str) -> list[dict[str, Any]]:
     return items
 
 
-async def answer(suite: Suite, provider_id: str, offer_id: str, verb: str, body: dict[str, Any]) -> Any:
+async def answer(suite: GatewayClient, provider_id: str, offer_id: str, verb: str, body: dict[str, Any]) -> Any:
     return await suite.http.post(f"/api/v1/offers/{offer_id}/{verb}", json=body,
                                  headers=await suite.provider(provider_id))
 
 
-async def referral(suite: Suite, broker: dict[str, str], referral_id: str) -> dict[str, Any]:
+async def referral(suite: GatewayClient, broker: dict[str, str], referral_id: str) -> dict[str, Any]:
     found = await suite.http.get(f"/api/v1/referrals/{referral_id}", headers=broker)
     assert found.status_code == 200, found.text
     body: dict[str, Any] = found.json()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
+from services.gateway.app import create_app as create_gateway
 from services.gateway.app import upstream_readiness
 from services.gateway.proxy import ROUTES
-from services.gateway.ratelimit import TokenBucketLimiter
-from tests.harness import Backend, Suite, eventually, running_suite
+from services.gateway.ratelimit import RateLimiter, shared_storage
+from tests.harness import Backend, Suite, eventually, patched_environment, running_suite
+from tests.infra import REDIS_URL
 
 
 async def test_every_response_carries_a_request_id_and_echoes_the_callers(suite: Suite) -> None:
@@ -116,28 +120,35 @@ async def test_a_client_over_its_rate_limit_gets_429_with_retry_after(embedded_b
         assert int(fresh.headers["ratelimit-remaining"]) < 5
 
 
-def test_the_token_bucket_refills_at_its_rate() -> None:
-    limiter = TokenBucketLimiter(per_minute=60, burst=2)
-    assert limiter.take("a", now=0.0).retry_after == 0
-    assert limiter.take("a", now=0.0).retry_after == 0
-    assert limiter.take("a", now=0.0).retry_after == pytest.approx(1.0)
-    assert limiter.take("b", now=0.0).retry_after == 0
-    assert limiter.take("a", now=1.0).retry_after == 0
+async def test_a_client_over_its_window_is_refused_and_another_client_is_not() -> None:
+    limiter = RateLimiter(per_minute=60, burst=2)
+    assert [(await limiter.take("a")).retry_after for _ in range(2)] == [0, 0]
+    assert 1 <= (await limiter.take("a")).retry_after <= 2
+    assert (await limiter.take("b")).retry_after == 0
 
 
-def test_the_standing_counts_down_and_says_when_the_bucket_is_full_again() -> None:
-    limiter = TokenBucketLimiter(per_minute=60, burst=3)
-    standings = [limiter.take("a", now=0.0) for _ in range(4)]
-    assert [(s.limit, s.remaining, s.reset_seconds) for s in standings] == [(3, 2, 1), (3, 1, 2), (3, 0, 3), (3, 0, 3)]
+async def test_the_standing_counts_down_and_says_when_there_is_room_again() -> None:
+    limiter = RateLimiter(per_minute=60, burst=3)
+    standings = [await limiter.take("a") for _ in range(4)]
+    assert [(s.limit, s.remaining) for s in standings] == [(3, 2), (3, 1), (3, 0), (3, 0)]
+    assert 1 <= standings[-1].reset_seconds <= 3
     assert dict(standings[0].headers())[b"ratelimit-policy"] == b"3;w=3"
 
 
-def test_the_token_bucket_forgets_refilled_clients_to_bound_memory() -> None:
-    limiter = TokenBucketLimiter(per_minute=60, burst=1, max_keys=2)
-    limiter.take("a", now=0.0)
-    limiter.take("b", now=0.0)
-    limiter.take("c", now=10.0)
-    assert len(limiter._buckets) <= 2
+async def test_gateway_replicas_sharing_redis_draw_on_one_budget() -> None:
+    settings = {"GATEWAY_REDIS_URL": REDIS_URL, "GATEWAY_RATE_LIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+                "GATEWAY_RATE_LIMIT_PER_MINUTE": "60", "GATEWAY_RATE_LIMIT_BURST": "4"}
+    with patched_environment(settings):
+            limiters: list[RateLimiter] = [create_gateway().state.rate_limiter for _ in range(2)]
+    standings = [await limiters[n % 2].take("sub:shared-client") for n in range(6)]
+    assert [s.retry_after == 0 for s in standings] == [True, True, True, True, False, False]
+    assert [s.remaining for s in standings] == [3, 2, 1, 0, 0, 0]
+
+
+async def test_with_redis_unreachable_a_replica_counts_in_its_own_memory() -> None:
+    limiter = RateLimiter(per_minute=60, burst=2, storage=shared_storage("redis://127.0.0.1:1/0", key_prefix="none"))
+    standings = [await limiter.take("a") for _ in range(3)]
+    assert [(s.remaining, s.retry_after == 0) for s in standings] == [(1, True), (0, True), (0, False)]
 
 
 async def test_a_service_the_gateway_has_no_address_for_makes_it_not_ready() -> None:
