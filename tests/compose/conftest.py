@@ -44,10 +44,9 @@ class Stack:
     def reconnect(self, service: str) -> None:
         """The container joins the network again under its service's name, as Compose first joined it (without
         the alias, the other containers could no longer find it by that name)."""
-        self._network("connect", "--alias", service, service)
+        self._network("connect", service, "--alias", service)
 
-    def _network(self, action: str, *options: str) -> None:
-        *flags, service = options
+    def _network(self, action: str, service: str, *flags: str) -> None:
         container = self.compose("ps", "-q", service).strip()
         subprocess.run(["docker", "network", action, *flags, f"{PROJECT}_default", container], check=True)
 
