@@ -6,7 +6,7 @@ PORT ?= 8000
 DATA_DIR ?= ./var
 export DATA_DIR
 
-.PHONY: run run-distributed test lint migrate bench bench-tools install clean vendor oidc-provider
+.PHONY: run run-distributed test test-compose lint migrate bench bench-tools install clean vendor oidc-provider
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -38,6 +38,15 @@ oidc-provider: tests/oidc/node_modules/.package-lock.json
 
 tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund
+
+# The stack of docker-compose.yml in containers, from images built here without any registry
+# (docker-compose.local.yml): starts dockerd if none answers (and leaves it running), makes the local base
+# images once (minutes; kept for the next runs), then tests/compose builds the suite's image, starts the
+# stack, runs referrals through it while brokerage is cut off from the network, and takes it all down.
+test-compose: install
+	deploy/local/start-dockerd.sh
+	deploy/local/build-images.sh
+	$(PY) -m pytest -m compose tests/compose $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check shared services tests bench

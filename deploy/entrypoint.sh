@@ -5,6 +5,8 @@ set -e
 for file in /run/secrets/*; do
     name=$(basename "$file")
     case "$name" in *[!A-Z0-9_]*) continue ;; esac
-    [ -f "$file" ] && export "$name=$(cat "$file")"
+    [ -f "$file" ] || continue
+    value=$(cat "$file") || { echo "cannot read the secret $name: the file must be readable by uid $(id -u)" >&2; exit 1; }
+    export "$name=$value"
 done
 exec "$@"

@@ -19,6 +19,12 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 LOCAL = yaml.safe_load((ROOT / "docker-compose.local.yml").read_text())
 SECRET_NAME = re.compile(r"PASS|SECRET|KEY|TOKEN")
 CREDENTIALS_IN_URL = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+CONFIG_DIR = "${SUITE_CONFIG_DIR:-deploy}"
+
+
+def _by_default(path: str) -> str:
+    """A secret file's path where SUITE_CONFIG_DIR is not set: in deploy/ of the checkout."""
+    return path.replace(CONFIG_DIR, "deploy")
 
 
 def _one_shot(service: dict[str, Any]) -> bool:
@@ -27,7 +33,7 @@ def _one_shot(service: dict[str, Any]) -> bool:
 
 def _env_files(service: dict[str, Any]) -> list[str]:
     files = service.get("env_file", [])
-    return [files] if isinstance(files, str) else list(files)
+    return [_by_default(path) for path in ([files] if isinstance(files, str) else files)]
 
 
 def test_every_long_running_container_has_a_health_check() -> None:
@@ -70,7 +76,7 @@ def test_the_secrets_files_are_kept_out_of_git_and_have_examples() -> None:
         assert path in ignored
         assert (ROOT / f"{path}.example").exists(), path
     for secret in COMPOSE["secrets"].values():
-        assert any(secret["file"].startswith(entry) for entry in ignored if entry.endswith("/")), secret
+        assert any(_by_default(secret["file"]).startswith(entry) for entry in ignored if entry.endswith("/")), secret
 
 
 def test_the_image_base_is_a_build_argument_defaulting_to_the_public_python_image() -> None:
@@ -96,8 +102,9 @@ def test_compose_accepts_the_files(files: list[str], tmp_path: Path) -> None:
     for example in (tmp_path / "deploy").glob("*.env.example"):
         shutil.copy(example, example.with_suffix(""))
     for secret in COMPOSE["secrets"].values():
-        (tmp_path / secret["file"]).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / secret["file"]).write_text("not a key\n")
+        key = tmp_path / _by_default(secret["file"])
+        key.parent.mkdir(parents=True, exist_ok=True)
+        key.write_text("not a key\n")
     command = [*(_compose_command() or []), *[arg for name in files for arg in ("-f", name)], "config", "-q"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
