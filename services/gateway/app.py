@@ -16,6 +16,7 @@ from services.gateway.auth.throttle import SignInThrottle, ThrottlePolicy
 from services.gateway.directory.router import router as directory_router
 from services.gateway.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware
 from services.gateway.models import INFRA
+from services.gateway.people.router import router as people_router
 from services.gateway.ratelimit import RateLimitHeadersMiddleware, TokenBucketLimiter
 from services.gateway.settings import GatewaySettings
 from services.gateway.webclient.router import mount_web_client
@@ -80,7 +81,8 @@ def create_app(
         title="Home care commissioning and brokerage suite",
         settings=settings,
         infra=INFRA,
-        routers=[auth_router, admin_router, directory_router, openapi.router, sandbox.router, proxy.router],
+        routers=[auth_router, admin_router, directory_router, openapi.router, sandbox.router,
+                 people_router, proxy.router],
         extra_lifespan=_gateway_lifespan(settings, embedded_apps),
         openapi_url=None,
     )

@@ -25,6 +25,7 @@ SCOPES = {
     Role.FINANCE: "Invoice runs, invoices, credit notes and remittances",
     Role.PROVIDER: "A provider's own offers, packages, visits, invoices and capacity",
     Role.ADMIN: "Users and API clients",
+    Role.DPO: "Subject access requests and the erasure report",
 }
 ERRORS = {
     "401": "No token, or one that is expired or not valid (`WWW-Authenticate` says which)",
