@@ -122,6 +122,14 @@ def scrubbed_json(value: str | None, *, client_ref: str, marker: str, free_text:
     return json.dumps(scrubbed, default=str, sort_keys=True)
 
 
+async def already_erased(session: AsyncSession, erasure_id: uuid.UUID) -> bool:
+    """Whether this service has carried out the erasure already (an event published twice changes nothing)."""
+    table = _audit_table(session)
+    found = await session.scalar(select(table.c.id).where(
+        table.c.action == ERASURE_ACTION, table.c.entity_id == str(erasure_id)).limit(1))
+    return found is not None
+
+
 async def record_erasure(session: AsyncSession, *, erasure_id: uuid.UUID, erased: Mapping[str, int]) -> None:
     """Audits what this service erased for one erasure (counts of rows changed, by kind)."""
     await record_audits(session, actor=None, entries=[AuditEntry(

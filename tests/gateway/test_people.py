@@ -17,11 +17,12 @@ from sqlalchemy import select
 from services.packages.people.service import erase_past_retention, people_past_retention, years_before
 from services.packages.settings import PackagesSettings
 from shared.contracts.common import Tier
+from shared.contracts.packages import PersonErasureDue
 from shared.personal import ERASED
 from tests.brokerage.conftest import brokerage_database, market_of, referral_body
 from tests.harness import Suite, eventually
 from tests.packages.conftest import PERIOD, SEED_CARD, START, place, visit, weekly
-from tests.quality.support import known_provider
+from tests.quality.support import known_provider, publish
 
 NOTE = "Mrs Example fell at home; her daughter called"
 """Free text about the person, in every service."""
@@ -145,20 +146,25 @@ async def test_a_reference_no_service_knows_is_404_and_still_audited(suite: Suit
 
 
 async def test_the_retention_job_picks_only_people_whose_care_ended_past_retention(suite: Suite) -> None:
-    await _person_in_every_service(suite)
-    ended_on = START + timedelta(days=27)
+    broker = await suite.staff("broker")
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=await suite.staff("commissioner"))
+    for client_ref in ("C-ENDED", "C-IN-CARE"):
+        await place(suite, broker, provider_id=uuid.uuid4(), visits=weekly(30), start_on=START, client_ref=client_ref)
+    ended = (await suite.http.get("/api/v1/packages", headers=broker)).json()["items"]
+    ended_on = START + timedelta(days=6)
+    [package_id] = [each["id"] for each in ended if each["client_ref"] == "C-ENDED"]
+    assert (await suite.http.post(f"/api/v1/packages/{package_id}/end", headers=broker,
+                                  json={"on": str(ended_on)})).status_code == 200
     database = suite.database("packages")
-    async with database.sessionmaker() as session:
-        a_day_early = await people_past_retention(session, cutoff=ended_on)
-        past = await people_past_retention(session, cutoff=ended_on + timedelta(days=1))
-    assert a_day_early == []
-    assert past == [(CLIENT, ended_on)]
-    still_in_care = await place(suite, await suite.staff("broker"), provider_id=uuid.uuid4(), visits=weekly(30),
-                                start_on=START, client_ref="C-IN-CARE")
-    assert still_in_care["status"] == "active"
+
     assert await erase_past_retention(database, years=YEARS, today=_years_after(ended_on, YEARS)) == []
     async with database.sessionmaker() as session:
-        assert await people_past_retention(session, cutoff=date.max) == [(CLIENT, ended_on)]
+        assert await people_past_retention(session, cutoff=date.max) == [("C-ENDED", ended_on)]
+    [erased] = await erase_past_retention(database, years=YEARS, today=_years_after(ended_on, YEARS) + timedelta(1))
+    async with database.sessionmaker() as session:
+        assert await people_past_retention(session, cutoff=date.max) == []
+    left = {each["client_ref"] for each in (await suite.http.get("/api/v1/packages", headers=broker)).json()["items"]}
+    assert left == {"C-IN-CARE", f"erased:{erased.hex}"}
 
 
 async def test_erasure_takes_personal_data_out_of_every_service_keeps_money_and_runs_once(suite: Suite) -> None:
@@ -177,7 +183,25 @@ async def test_erasure_takes_personal_data_out_of_every_service_keeps_money_and_
     after = (await _record(suite, officer, marker)).json()["services"]
     _assert_erased(before, after, marker=marker, package_id=person["package"]["id"])
     assert await erase_past_retention(suite.database("packages"), years=YEARS, today=today) == []
+    again = await publish(suite, PersonErasureDue(
+        erasure_id=erasure_id, client_ref=CLIENT, marker=marker, package_ids=[person["package"]["id"]],
+        care_ended_on=START + timedelta(days=27)), source="packages")
+    for service in ("brokerage", "quality"):
+        await eventually(lambda service=service: _handled(suite, service, again.id))
     assert len(await _erasures_of_every_service(suite, officer) or []) == 3
+    assert _records_of((await _record(suite, officer, marker)).json()["services"]) == _records_of(after)
+
+
+def _records_of(services: dict[str, Any]) -> dict[str, Any]:
+    """The services' records without their audit (reading them again is audited, as every read)."""
+    return {name: {kind: rows for kind, rows in sections.items() if kind != "audit"}
+            for name, sections in services.items()}
+
+
+async def _handled(suite: Suite, service: str, event_id: uuid.UUID) -> bool:
+    inbox = suite.app.state.service_apps[service].state.spec.infra.events.inbox
+    async with suite.database(service).sessionmaker() as session:
+        return await session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == str(event_id))) is not None
 
 
 def _assert_erased(before: dict[str, Any], after: dict[str, Any], *, marker: str, package_id: str) -> None:

@@ -20,6 +20,7 @@ from shared.personal import (
     ERASED,
     Person,
     Sections,
+    already_erased,
     as_record,
     audit_about,
     erase_from_audit,
@@ -62,7 +63,9 @@ def _deliveries_about(referral_ids: Sequence[uuid.UUID]) -> Any:
 
 async def erase_person(session: AsyncSession, *, due: PersonErasureDue) -> None:
     """Unlinks the person's closed referrals (hours, areas, providers and dates kept) and empties the free
-    text about them, then audits what it erased. Run again for the same person, it finds nothing."""
+    text about them, then audits what it erased. Run again for the same erasure, it does nothing."""
+    if await already_erased(session, due.erasure_id):
+        return
     referral_ids = list((await session.scalars(
         update(Referral).where(Referral.client_ref == due.client_ref, Referral.status.not_in(OPEN))
         .values(client_ref=due.marker, needs=[], short_visit_justification=None, external_ref=None)

@@ -13,7 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.quality.intelligence.models import Concern, Feedback
 from shared.contracts.packages import PersonErasureDue
-from shared.personal import ERASED, Person, Sections, as_record, audit_about, erase_from_audit, record_erasure
+from shared.personal import (
+    ERASED,
+    Person,
+    Sections,
+    already_erased,
+    as_record,
+    audit_about,
+    erase_from_audit,
+    record_erasure,
+)
 
 FREE_TEXT = ("summary", "comments")
 
@@ -32,6 +41,9 @@ async def _naming(session: AsyncSession, model: type[Concern] | type[Feedback],
 
 
 async def erase_person(session: AsyncSession, *, due: PersonErasureDue) -> None:
+    """Empties the free text of the concerns and feedback naming the person's packages, once per erasure."""
+    if await already_erased(session, due.erasure_id):
+        return
     concern_ids = list((await session.scalars(
         update(Concern).where(Concern.package_id.in_(due.package_ids), Concern.summary != ERASED)
         .values(summary=ERASED).returning(Concern.id))).all())
