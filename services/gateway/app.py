@@ -13,6 +13,7 @@ from services.gateway.admin.router import router as admin_router
 from services.gateway.admin.service import set_admin_password
 from services.gateway.auth.router import router as auth_router
 from services.gateway.auth.throttle import SignInThrottle, ThrottlePolicy
+from services.gateway.consumers import build_handlers
 from services.gateway.directory.router import router as directory_router
 from services.gateway.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware
 from services.gateway.models import INFRA
@@ -83,6 +84,7 @@ def create_app(
         infra=INFRA,
         routers=[auth_router, admin_router, directory_router, openapi.router, sandbox.router,
                  people_router, proxy.router],
+        handlers=build_handlers(),
         extra_lifespan=_gateway_lifespan(settings, embedded_apps),
         openapi_url=None,
     )

@@ -178,17 +178,18 @@ async def test_erasure_takes_personal_data_out_of_every_service_keeps_money_and_
 
     report = await eventually(lambda: _erasures_of_every_service(suite, officer))
     assert {each["erasure_id"] for each in report} == {str(erasure_id)}
-    assert (await _record(suite, officer)).status_code == 404
     marker = f"erased:{erasure_id.hex}"
+    assert [row.entity_id for row in await _gateway_audit(suite, "person.record_requested")] == [marker]
+    assert (await _record(suite, officer)).status_code == 404
     after = (await _record(suite, officer, marker)).json()["services"]
     _assert_erased(before, after, marker=marker, package_id=person["package"]["id"])
     assert await erase_past_retention(suite.database("packages"), years=YEARS, today=today) == []
     again = await publish(suite, PersonErasureDue(
         erasure_id=erasure_id, client_ref=CLIENT, marker=marker, package_ids=[person["package"]["id"]],
         care_ended_on=START + timedelta(days=27)), source="packages")
-    for service in ("brokerage", "quality"):
+    for service in ("gateway", "brokerage", "quality"):
         await eventually(lambda service=service: _handled(suite, service, again.id))
-    assert len(await _erasures_of_every_service(suite, officer) or []) == 3
+    assert len(await _erasures_of_every_service(suite, officer) or []) == 4
     assert _records_of((await _record(suite, officer, marker)).json()["services"]) == _records_of(after)
 
 
@@ -199,8 +200,9 @@ def _records_of(services: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _handled(suite: Suite, service: str, event_id: uuid.UUID) -> bool:
-    inbox = suite.app.state.service_apps[service].state.spec.infra.events.inbox
-    async with suite.database(service).sessionmaker() as session:
+    app = suite.app if service == "gateway" else suite.app.state.service_apps[service]
+    inbox = app.state.spec.infra.events.inbox
+    async with app.state.db.sessionmaker() as session:
         return await session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == str(event_id))) is not None
 
 
@@ -228,7 +230,7 @@ async def _erasures_of_every_service(suite: Suite, headers: dict[str, str]) -> l
     answer = await suite.http.get("/api/v1/people/erasures", headers=headers)
     assert answer.status_code == 200, answer.text
     items: list[dict[str, Any]] = answer.json()["items"]
-    return items if {each["service"] for each in items} == {"brokerage", "packages", "quality"} else None
+    return items if {each["service"] for each in items} == {"gateway", "brokerage", "packages", "quality"} else None
 
 
 def _years_after(day: date, years: int) -> date:

@@ -12,7 +12,7 @@ from services.gateway.people.service import PersonNotFound, archive, archive_nam
 from services.gateway.ratelimit import RateLimited
 from shared.audit import record_audit
 from shared.auth import Principal
-from shared.db import Database
+from shared.db import Database, SessionDep
 from shared.errors import Forbidden, ServiceUnavailable, Unauthorized, problem_responses
 from shared.personal import CLIENT_ENTITY, ClientRefPath
 
@@ -33,9 +33,10 @@ async def _audit_request(database: Database, *, actor: Principal, client_ref: st
 
 
 @router.get("/erasures", response_model=ErasureReport)
-async def erasures(request: Request, _officer: OfficerPrincipal) -> ErasureReport:
+async def erasures(request: Request, session: SessionDep, _officer: OfficerPrincipal) -> ErasureReport:
     """What every service erased past retention (counts by kind of record, never the erased values)."""
-    return await gather_erasures(request.app.state.upstreams, authorization=request.headers["authorization"])
+    return await gather_erasures(session, request.app.state.upstreams,
+                                 authorization=request.headers["authorization"])
 
 
 @router.get("/{client_ref}/record", response_model=PersonRecord,

@@ -15,10 +15,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.people.schemas import ErasureReport, PersonRecord, ServiceErasure
 from shared.errors import NotFound, ServiceUnavailable
 from shared.observability import request_id_var
+from shared.personal import erasure_report
 
 HOLDERS = ("brokerage", "packages", "quality")
 """The services holding something about people (providers holds providers only)."""
@@ -60,8 +62,10 @@ async def gather_record(upstreams: Mapping[str, httpx.AsyncClient], *, client_re
     return PersonRecord(client_ref=client_ref, gathered_at=now, services=answers)
 
 
-async def gather_erasures(upstreams: Mapping[str, httpx.AsyncClient], *, authorization: str) -> ErasureReport:
-    items = []
+async def gather_erasures(session: AsyncSession, upstreams: Mapping[str, httpx.AsyncClient], *,
+                          authorization: str) -> ErasureReport:
+    """The gateway's own erasures (its audit of record requests) and every holder's."""
+    items = [ServiceErasure(service="gateway", **each) for each in await erasure_report(session)]
     for service in HOLDERS:
         answer = await _ask(upstreams, service, "/internal/people/erasures", authorization=authorization)
         items += [ServiceErasure(service=service, **each) for each in answer["erasures"]]
