@@ -101,8 +101,7 @@ async def test_the_record_gathers_every_service_for_the_officer_and_admin_only_a
     assert len(packages["visits"]) == 2
     assert len(packages["suspensions"]) == 1
     assert packages["invoice_lines"]
-    assert all(line["package_id"] == person["package"]["id"]
-                                             for line in packages["invoice_lines"])
+    assert all(line["package_id"] == person["package"]["id"] for line in packages["invoice_lines"])
     assert [each["assessed_weekly_contribution"] for each in packages["financial_assessments"]] == ["35.50"]
     assert [each["summary"] for each in quality["concerns"]] == [NOTE]
     assert [each["comments"] for each in quality["feedback"]] == [NOTE]
@@ -111,6 +110,7 @@ async def test_the_record_gathers_every_service_for_the_officer_and_admin_only_a
     requests = await _gateway_audit(suite, "person.record_requested")
     assert [(row.entity_id, json.loads(row.after)["format"]) for row in requests] == [(CLIENT, "json")] * 2
     assert requests[-1].actor != requests[0].actor
+    assert (await suite.http.get("/api/v1/packages", headers=officer)).status_code == 403, "nothing else to a dpo"
 
 
 async def test_the_archive_holds_a_file_per_service_and_a_manifest(suite: Suite) -> None:
