@@ -170,7 +170,7 @@ def people_router(gather: RecordGatherer) -> APIRouter:
     async def erasures(session: SessionDep, _officer: DataProtectionOfficer) -> dict[str, Any]:
         return {"erasures": await erasure_report(session)}
 
-    @router.get("/{client_ref}/record")
+    @router.get("/{client_ref:path}/record")
     async def record(client_ref: ClientRefPath, session: SessionDep, actor: DataProtectionOfficer,
                      package_id: Annotated[list[uuid.UUID], Query()] = []) -> dict[str, Any]:  # noqa: B006
         sections = await gather(session, Person(client_ref=client_ref, package_ids=package_id))

@@ -26,7 +26,8 @@ from tests.quality.support import known_provider, publish
 
 NOTE = "Mrs Example fell at home; her daughter called"
 """Free text about the person, in every service."""
-CLIENT = "C-900"
+CLIENT = "OAK/C-900"
+"""A reference brokerage takes (slashes too), asked for through the path as it is."""
 YEARS = PackagesSettings().retention_years
 
 
@@ -124,7 +125,7 @@ async def test_the_archive_holds_a_file_per_service_and_a_manifest(suite: Suite)
     for answer in (by_header, by_query):
         assert answer.status_code == 200
         assert answer.headers["content-type"] == "application/zip"
-        assert answer.headers["content-disposition"] == f'attachment; filename="record-{CLIENT}.zip"'
+        assert answer.headers["content-disposition"] == 'attachment; filename="record-OAK_C-900.zip"'
     archive = zipfile.ZipFile(io.BytesIO(by_query.content))
     assert sorted(archive.namelist()) == ["brokerage.json", "manifest.json", "packages.json", "quality.json"]
     manifest = json.loads(archive.read("manifest.json"))

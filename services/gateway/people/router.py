@@ -39,7 +39,7 @@ async def erasures(request: Request, session: SessionDep, _officer: OfficerPrinc
                                  authorization=request.headers["authorization"])
 
 
-@router.get("/{client_ref}/record", response_model=PersonRecord,
+@router.get("/{client_ref:path}/record", response_model=PersonRecord,
             responses={200: {"content": {ZIP: {"schema": {"type": "string", "format": "binary"}}}},
                        **problem_responses(PersonNotFound)})
 async def person_record(
