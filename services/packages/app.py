@@ -11,7 +11,8 @@ from services.packages.consumers import build_handlers
 from services.packages.costing.router import router as costing_router
 from services.packages.invoices.router import router as invoices_router
 from services.packages.models import INFRA
-from services.packages.people.service import erase_past_retention, person_record
+from services.packages.people.router import router as people_router
+from services.packages.people.service import erase_past_retention
 from services.packages.reconciliation.router import router as reconciliation_router
 from services.packages.settings import PackagesSettings
 from services.packages.visits.router import router as visits_router
@@ -19,7 +20,6 @@ from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock, default_clock
 from shared.events.transport import Transport
 from shared.periodic import PeriodicJob, running
-from shared.personal import people_router
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -48,7 +48,7 @@ def build_spec(settings: PackagesSettings | None = None, *, clock: Clock | None 
         settings=settings,
         infra=INFRA,
         routers=[costing_router, packages_router, visits_router, invoices_router, reconciliation_router,
-                 people_router(person_record)],
+                 people_router],
         handlers=build_handlers(settings),
         extra_lifespan=_retention(settings),
         clock=clock or default_clock(),

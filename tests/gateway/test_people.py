@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from services.packages.people.service import erase_past_retention, people_past_retention, years_before
 from services.packages.settings import PackagesSettings
+from shared.audit import SYSTEM_ACTOR
 from shared.contracts.common import Tier
 from shared.contracts.packages import PersonErasureDue
 from shared.personal import ERASED
@@ -207,6 +208,31 @@ async def _handled(suite: Suite, service: str, event_id: uuid.UUID) -> bool:
         return await session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == str(event_id))) is not None
 
 
+async def test_the_officer_erases_a_person_whose_care_ended_and_no_one_else_may(suite: Suite) -> None:
+    broker, officer = await suite.staff("broker"), await suite.staff("dpo")
+    await suite.http.post("/api/v1/rate-cards", json=SEED_CARD, headers=await suite.staff("commissioner"))
+    package = await place(suite, broker, provider_id=uuid.uuid4(), visits=weekly(30), start_on=START,
+                          client_ref=CLIENT)
+    url = f"/api/v1/people/{CLIENT}/erasure"
+    assert (await suite.http.post(url, headers=broker)).status_code == 403
+    assert (await suite.http.post(url, headers=officer)).status_code == 409, "care has not ended"
+    assert (await suite.http.post("/api/v1/people/C-NOBODY/erasure", headers=officer)).status_code == 404
+    ended = await suite.http.post(f"/api/v1/packages/{package['id']}/end", headers=broker,
+                                  json={"on": str(START + timedelta(days=6))})
+    assert ended.status_code == 200
+
+    started = await suite.http.post(url, headers=officer)
+
+    assert started.status_code == 202, started.text
+    report = await eventually(lambda: _erasures_of_every_service(suite, officer))
+    assert {each["erasure_id"] for each in report} == {started.json()["erasure_id"]}
+    [requested] = await _audit(suite.app.state.service_apps["packages"], "person.erasure_requested")
+    assert requested.entity_id == started.json()["erasure_id"]
+    assert requested.actor != SYSTEM_ACTOR
+    assert (await _record(suite, officer)).status_code == 404
+    assert (await suite.http.post(url, headers=officer)).status_code == 404, "erased already"
+
+
 def _assert_erased(before: dict[str, Any], after: dict[str, Any], *, marker: str, package_id: str) -> None:
     brokerage, packages, quality = (after[name] for name in ("brokerage", "packages", "quality"))
     assert [each["client_ref"] for each in brokerage["referrals"]] == [marker]
@@ -241,8 +267,11 @@ def _years_after(day: date, years: int) -> date:
 
 
 async def _gateway_audit(suite: Suite, action: str) -> list[Any]:
-    table = suite.app.state.spec.infra.audit
-    async with suite.app.state.db.sessionmaker() as session:
+    return await _audit(suite.app, action)
+
+
+async def _audit(app: Any, action: str) -> list[Any]:
+    table = app.state.spec.infra.audit
+    async with app.state.db.sessionmaker() as session:
         return list((await session.execute(select(table).where(table.c.action == action)
                                            .order_by(table.c.id))).all())
-

@@ -1,14 +1,22 @@
-"""`/api/v1/people`: a person's whole record for a subject access request (JSON, or a zip archive) and the
-erasure report, for the data protection officer or an admin. Every request for a record is audited (who
-asked, for whom, when, in which form), found or not, before the answer goes out."""
+"""`/api/v1/people`: a person's whole record for a subject access request (JSON, or a zip archive), their
+erasure on request, and the erasure report, for the data protection officer or an admin. Every request for
+a record is audited (who asked, for whom, when, in which form), found or not, before the answer goes out."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.gateway.deps import OfficerPrincipal
-from services.gateway.people.schemas import ErasureReport, PersonRecord
-from services.gateway.people.service import PersonNotFound, archive, archive_name, gather_erasures, gather_record
+from services.gateway.people.schemas import ErasureReport, ErasureStarted, PersonRecord
+from services.gateway.people.service import (
+    CareNotEnded,
+    PersonNotFound,
+    archive,
+    archive_name,
+    gather_erasures,
+    gather_record,
+    request_erasure,
+)
 from services.gateway.ratelimit import RateLimited
 from shared.audit import record_audit
 from shared.auth import Principal
@@ -60,3 +68,12 @@ async def person_record(
         return Response(archive(record, requested_by=officer.subject), media_type=ZIP,
                         headers={"Content-Disposition": f'attachment; filename="{archive_name(client_ref)}"'})
     return Response(record.model_dump_json(), media_type="application/json")
+
+
+@router.post("/{client_ref:path}/erasure", status_code=status.HTTP_202_ACCEPTED, response_model=ErasureStarted,
+             responses=problem_responses(PersonNotFound, CareNotEnded))
+async def erase(client_ref: ClientRefPath, request: Request, _officer: OfficerPrincipal) -> ErasureStarted:
+    """Erases the person now, as the retention job would, once every package of theirs has ended (409 before):
+    packages at once (who asked is audited there), the other services as its event reaches them."""
+    return await request_erasure(request.app.state.upstreams, client_ref=client_ref,
+                                 authorization=request.headers["authorization"])

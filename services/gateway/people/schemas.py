@@ -28,3 +28,9 @@ class ErasureReport(BaseModel):
     """Every erasure every service made, oldest first."""
 
     items: list[ServiceErasure]
+
+
+class ErasureStarted(BaseModel):
+    """Packages has erased its part; the other services erase theirs as the event reaches them."""
+
+    erasure_id: str = Field(description="The erasure's id, as the erasure report names it")

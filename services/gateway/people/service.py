@@ -17,8 +17,8 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.people.schemas import ErasureReport, PersonRecord, ServiceErasure
-from shared.errors import NotFound, ServiceUnavailable
+from services.gateway.people.schemas import ErasureReport, ErasureStarted, PersonRecord, ServiceErasure
+from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.observability import request_id_var
 from shared.personal import erasure_report
 
@@ -31,26 +31,39 @@ class PersonNotFound(NotFound):
     title = "No service holds anything about that client reference"
 
 
-async def _ask(upstreams: Mapping[str, httpx.AsyncClient], service: str, path: str, *, authorization: str,
-               params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+class CareNotEnded(Conflict):
+    title = "The person's care has not ended"
+
+
+async def _call(upstreams: Mapping[str, httpx.AsyncClient], service: str, method: str, path: str, *,
+                authorization: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
     client = upstreams.get(service)
     if client is None:
         raise ServiceUnavailable(f"The {service} service is not configured at this gateway.")
     headers = {"authorization": authorization, "x-request-id": request_id_var.get() or ""}
     try:
-        answer = await client.get(path, params=params, headers=headers)
+        return await client.request(method, path, params=params, headers=headers)
     except httpx.TransportError:
         raise ServiceUnavailable(f"The {service} service cannot be reached.") from None
+
+
+async def _ask(upstreams: Mapping[str, httpx.AsyncClient], service: str, path: str, *, authorization: str,
+               params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    answer = await _call(upstreams, service, "GET", path, authorization=authorization, params=params)
     if answer.status_code != 200:
         raise ServiceUnavailable(f"The {service} service did not answer ({answer.status_code}).")
     body: dict[str, Any] = answer.json()
     return body
 
 
+def _person_path(client_ref: str, what: str) -> str:
+    return f"/internal/people/{quote(client_ref, safe='')}/{what}"
+
+
 async def gather_record(upstreams: Mapping[str, httpx.AsyncClient], *, client_ref: str, authorization: str,
                         now: datetime) -> PersonRecord:
     """Brokerage and packages by the client reference, then quality by the person's packages."""
-    path = f"/internal/people/{quote(client_ref, safe='')}/record"
+    path = _person_path(client_ref, "record")
     answers = {service: await _ask(upstreams, service, path, authorization=authorization)
                for service in ("brokerage", "packages")}
     package_ids = [row["id"] for row in answers["packages"]["packages"]]
@@ -70,6 +83,20 @@ async def gather_erasures(session: AsyncSession, upstreams: Mapping[str, httpx.A
         answer = await _ask(upstreams, service, "/internal/people/erasures", authorization=authorization)
         items += [ServiceErasure(service=service, **each) for each in answer["erasures"]]
     return ErasureReport(items=sorted(items, key=lambda each: (each.at, each.erasure_id, each.service)))
+
+
+async def request_erasure(upstreams: Mapping[str, httpx.AsyncClient], *, client_ref: str,
+                          authorization: str) -> ErasureStarted:
+    """Packages erases its part now (care must have ended) and publishes that the others' is due."""
+    answer = await _call(upstreams, "packages", "POST", _person_path(client_ref, "erasure"),
+                         authorization=authorization)
+    if answer.status_code == 404:
+        raise PersonNotFound("Packages holds nothing about that client reference.")
+    if answer.status_code == 409:
+        raise CareNotEnded(answer.json().get("detail", ""))
+    if answer.status_code != 201:
+        raise ServiceUnavailable(f"The packages service did not answer ({answer.status_code}).")
+    return ErasureStarted(erasure_id=answer.json()["erasure_id"])
 
 
 def counts(record: PersonRecord) -> dict[str, dict[str, int]]:

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.care.models import Package, PackageTerm, Suspension
 from services.packages.costing.models import FinancialAssessment
 from services.packages.invoices.models import InvoiceLine
 from services.packages.visits.models import Visit, VisitRevision
+from shared.audit import record_audit
+from shared.auth import Principal
 from shared.contracts.packages import PackageStatus, PersonErasureDue
 from shared.db import Database
+from shared.errors import Conflict, NotFound
 from shared.events.outbox import record_event
 from shared.personal import (
     ERASED,
@@ -74,14 +77,24 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-async def people_past_retention(session: AsyncSession, *, cutoff: date) -> list[tuple[str, date]]:
-    """The client references whose packages have all ended, the last before `cutoff`, not yet erased, with
-    the day their care ended."""
+class CareNotEnded(Conflict):
+    title = "The person's care has not ended"
+
+
+class PersonUnknown(NotFound):
+    title = "Packages holds nothing about that client reference"
+
+
+async def people_past_retention(session: AsyncSession, *, cutoff: date,
+                                client_ref: str | None = None) -> list[tuple[str, date]]:
+    """The client references (or just `client_ref`) whose packages have all ended, the last before `cutoff`,
+    not yet erased, with the day their care ended."""
     ended = func.max(Package.end_on)
     in_care = func.sum(case((Package.status != PackageStatus.ENDED, 1), else_=0))
+    chosen = Package.client_ref == client_ref if client_ref is not None else true()
     rows = await session.execute(
         select(Package.client_ref, ended)
-        .where(Package.client_ref.not_like(f"{MARKER_PREFIX}%"))
+        .where(Package.client_ref.not_like(f"{MARKER_PREFIX}%"), chosen)
         .group_by(Package.client_ref)
         .having(in_care == 0, ended < cutoff)
         .order_by(Package.client_ref))
@@ -103,6 +116,23 @@ async def erase_person(session: AsyncSession, *, client_ref: str, care_ended_on:
     await record_erasure(session, erasure_id=erasure_id, erased=erased)
     await record_event(session, PersonErasureDue(erasure_id=erasure_id, client_ref=client_ref, marker=marker,
                                                  package_ids=package_ids, care_ended_on=care_ended_on))
+    return erasure_id
+
+
+async def erase_on_request(session: AsyncSession, *, client_ref: str, actor: Principal, today: date) -> uuid.UUID:
+    """The data protection officer's erasure of one person now, whose care has ended (every package of theirs,
+    by today): the same erasure as the retention job's, with who asked for it audited."""
+    due = await people_past_retention(session, cutoff=today + timedelta(days=1), client_ref=client_ref)
+    if not due:
+        if await session.scalar(select(Package.id).where(Package.client_ref == client_ref).limit(1)) is None:
+            raise PersonUnknown("Packages holds nothing about that client reference.")
+        raise CareNotEnded("Every package of the person must have ended before they are erased.")
+    [(_, ended_on)] = due
+    erasure_id = await erase_person(session, client_ref=client_ref, care_ended_on=ended_on)
+    if erasure_id is None:
+        raise PersonUnknown("The person was erased meanwhile.")
+    await record_audit(session, actor=actor, action="person.erasure_requested", entity_type="erasure",
+                       entity_id=erasure_id)
     return erasure_id
 
 
