@@ -32,6 +32,8 @@ class Role(StrEnum):
     FINANCE = "finance"
     PROVIDER = "provider"
     ADMIN = "admin"
+    DPO = "dpo"
+    """The data protection officer: subject access requests and the erasure report, nothing else."""
 
 
 STAFF_ROLES = frozenset({Role.BROKER, Role.COMMISSIONER, Role.QUALITY_OFFICER, Role.FINANCE, Role.ADMIN})

@@ -8,6 +8,7 @@ from services.brokerage.consumers import build_handlers
 from services.brokerage.imports.router import router as imports_router
 from services.brokerage.models import INFRA
 from services.brokerage.offers.router import router as offers_router
+from services.brokerage.people.service import person_record
 from services.brokerage.referrals.router import router as referrals_router
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.router import router as webhooks_router
@@ -15,6 +16,7 @@ from services.brokerage.workers import background_work
 from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock, default_clock
 from shared.events.transport import Transport
+from shared.personal import people_router
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -26,7 +28,7 @@ def build_spec(settings: BrokerageSettings | None = None, *, clock: Clock | None
         title="Brokerage: referrals, the cascade, offers",
         settings=settings,
         infra=INFRA,
-        routers=[imports_router, referrals_router, offers_router, webhooks_router],
+        routers=[imports_router, referrals_router, offers_router, webhooks_router, people_router(person_record)],
         handlers=build_handlers(settings, clock),
         extra_lifespan=background_work(settings),
         clock=clock,

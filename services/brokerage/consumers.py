@@ -1,18 +1,26 @@
 """The one place listing the events brokerage handles: the provider registry (its read model), packages
-(hours placed), and its own offers made (a provider's webhook). Handlers run inside the consumer's inbox
-transaction."""
+(hours placed, and a person's erasure past retention), and its own offers made (a provider's webhook).
+Handlers run inside the consumer's inbox transaction."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.cascade.sourcing import retry_waiting_list, withdraw_ineligible_offers
+from services.brokerage.people.service import erase_person
 from services.brokerage.readmodel.service import apply_area, apply_package, apply_provider
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.service import queue_offer_made
 from shared.clock import Clock
 from shared.contracts.brokerage import OfferMade
-from shared.contracts.packages import PackageChanged, PackageEnded, PackageResumed, PackageStatus, PackageSuspended
+from shared.contracts.packages import (
+    PackageChanged,
+    PackageEnded,
+    PackageResumed,
+    PackageStatus,
+    PackageSuspended,
+    PersonErasureDue,
+)
 from shared.contracts.providers import (
     PROVIDER_STATE_EVENTS,
     AreaChanged,
@@ -65,6 +73,10 @@ def build_handlers(settings: BrokerageSettings, clock: Clock) -> EventHandlers:
     @handlers.on(OfferMade.event_type)
     async def on_offer_made(session: AsyncSession, envelope: EventEnvelope) -> None:
         await queue_offer_made(session, made=envelope.payload_as(OfferMade))
+
+    @handlers.on(PersonErasureDue.event_type)
+    async def on_erasure_due(session: AsyncSession, envelope: EventEnvelope) -> None:
+        await erase_person(session, due=envelope.payload_as(PersonErasureDue))
 
     for area_event in (AreaCreated, AreaChanged):
         handlers.on(area_event.event_type)(on_area)

@@ -14,9 +14,11 @@ from services.gateway.admin.service import set_admin_password
 from services.gateway.auth.oidc import IdentityProvider
 from services.gateway.auth.router import router as auth_router
 from services.gateway.auth.throttle import SignInThrottle, ThrottlePolicy
+from services.gateway.consumers import build_handlers
 from services.gateway.directory.router import router as directory_router
 from services.gateway.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware
 from services.gateway.models import INFRA
+from services.gateway.people.router import router as people_router
 from services.gateway.ratelimit import RateLimiter, RateLimitHeadersMiddleware, shared_storage
 from services.gateway.settings import GatewaySettings
 from services.gateway.webclient.router import mount_web_client
@@ -84,7 +86,9 @@ def create_app(
         title="Home care commissioning and brokerage suite",
         settings=settings,
         infra=INFRA,
-        routers=[auth_router, admin_router, directory_router, openapi.router, sandbox.router, proxy.router],
+        routers=[auth_router, admin_router, directory_router, openapi.router, sandbox.router,
+                 people_router, proxy.router],
+        handlers=build_handlers(),
         extra_lifespan=_gateway_lifespan(settings, embedded_apps),
         openapi_url=None,
     )

@@ -18,6 +18,9 @@ from shared.auth import Role
 TOKEN_URL = "/api/v1/auth/token"
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 WRITES = {"post", "put", "patch", "delete"}
+GATHERING = "/api/v1/people/"
+"""The gateway's own paths that ask the services for their part (a person's record): rate limited, and 503
+when a service cannot answer, as the calls it forwards."""
 SCOPES = {
     Role.BROKER: "Referrals, the cascade, awards and the waiting list",
     Role.COMMISSIONER: "The provider registry, contracts, rate cards and embargoes",
@@ -25,6 +28,7 @@ SCOPES = {
     Role.FINANCE: "Invoice runs, invoices, credit notes and remittances",
     Role.PROVIDER: "A provider's own offers, packages, visits, invoices and capacity",
     Role.ADMIN: "Users and API clients",
+    Role.DPO: "Subject access requests and the erasure report",
 }
 ERRORS = {
     "401": "No token, or one that is expired or not valid (`WWW-Authenticate` says which)",
@@ -65,7 +69,7 @@ WEBHOOK_HEADERS = {
 
 def published(document: dict[str, Any], *, server_url: str, gateway_paths: set[str]) -> dict[str, Any]:
     """`document` (the merged one) with the gateway's behaviour written in; `gateway_paths` are the paths
-    the gateway answers itself (not rate limited)."""
+    the gateway answers itself (not rate limited, but for those gathering from the services)."""
     out = copy.deepcopy(document)
     out["openapi"] = "3.1.0"
     out["servers"] = [{"url": server_url.rstrip("/") or "/", "description": "This deployment"}]
@@ -76,9 +80,9 @@ def published(document: dict[str, Any], *, server_url: str, gateway_paths: set[s
     components["parameters"] = PARAMETERS
     components["schemas"].update(_webhook_schemas())
     for path, item in out["paths"].items():
-        limited = path == TOKEN_URL or path not in gateway_paths
+        behind = path not in gateway_paths or path.startswith(GATHERING)
         for method, operation in item.items():
-            _describe(operation, method=method, path=path, limited=limited)
+            _describe(operation, method=method, path=path, limited=behind or path == TOKEN_URL)
     _name_operations(out["paths"])
     _name_form_bodies(out)
     for unused in ("HTTPValidationError", "ValidationError"):

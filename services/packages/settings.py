@@ -57,6 +57,11 @@ class PackagesSettings(ServiceSettings):
     invoice_run_work_mem: str = Field(default="256MB", pattern=r"^[1-9][0-9]{0,6}(kB|MB|GB)$")
     """What PostgreSQL may give each sort or hash of an invoice run, for the run's own transactions: its
     aggregates group millions of visits (e.g. PACKAGES_INVOICE_RUN_WORK_MEM=512MB)."""
+    retention_years: int = Field(default=6, ge=1, le=100)
+    """How long a person's records are kept after their care ended (every package of theirs ended): then
+    their personal data is erased across the services (docs/data-protection.md), e.g. PACKAGES_RETENTION_YEARS=8."""
+    retention_check_seconds: float = Field(default=3600, gt=0)
+    """How often the retention job looks for people past retention."""
     ledger_codes: tuple[LedgerRuleSetting, ...] = DEFAULT_LEDGER_CODES
     """Cost centres and ledger codes by area, client group and funder ("*" for any), the most specific
     matching rule winning, e.g. PACKAGES_LEDGER_CODES='[{"area": "*", "client_group": "*", "funder": "council",

@@ -10,6 +10,7 @@ from services.quality.consumers import build_handlers
 from services.quality.dashboard.router import router as dashboard_router
 from services.quality.intelligence.router import router as intelligence_router
 from services.quality.models import INFRA
+from services.quality.people.service import person_record
 from services.quality.plans.router import router as plans_router
 from services.quality.risk.router import router as risk_router
 from services.quality.risk.service import rescore_as_time_passes
@@ -18,6 +19,7 @@ from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock, default_clock
 from shared.events.transport import Transport
 from shared.periodic import PeriodicJob, running
+from shared.personal import people_router
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -44,7 +46,7 @@ def build_spec(settings: QualitySettings | None = None, *, clock: Clock | None =
         title="Quality: concerns, monitoring, risk matrix, action plans",
         settings=settings,
         infra=INFRA,
-        routers=[intelligence_router, risk_router, plans_router, dashboard_router],
+        routers=[intelligence_router, risk_router, plans_router, dashboard_router, people_router(person_record)],
         handlers=build_handlers(settings, clock),
         extra_lifespan=_rescoring(settings),
         clock=clock,

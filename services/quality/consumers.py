@@ -1,6 +1,7 @@
 """The one place listing the events quality handles: the registry's providers (read model and ratings),
 brokerage's referrals and offers (dashboards, decline and expiry evidence) and packages' visit reports
-(missed and late visits, short visits) and visit performance per period (call logging and punctuality).
+(missed and late visits, short visits), visit performance per period (call logging and punctuality) and a
+person's erasure past retention (the free text of concerns and feedback naming their packages).
 Handlers run inside the consumer's inbox transaction."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.quality.dashboard.service import note_decline, note_referral, note_visits
 from services.quality.intelligence.domain import VISIT_SEVERITY, outcome_of, visit_evidence
+from services.quality.people.service import erase_person
 from services.quality.performance import domain as performance
 from services.quality.performance.service import keep_latest, targets_from
 from services.quality.readmodel.service import apply_provider
@@ -31,7 +33,7 @@ from shared.contracts.brokerage import (
     ReferralStatus,
     ReferralUnsourced,
 )
-from shared.contracts.packages import VisitFacts, VisitPerformanceReported, VisitsRecorded
+from shared.contracts.packages import PersonErasureDue, VisitFacts, VisitPerformanceReported, VisitsRecorded
 from shared.contracts.providers import PROVIDER_STATE_EVENTS, ProviderState
 from shared.events.consumer import EventHandlers
 from shared.events.envelope import EventEnvelope
@@ -89,6 +91,10 @@ def build_handlers(settings: QualitySettings, clock: Clock) -> EventHandlers:
 
     for event_type in REFERRAL_STATUS_AFTER:
         handlers.on(event_type)(referral_moved)
+
+    @handlers.on(PersonErasureDue.event_type)
+    async def erasure_due(session: AsyncSession, envelope: EventEnvelope) -> None:
+        await erase_person(session, due=envelope.payload_as(PersonErasureDue))
 
     @handlers.on(ReferralPlaced.event_type)
     async def referral_placed(session: AsyncSession, envelope: EventEnvelope) -> None:

@@ -172,3 +172,17 @@ class VisitPerformanceReported(Event):
                                                     "100 when nothing was planned")
     punctuality_percent: Decimal | None = Field(description="punctual / timed x 100 to two places; null when "
                                                             "no delivered visit was timed")
+
+
+@register_event
+class PersonErasureDue(Event):
+    """A person's care ended longer ago than the council keeps records (DOMAIN.md, "Personal data"): packages
+    has erased its own part, and every service holding something about the person erases theirs, keeping
+    money and provider records. `marker` stands for the client reference from now on, everywhere."""
+
+    event_type = "packages.person.erasure_due.v1"
+    erasure_id: uuid.UUID
+    client_ref: str
+    marker: str = Field(description="What replaces the client reference: the same in every service")
+    package_ids: list[uuid.UUID] = Field(description="The person's packages (what quality's records name)")
+    care_ended_on: date

@@ -1,0 +1,1 @@
+"""A person's part of brokerage: their referrals for a subject access request, and their erasure."""

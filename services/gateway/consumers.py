@@ -1,0 +1,29 @@
+"""The one place listing the events the gateway handles: a person's erasure past retention, which unlinks
+them from the gateway's audit of who asked for their record. Handlers run inside the consumer's inbox
+transaction."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.packages import PersonErasureDue
+from shared.events.consumer import EventHandlers
+from shared.events.envelope import EventEnvelope
+from shared.personal import already_erased, erase_from_audit, record_erasure
+
+
+async def erase_person(session: AsyncSession, *, due: PersonErasureDue) -> None:
+    """The requests for the person's record stay audited (who asked, when), for the marker, not the person."""
+    if await already_erased(session, due.erasure_id):
+        return
+    entries = await erase_from_audit(session, entity_ids=(), client_ref=due.client_ref, marker=due.marker,
+                                     free_text=())
+    await record_erasure(session, erasure_id=due.erasure_id, erased={"audit_entries": entries})
+
+
+def build_handlers() -> EventHandlers:
+    handlers = EventHandlers()
+
+    @handlers.on(PersonErasureDue.event_type)
+    async def on_erasure_due(session: AsyncSession, envelope: EventEnvelope) -> None:
+        await erase_person(session, due=envelope.payload_as(PersonErasureDue))
+
+    return handlers

@@ -1,0 +1,1 @@
+"""Subject access requests and the erasure report, gathered from every service that holds something."""
