@@ -118,6 +118,23 @@ async def test_nobody_disables_their_own_account_and_bindings_still_hold_on_chan
     assert missing.status_code == 404
 
 
+async def test_a_password_guessed_first_is_refused_on_create_and_on_reset_and_nothing_changes(suite: Suite) -> None:
+    username = f"k-{uuid.uuid4().hex[:8]}"
+    weak = await suite.http.post(ADMIN_USERS, headers=await suite.as_admin(), json={
+        "username": username, "password": "Password2026!", "roles": ["broker"]})
+    assert weak.status_code == 422
+    assert [error["field"] for error in weak.json()["errors"]] == ["password"]
+    assert await _sign_in(suite, username, "Password2026!") == 401
+    created, password = await _user(suite)
+    reset = await suite.http.patch(f"{ADMIN_USERS}/{created['id']}", headers=await suite.as_admin(),
+                                   json={"password": f"my-{created['username']}-password", "display_name": "Kept"})
+    assert reset.status_code == 422
+    assert reset.json()["errors"][0]["message"] == "a password must not contain the username"
+    assert await _sign_in(suite, created["username"], password) == 200
+    users = (await suite.http.get(ADMIN_USERS, headers=await suite.as_admin())).json()["items"]
+    assert [user["display_name"] for user in users if user["id"] == created["id"]] == [created["display_name"]]
+
+
 async def test_a_clients_secret_is_reset_and_the_old_one_stops_working(suite: Suite) -> None:
     client = await suite.machine_client("finance")
     reset = await suite.http.post(f"/api/v1/admin/clients/{client['client_id']}/secret",

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.admin.domain import provider_binding_problem
+from services.gateway.admin.domain import password_problem, provider_binding_problem
 from services.gateway.admin.schemas import ClientCreate, UserCreate, UserUpdate
 from services.gateway.auth.models import Client, User
 from services.gateway.auth.passwords import hash_secret
@@ -26,7 +26,13 @@ def _client_view(client: Client) -> dict[str, object]:
             "provider_id": str(client.provider_id) if client.provider_id else None}
 
 
+def _check_password(password: str, username: str) -> None:
+    if problem := password_problem(password, username):
+        raise Unprocessable(problem, errors=[{"field": "password", "message": problem}])
+
+
 async def create_user(session: AsyncSession, *, actor: Principal | None, data: UserCreate) -> User:
+    _check_password(data.password, data.username)
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict(f"The username {data.username} is taken.")
     user = User(username=data.username, display_name=data.display_name, password_hash=await hash_secret(data.password),
@@ -44,6 +50,8 @@ async def update_user(session: AsyncSession, *, actor: Principal, user_id: uuid.
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:
         raise NotFound("No such user.")
+    if data.password is not None:
+        _check_password(data.password, user.username)
     sent = data.model_fields_set
     roles = sorted({str(role) for role in data.roles}) if data.roles is not None else user.roles
     provider_id = data.provider_id if "provider_id" in sent else user.provider_id
