@@ -67,8 +67,8 @@ export async function newUserView() {
     textField({ id: "username", label: "Username", hint: "Letters, numbers and . _ @ -", width: 20,
       autocomplete: "off" }),
     textField({ id: "display_name", label: "Name others see", hint: "For example, Jo Patel", autocomplete: "off" }),
-    textField({ id: "new-password", name: "password", label: "Password", hint: "At least 12 characters; give it to "
-      + "the person to change", type: "password", width: 20, autocomplete: "new-password" }),
+    textField({ id: "new-password", name: "password", label: "Password", hint: "At least 12 characters, not a common word or "
+      + "the username; give it to the person to change", type: "password", width: 20, autocomplete: "new-password" }),
     ...accountFields(providers), button("Add the user")), async (data) => {
     const user = await api("POST", "/admin/users", { json: { username: data.get("username"),
       display_name: data.get("display_name") || null, password: data.get("password"), ...rolesAndProvider(data) } });
@@ -97,7 +97,7 @@ function userActions(user) {
 function resetPasswordForm(user) {
   return bindForm(form({ id: "reset-password" }, h2("Reset the password"),
     textField({ id: "reset-password-value", name: "password", label: "New password", type: "password", width: 20,
-      autocomplete: "new-password", hint: "At least 12 characters" }),
+      autocomplete: "new-password", hint: "At least 12 characters, not a common word or the username" }),
     button("Reset the password", { kind: "secondary" })), async (data) => {
     if (!data.get("password")) throw localProblem([{ field: "password", text: "Enter the new password" }]);
     await api("PATCH", `/admin/users/${user.id}`, { json: { password: data.get("password") } });
