@@ -27,10 +27,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served_settings() -> dict[str, str]:
+    """Settings the served suite runs with beyond the defaults; a test module overrides this fixture to
+    change them (the fuzzing test lifts the rate limit)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def served_suite(tmp_path_factory: pytest.TempPathFactory, served_settings: dict[str, str]) -> Iterator[str]:
     """`make run`'s command on a free port with a fresh data folder (no demo data)."""
     port, data = free_port(), tmp_path_factory.mktemp("served")
-    env = {**os.environ, "DATA_DIR": str(data), "SUITE_ADMIN_PASSWORD": ADMIN_PASSWORD, "DEMO_DATA": "0"}
+    env = {**os.environ, "DATA_DIR": str(data), "SUITE_ADMIN_PASSWORD": ADMIN_PASSWORD, "DEMO_DATA": "0",
+           **served_settings}
     for key in ("DATABASE_URL", "BROKER_URL"):
         env.pop(key, None)
     subprocess.run([sys.executable, "-m", "services.migrate"], cwd=ROOT, env=env, check=True,
