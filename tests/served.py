@@ -66,9 +66,16 @@ def serving_suite(data: Path, port: int, extra_env: Mapping[str, str] | None = N
 
 
 @pytest.fixture(scope="module")
-def served_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served_settings() -> dict[str, str]:
+    """Settings the served suite runs with beyond the defaults; a test module overrides this fixture to
+    change them (the fuzzing test lifts the rate limit)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def served_suite(tmp_path_factory: pytest.TempPathFactory, served_settings: dict[str, str]) -> Iterator[str]:
     """`make run`'s command on a free port with a fresh data folder (no demo data)."""
-    with serving_suite(tmp_path_factory.mktemp("served"), free_port()) as base:
+    with serving_suite(tmp_path_factory.mktemp("served"), free_port(), served_settings) as base:
         yield base
 
 

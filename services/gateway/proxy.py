@@ -99,6 +99,17 @@ def _forwarded_path(request: Request) -> str:
     return quote_from_bytes(raw, safe=_PATH_SAFE)
 
 
+def _forwarded_headers(request: Request) -> list[tuple[bytes, bytes]]:
+    """The headers the service needs, as the bytes the caller sent: a value that is not ASCII (a header
+    is Latin-1 on the wire) reaches the service, which refuses it, instead of failing to be encoded here."""
+    headers = [(name, value) for name, value in request.headers.raw
+               if name.decode("latin-1").lower() in FORWARDED_REQUEST_HEADERS]
+    headers.append((b"x-request-id", (request_id_var.get() or "").encode()))
+    if request.client:
+        headers.append((b"x-forwarded-for", request.client.host.encode()))
+    return headers
+
+
 @router.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                   include_in_schema=False, dependencies=[RateLimited])
 async def forward(request: Request, path: str) -> Response:
@@ -106,10 +117,7 @@ async def forward(request: Request, path: str) -> Response:
     if upstream is None:
         raise ServiceUnavailable("That service is not configured at this gateway.")
     await _check_presented_token(request)
-    headers = {name: value for name, value in request.headers.items() if name in FORWARDED_REQUEST_HEADERS}
-    headers["x-request-id"] = request_id_var.get() or ""
-    if request.client:
-        headers["x-forwarded-for"] = request.client.host
+    headers = _forwarded_headers(request)
     url = httpx.URL(path=_forwarded_path(request), query=request.url.query.encode())
     try:
         answer = await upstream.request(request.method, url, content=await request.body(), headers=headers)

@@ -14,7 +14,8 @@ def _hours_and_minutes(value: time) -> str:
 WallClock = Annotated[
     time,
     PlainSerializer(_hours_and_minutes, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "time", "pattern": r"^\d{2}:\d{2}(:\d{2})?$", "examples": ["08:00"]}),
+    # No `"format": "time"`: JSON Schema's is RFC 3339's full-time, which needs seconds and an offset.
+    WithJsonSchema({"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$", "examples": ["08:00"]}),
 ]
 """A time of day as the contract writes it, "08:00" (seconds only when there are some)."""
 

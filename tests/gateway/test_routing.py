@@ -69,6 +69,33 @@ async def test_a_path_with_control_characters_or_bytes_not_utf8_is_refused_never
         assert answer.headers["content-type"].startswith("application/problem+json")
 
 
+def _refused_or_answered(answer: httpx.Response) -> bool:
+    """Anything but a server error, and a refusal as problem+json."""
+    if answer.status_code >= 500:
+        return False
+    return answer.status_code < 400 or answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_forwarded_header_that_is_not_ascii_is_refused_or_ignored_never_a_server_error(suite: Suite) -> None:
+    """Found by probing beside the fuzzer: a header that is not ASCII (Latin-1 bytes, not UTF-8) made the
+    gateway answer 500 when it could not encode it for the service."""
+    broker = await suite.staff("broker")
+    for header in ("If-Match", "Idempotency-Key", "Content-Type", "Accept", "X-Request-ID"):
+        for method, path in (("GET", "/api/v1/referrals"), ("POST", "/api/v1/referrals"),
+                             ("PATCH", "/api/v1/referrals/00000000-0000-0000-0000-000000000000")):
+            answer = await suite.http.request(method, path, headers={**broker, header: b"\xc3(\xff"}, content=b"{}")
+            assert _refused_or_answered(answer), (method, path, header, answer.status_code, answer.text)
+
+
+async def test_a_query_string_with_odd_bytes_is_refused_or_ignored_never_a_server_error(suite: Suite) -> None:
+    headers = await suite.staff("broker", "finance")
+    for query in ("status=%FF%FE&limit=%00", "%FF=%FE", "limit=1%0D%0A", "offset=%F0%9F%92%A9",
+                  "limit=99999999999999999999999"):
+        for path in ("/api/v1/referrals", "/api/v1/invoices", "/api/v1/providers"):
+            answer = await suite.http.get(f"{path}?{query}", headers=headers)
+            assert _refused_or_answered(answer), (path, query, answer.status_code, answer.text)
+
+
 async def test_proxied_paths_need_a_token(suite: Suite) -> None:
     answer = await suite.http.get("/api/v1/referrals")
     assert answer.status_code == 401
