@@ -27,15 +27,15 @@ CALLBACK_PATH = "/api/v1/auth/oidc/callback"
 
 
 @contextlib.contextmanager
-def running_identity_provider(redirect_base: str) -> Iterator[str]:
-    """The provider, knowing USERS and the clients of CLIENT_IDS (which send staff back to `redirect_base`);
-    yields its issuer URL."""
+def running_identity_provider(redirect_base: str, *, code_ttl_seconds: int = 60) -> Iterator[str]:
+    """The provider, knowing USERS and the clients of CLIENT_IDS (which send staff back to `redirect_base`),
+    its authorization codes living `code_ttl_seconds`; yields its issuer URL."""
     if not (FOLDER / "node_modules").is_dir():
         raise AssertionError("The test OpenID provider is not installed: run `make oidc-provider` (npm ci).")
     clients = [{"client_id": name, "client_secret": CLIENT_SECRET, "redirect_uris": [redirect_base + CALLBACK_PATH]}
                for name in CLIENT_IDS]
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "IDP_PORT": str(free_port()), "IDP_USERS": json.dumps(USERS),
-           "IDP_CLIENTS": json.dumps(clients)}
+           "IDP_CLIENTS": json.dumps(clients), "IDP_CODE_TTL": str(code_ttl_seconds)}
     process = subprocess.Popen(["node", "provider.mjs"], cwd=FOLDER, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     try:

@@ -1,10 +1,11 @@
 """Staff sign-in through the council's OpenID provider, against a real one (the npm package oidc-provider run
 with Node.js, tests/oidc/provider.mjs; never a mock): the flow signs a user in with the roles their groups
-map to, and every way it can go wrong is refused: a bad state, a code used twice, an ID token for another
-audience or another sign-in, a user in no mapped group."""
+map to, and every way it can go wrong is refused: a bad state, a code used twice or expired, an ID token for
+another audience or another sign-in, a user in no mapped group."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -123,6 +124,17 @@ async def test_a_code_used_twice_is_refused(embedded_sso_suite: Suite) -> None:
     assert replayed.status_code == 401
     assert replayed.json()["type"].endswith("/invalid-grant")
     assert "used already" in replayed.json()["detail"]
+
+
+async def test_a_code_that_expired_before_it_was_used_is_refused(embedded_backend: Backend) -> None:
+    await empty_databases(embedded_backend)
+    with running_identity_provider(REDIRECT_BASE, code_ttl_seconds=1) as short_lived:
+        async with running_suite(embedded_backend, **_settings(short_lived)) as suite:
+            callback = await _callback_url(suite, "alice")
+            await asyncio.sleep(2.5)  # the provider's code lives one second
+            expired = await suite.http.get(callback)
+    assert expired.status_code == 401
+    assert expired.json()["type"].endswith("/invalid-grant")
 
 
 async def test_a_user_in_no_mapped_group_is_refused(embedded_sso_suite: Suite) -> None:

@@ -3,6 +3,7 @@
 // {client_id, client_secret, redirect_uris}) and IDP_USERS (a JSON object: account id -> claims, e.g. groups).
 // PKCE (S256) is required of every client; devInteractions' login form signs anyone in whose account id is in
 // IDP_USERS (any password), and consent is granted up front, as a council's IdP does for its own applications.
+// IDP_CODE_TTL sets how many seconds an authorization code lives (60 unless given).
 import Provider from "oidc-provider";
 
 const port = Number(process.env.IDP_PORT);
@@ -15,6 +16,7 @@ const scopes = ["openid", "profile", "groups"];
 const provider = new Provider(`http://127.0.0.1:${port}`, {
   clients,
   pkce: { required: () => true },
+  ttl: { AuthorizationCode: Number(process.env.IDP_CODE_TTL ?? 60) },
   features: { devInteractions: { enabled: true } },
   claims: { openid: ["sub"], profile: ["name", "preferred_username"], groups: ["groups"] },
   scopes,
