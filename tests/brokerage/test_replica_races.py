@@ -76,11 +76,11 @@ async def rows(backend: Backend, query: str) -> list[Any]:
         await engine.dispose()
 
 
-async def market_known(backend: Backend) -> bool:
-    """Whether brokerage's read model knows the area and every provider's capacity."""
+async def market_known(backend: Backend, providers: int) -> bool:
+    """Whether brokerage's read model knows the area and all `providers` with their capacity."""
     known = await rows(backend, "SELECT state FROM brokerage.known_providers")
     areas = await rows(backend, "SELECT code FROM brokerage.known_areas")
-    return len(known) == PROVIDERS and all(each.state.get("capacity") for each in known) and bool(areas)
+    return len(known) == providers and all(each.state.get("capacity") for each in known) and bool(areas)
 
 
 async def open_offers(suite: Suite, tokens: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -129,7 +129,7 @@ async def test_racing_accepts_and_expiry_on_two_replicas_place_each_referral_at_
     await council.post("rate-cards", SEED_CARD)
     providers = [await council.provider(f"Framework {n}", tier="framework", capacity="999.00")
                  for n in range(PROVIDERS)]
-    await eventually(lambda: market_known(fault_backend), timeout=30, interval=0.2)
+    await eventually(lambda: market_known(fault_backend, PROVIDERS), timeout=30, interval=0.2)
     tokens = {provider: await suite.provider(provider) for provider in providers}
     broker = await suite.staff("broker")
     referrals = []
