@@ -1,11 +1,13 @@
 """Two brokerage replicas (two uvicorn processes on one database and broker, as `make run-distributed` runs
-them) under racing accepts and offer expiry. Each referral is broadcast to three providers; every provider
-accepts its offer on both replicas at once, and later the replicas' (sandbox) clocks jump past the
-deadlines while accepts are still racing, so both replicas' expiry workers close offers under them.
-Nothing is lost and nothing applied twice: one winner per referral (every other answer 409), one placement
-and one package per placed referral, each placement event consumed once, no offer both accepted and
-expired. The registry and packages run in their own processes, the gateway in the test; on the tests'
-own PostgreSQL cluster and RabbitMQ node. About 25 s (four processes started)."""
+them) under racing accepts and offer expiry. Each referral is broadcast to three providers, and every
+provider accepts its offer on both replicas at once. Then the first replica's (sandbox) clock jumps past
+every deadline, so its expiry worker closes offers while accepts still arrive at the second replica, one
+referral after another (the first usually placed, the later ones expired), before the second's clock
+follows. Nothing is lost and nothing applied twice: at most one winner per referral (every other answer
+409), one placement and one package per placed referral, each placement event consumed once, no offer
+both accepted and expired. The registry and packages run in their own processes, the gateway in the test;
+all on the tests' own PostgreSQL cluster and RabbitMQ node. About 25 s (four processes started), besides
+starting that node and cluster once per run."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ pytestmark = pytest.mark.faults
 PROVIDERS = 3
 RACED, EXPIRING_RACED, EXPIRING_UNANSWERED = 5, 3, 2
 PAST_EVERY_DEADLINE = {"offset_seconds": 3 * 24 * 3600}
+EXPIRY_INTERVAL = 0.2
 
 
 @dataclass
@@ -53,7 +56,7 @@ async def replicas(fault_backend: Backend, tmp_path: Path) -> AsyncIterator[Repl
     env = {**fault_backend.environment(), "JWT_PUBLIC_KEY": keys.public_pem}
     ports = {name: free_port() for name in ("providers", "brokerage-1", "brokerage-2", "packages")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    brokerage_env = {**env, "SUITE_SANDBOX": "1", "BROKERAGE_EXPIRY_INTERVAL_SECONDS": "0.2"}
+    brokerage_env = {**env, "SUITE_SANDBOX": "1", "BROKERAGE_EXPIRY_INTERVAL_SECONDS": str(EXPIRY_INTERVAL)}
     with contextlib.ExitStack() as processes:
         for name, port in ports.items():
             service = name.split("-")[0]
@@ -94,9 +97,10 @@ async def open_offers(suite: Suite, tokens: dict[str, dict[str, str]]) -> dict[s
     return found
 
 
-async def accept_everywhere(brokerage: list[str], tokens: dict[str, dict[str, str]],
-                            offers: dict[str, str]) -> list[httpx.Response]:
-    """Each provider accepts its offer of one referral on every replica, all at once."""
+async def accept_everywhere(brokerage: list[str], tokens: dict[str, dict[str, str]], offers: dict[str, str],
+                            *, after: float = 0) -> list[httpx.Response]:
+    """Each provider accepts its offer of one referral on every replica, all at once, `after` seconds."""
+    await asyncio.sleep(after)
     async with httpx.AsyncClient(timeout=30) as http:
         return await asyncio.gather(*(
             http.post(f"{replica}/api/v1/offers/{offer}/accept", json={"start_on": None}, headers=tokens[provider])
@@ -145,9 +149,12 @@ async def test_racing_accepts_and_expiry_on_two_replicas_place_each_referral_at_
     assert [assert_at_most_one_winner(each) for each in answers] == [1] * RACED
 
     expiring_raced = referrals[RACED:RACED + EXPIRING_RACED]
-    racing = asyncio.gather(*(accept_everywhere(brokerage, tokens, offers[each]) for each in expiring_raced))
-    await move_clocks(brokerage, await suite.as_admin())
-    winners = [assert_at_most_one_winner(each) for each in await racing]
+    admin = await suite.as_admin()
+    await move_clocks(brokerage[:1], admin)  # the first replica's expiry worker closes offers the second accepts
+    winners = [assert_at_most_one_winner(each) for each in await asyncio.gather(*(
+        accept_everywhere(brokerage, tokens, offers[each], after=n * EXPIRY_INTERVAL)
+        for n, each in enumerate(expiring_raced)))]
+    await move_clocks(brokerage[1:], admin)
 
     first_offers = ", ".join(f"'{offer}'" for each in offers.values() for offer in each.values())
     await eventually(lambda: _none_open(fault_backend, first_offers), timeout=30, interval=0.2)
