@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -80,13 +80,15 @@ def served_suite(tmp_path_factory: pytest.TempPathFactory, served_settings: dict
 
 
 @contextlib.contextmanager
-def service_process(service: str, port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`services.<service>.app` alone in a uvicorn on `port`, its output in `log`; stopped on exit (killed if
-    it will not stop, and not waited on again when a test has killed it already)."""
+def service_process(service: str, port: int, env: dict[str, str], log: Path, *, host: str = "127.0.0.1",
+                    wrapper: Sequence[str] = ()) -> Iterator[subprocess.Popen[bytes]]:
+    """`services.<service>.app` alone in a uvicorn on `host`:`port`, its output in `log`, started through
+    `wrapper` when given (`ip netns exec NS`, which becomes uvicorn); stopped on exit (killed if it will not
+    stop, and not waited on again when a test has killed it already)."""
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{service}.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            [*wrapper, sys.executable, "-m", "uvicorn", f"services.{service}.app:create_app", "--factory",
+             "--host", host, "--port", str(port), "--no-access-log"],
             cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
         try:
             yield process
