@@ -1,6 +1,7 @@
 """Servers under test and the load that measures them, as a new user would see them: each ASGI app in its
-own uvicorn process (one worker, no access log), loaded by `wrk` with one thread, nginx from Debian as
-the reference proxy. Everything listens on 127.0.0.1 only, and every run is bounded in time.
+own uvicorn process (one worker, no access log), or the whole suite as `make run-distributed` runs it,
+loaded by `wrk` with one thread, nginx from Debian as the reference proxy. Everything listens on
+127.0.0.1 only, and every run is bounded in time.
 """
 
 from __future__ import annotations
