@@ -62,6 +62,7 @@ class Scale:
     cascade_decisions: int
     events: int
     referrals: int
+    referral_seconds: int
     wrk_seconds: int
     import_rows: int
     packages: int
@@ -75,6 +76,6 @@ class Scale:
 
 
 FULL = Scale(name="full", cascade_providers=15_000, cascade_decisions=5_000, events=3_000, referrals=200,
-             wrk_seconds=5, import_rows=10_000, packages=100_000)
+             referral_seconds=60, wrk_seconds=5, import_rows=10_000, packages=100_000)
 TINY = Scale(name="tiny", cascade_providers=1_500, cascade_decisions=200, events=50, referrals=8,
-             wrk_seconds=1, import_rows=200, packages=200)
+             referral_seconds=30, wrk_seconds=1, import_rows=200, packages=200)

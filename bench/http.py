@@ -1,6 +1,7 @@
 """Servers under test and the load that measures them, as a new user would see them: each ASGI app in its
-own uvicorn process (one worker, no access log), loaded by `wrk` with one thread, nginx from Debian as
-the reference proxy. Everything listens on 127.0.0.1 only, and every run is bounded in time.
+own uvicorn process (one worker, no access log), or the whole suite as `make run-distributed` runs it,
+loaded by `wrk` with one thread, nginx from Debian as the reference proxy. Everything listens on
+127.0.0.1 only, and every run is bounded in time.
 """
 
 from __future__ import annotations
@@ -57,20 +58,25 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self) -> float:
-        """VmHWM: the most resident memory the process has had since it started."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmHWM in /proc")
+        return peak_rss_mb(self.pid)
 
 
-async def _wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float, log: Path) -> None:
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the most resident memory process `pid` has had since it started."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc")
+
+
+async def _wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float, log: Path,
+                         path: str = "/health/live") -> None:
     async with httpx.AsyncClient(timeout=2) as client:
         for _ in range(int(seconds * 10)):
             if process.poll() is not None:
                 raise RuntimeError(f"{url} exited at start:\n{_tail(log)}")
             try:
-                if (await client.get(url + "/health/live")).status_code == 200:
+                if (await client.get(url + path)).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -87,14 +93,18 @@ def _spawn(command: list[str], env: Mapping[str, str], log: Path) -> subprocess.
         return subprocess.Popen(command, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
 
 
+def _log_file(prefix: str) -> Path:
+    descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=".log")
+    os.close(descriptor)
+    return Path(name)
+
+
 @asynccontextmanager
 async def uvicorn(factory: str, env: Mapping[str, str], *, start_seconds: float = 60) -> AsyncIterator[Server]:
     """`uvicorn FACTORY --factory` on a free port with `env` added to ours; stopped (SIGINT, then
     SIGKILL) on the way out so its lifespan closes its connections."""
     port = free_port()
-    descriptor, name = tempfile.mkstemp(prefix="bench-uvicorn-", suffix=".log")
-    os.close(descriptor)
-    log = Path(name)
+    log = _log_file("bench-uvicorn-")
     command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", str(port),
                "--no-access-log", "--log-level", "warning"]
     process = _spawn(command, env, log)
@@ -107,10 +117,49 @@ async def uvicorn(factory: str, env: Mapping[str, str], *, start_seconds: float 
         os.unlink(log)
 
 
-async def _stop(process: subprocess.Popen[bytes]) -> None:
+STARTED = re.compile(r"^supervisor\s+\| (\S+) started \(pid (\d+)\)", re.MULTILINE)
+
+
+@dataclass
+class Distributed:
+    """`make run-distributed`'s supervisor running: the gateway's URL, and the processes it started."""
+
+    url: str
+    supervisor: subprocess.Popen[bytes]
+    log: Path
+
+    def processes(self) -> dict[str, int]:
+        """Each process's label (gateway, providers, brokerage-1, ...) and pid, as the supervisor announced
+        them, checked against its children in /proc."""
+        announced = {match.group(1): int(match.group(2)) for match in STARTED.finditer(self.log.read_text())}
+        pid = self.supervisor.pid
+        children = {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+        if not announced or set(announced.values()) != children:
+            raise RuntimeError(f"the supervisor announced {announced} but its children are {children}")
+        return announced
+
+
+@asynccontextmanager
+async def distributed(env: Mapping[str, str], *, start_seconds: float = 180) -> AsyncIterator[Distributed]:
+    """`make run-distributed` (`python -m services.distributed`) with its gateway on a free port and `env`
+    added to ours, once its gateway answers ready; stopped with SIGINT as a person would (the supervisor
+    stops its processes; a SIGKILL, the last resort, would orphan them)."""
+    port = free_port()
+    log = _log_file("bench-distributed-")
+    process = _spawn([sys.executable, "-m", "services.distributed", "--port", str(port)], env, log)
+    suite = Distributed(url=f"http://127.0.0.1:{port}", supervisor=process, log=log)
+    try:
+        await _wait_until_up(suite.url, process, start_seconds, log, path="/health/ready")
+        yield suite
+    finally:
+        await _stop(process, seconds=60)
+        os.unlink(log)
+
+
+async def _stop(process: subprocess.Popen[bytes], seconds: float = 10) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
-        for _ in range(100):
+        for _ in range(int(seconds * 10)):
             if process.poll() is not None:
                 return
             await asyncio.sleep(0.1)

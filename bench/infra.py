@@ -11,7 +11,7 @@ import os
 import platform
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -32,15 +32,35 @@ async def _admin(statement: str) -> None:
         await connection.close()
 
 
+def _database_name(prefix: str) -> str:
+    return f"bench_{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def _database_url(name: str) -> str:
+    return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
 @asynccontextmanager
 async def temporary_database(prefix: str) -> AsyncIterator[str]:
     """An empty database for one benchmark; yields its SQLAlchemy URL and drops it afterwards."""
-    name = f"bench_{prefix}_{uuid.uuid4().hex[:8]}"
+    name = _database_name(prefix)
     await _admin(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+        yield _database_url(name)
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def temporary_databases(prefix: str, suffixes: Iterable[str]) -> AsyncIterator[str]:
+    """The URL of a database not made here, for a suite that makes one per service beside it
+    (`<name>_<suffix>`, as `make run-distributed` does); drops every one of them afterwards."""
+    name = _database_name(prefix)
+    try:
+        yield _database_url(name)
+    finally:
+        for suffix in suffixes:
+            await _admin(f'DROP DATABASE IF EXISTS "{name}_{suffix}" WITH (FORCE)')
 
 
 def asyncpg_dsn(url: str) -> str:
