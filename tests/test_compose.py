@@ -6,7 +6,6 @@ and Compose itself accepts the file, alone and with docker-compose.local.yml, wh
 from __future__ import annotations
 
 import os
-
 import re
 import shutil
 import subprocess
