@@ -119,9 +119,14 @@ class TooManyRequests(SuiteError):
 
 
 class ServiceUnavailable(SuiteError):
+    """Always with `Retry-After`: what is unavailable now is expected back."""
+
     status = 503
     problem_type = "unavailable"
     title = "The service is not available"
+
+    def __init__(self, detail: str = "", *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}, **extra)
 
 
 def problem_response(

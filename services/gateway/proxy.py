@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from services.gateway.auth.service import ensure_still_active
 from services.gateway.ratelimit import RateLimited
 from shared.db import Database
-from shared.errors import RETRY_AFTER_SECONDS, NotFound, ServiceUnavailable, SuiteError, Unauthorized
+from shared.errors import NotFound, ServiceUnavailable, SuiteError, Unauthorized
 from shared.observability import request_id_var
 
 ROUTES: Mapping[str, str] = {
@@ -124,8 +124,7 @@ async def forward(request: Request, path: str) -> Response:
     except httpx.TimeoutException:
         raise GatewayTimeout() from None
     except httpx.TransportError:
-        raise ServiceUnavailable("The service cannot be reached.",
-                                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
+        raise ServiceUnavailable("The service cannot be reached.") from None
     response_headers = {k: v for k, v in answer.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS}
     return Response(content=answer.content, status_code=answer.status_code, headers=response_headers)
 

@@ -5,6 +5,7 @@ request answered in part would look complete."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -62,10 +63,11 @@ def _person_path(client_ref: str, what: str) -> str:
 
 async def gather_record(upstreams: Mapping[str, httpx.AsyncClient], *, client_ref: str, authorization: str,
                         now: datetime) -> PersonRecord:
-    """Brokerage and packages by the client reference, then quality by the person's packages."""
+    """Brokerage and packages by the client reference (side by side), then quality by the person's packages."""
     path = _person_path(client_ref, "record")
-    answers = {service: await _ask(upstreams, service, path, authorization=authorization)
-               for service in ("brokerage", "packages")}
+    by_reference = ("brokerage", "packages")
+    answers = dict(zip(by_reference, await asyncio.gather(
+        *(_ask(upstreams, service, path, authorization=authorization) for service in by_reference)), strict=True))
     package_ids = [row["id"] for row in answers["packages"]["packages"]]
     answers["quality"] = await _ask(upstreams, "quality", path, authorization=authorization,
                                     params={"package_id": package_ids})
