@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.brokerage.models import KnownProvider, Placement
+from services.brokerage.referrals.schemas import ReferralCreate
+from services.brokerage.referrals.service import create_referral
+from services.brokerage.settings import BrokerageSettings
+from shared.auth import Principal, Role
+from shared.contracts.brokerage import ReferralStatus
 from shared.contracts.common import EmbargoScope, ImposedBy, Tier
 from shared.contracts.packages import PackageChanged, PackageEnded, PackageFacts, PackageSuspended
 from shared.contracts.providers import ContractsChanged, EmbargoImposed, EmbargoLifted, EmbargoState
-from tests.brokerage.conftest import Market
+from tests.brokerage.conftest import Market, referral_body
+from tests.brokerage.test_offers import market_of
 from tests.brokerage.test_referrals import answer, events_of, open_offers, refer, referral
-from tests.harness import Suite
+from tests.harness import Backend, Suite, eventually, running_suite
+
+BROKER = Principal(subject="broker-in-test", kind="user", name="Broker", roles=frozenset({Role.BROKER}))
 
 
 async def test_an_older_provider_version_never_replaces_a_newer_one(suite: Suite, market: Market) -> None:
@@ -84,3 +93,31 @@ async def test_an_embargo_withdraws_open_offers_and_lifting_it_retries_the_waiti
     await market.publish(EmbargoLifted(provider=lifted, embargo=embargo))
     assert [each["referral_id"] for each in await open_offers(suite, primary)] == [created["id"]]
     assert (await referral(suite, broker, created["id"]))["status"] == "sourcing"
+
+
+async def test_a_referral_sourced_while_a_provider_arrives_in_its_area_is_not_left_waiting(
+    pg_backend: Backend,
+) -> None:
+    """The race two brokerage replicas (or a request and the consumer) can run: a referral finds nobody
+    and goes on the waiting list while, at the same moment, the provider it needs is registered. Without
+    the area's lock the registration's retry of the waiting list cannot see the referral (not committed
+    yet) and the referral cannot see the provider, so it waits for a change nobody makes. With it, the
+    registration waits for the referral's transaction and then offers it the work."""
+    async with running_suite(pg_backend) as suite, market_of(pg_backend) as market:
+        await market.area()
+        async with market.database.sessionmaker() as session, session.begin():
+            made = await create_referral(session, actor=BROKER, data=ReferralCreate.model_validate(referral_body()),
+                                         settings=BrokerageSettings(), now=datetime.now(UTC))
+            assert made.referral.status == ReferralStatus.UNSOURCED
+            registering = asyncio.create_task(market.provider(Tier.PRIMARY))
+            await eventually(lambda: waiting_on_a_lock(market), timeout=10, interval=0.05)
+        provider = await registering
+        [offer] = await open_offers(suite, provider)
+        assert offer["referral_id"] == str(made.referral.id)
+
+
+async def waiting_on_a_lock(market: Market) -> bool:
+    async with market.database.sessionmaker() as session:
+        waiting = await session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                            "AND datname = current_database()"))
+    return bool(waiting)

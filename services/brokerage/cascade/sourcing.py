@@ -22,11 +22,11 @@ URGENCY_ORDER = {Urgency.HOSPITAL_DISCHARGE: 0, Urgency.CRISIS: 1, Urgency.ROUTI
 
 async def decide(
     session: AsyncSession, *, referral: Referral, settings: BrokerageSettings, now: datetime,
-    exclude: frozenset[uuid.UUID],
+    exclude: frozenset[uuid.UUID], lock_area: bool = True,
 ) -> Outcome:
     """The cascade's decision for the referral from the local read model only; `exclude`d providers are
-    not offered it again."""
-    area = await known_area(session, code=referral.area)
+    not offered it again. A decision that acts holds the area's shared lock (`known_area`)."""
+    area = await known_area(session, code=referral.area, lock=lock_area)
     if area is None:
         return Outcome(decisions=(), offers=())
     snapshot = await area_snapshot(session, area=area, now=now, declines_window=settings.declines_window())
@@ -69,8 +69,8 @@ async def withdraw_ineligible_offers(
     session: AsyncSession, *, provider_id: uuid.UUID, settings: BrokerageSettings, now: datetime
 ) -> None:
     """When a provider changes (an embargo, an Inadequate rating, a contract ended), its open offers it
-    may no longer take are withdrawn and those referrals move on. A referral locked by an answer in
-    progress is left alone: that answer rechecks the provider itself."""
+    may no longer take are withdrawn and those referrals move on. An offer or referral locked by an answer
+    in progress is left alone: that answer rechecks the provider itself (an expiry closes it anyway)."""
     for offer in await repository.open_offers_of_provider(session, provider_id=provider_id):
         referral = await repository.lock_referral(session, referral_id=offer.referral_id, skip_locked=True)
         if referral is None:

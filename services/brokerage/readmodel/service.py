@@ -92,8 +92,25 @@ async def apply_package(session: AsyncSession, *, package: PackageFacts, status:
     await session.flush()
 
 
-async def known_area(session: AsyncSession, *, code: str) -> KnownArea | None:
-    return await session.get(KnownArea, code)
+async def known_area(session: AsyncSession, *, code: str, lock: bool = False) -> KnownArea | None:
+    """With `lock`, under a shared lock on the area's row: a cascade decision made from the read model
+    waits for a change to the area's providers in progress (`lock_areas`), and that change's retry of the
+    waiting list waits for the decision, so a referral is never left waiting by a change neither saw."""
+    if not lock:
+        return await session.get(KnownArea, code)
+    return await session.scalar(select(KnownArea).where(KnownArea.code == code).with_for_update(read=True))
+
+
+async def lock_areas(session: AsyncSession, *, codes: Collection[str]) -> None:
+    """Takes the areas' rows for a change to their providers, in one order (no deadlock between two)."""
+    if codes:
+        await session.execute(select(KnownArea.code).where(KnownArea.code.in_(sorted(codes)))
+                              .order_by(KnownArea.code).with_for_update())
+
+
+async def provider_areas(session: AsyncSession, *, provider_id: uuid.UUID) -> set[str]:
+    """The areas the read model has the provider contracted in now."""
+    return set((await session.scalars(select(ProviderArea.area).where(ProviderArea.provider_id == provider_id))).all())
 
 
 async def known_area_codes(session: AsyncSession, *, codes: Collection[str]) -> set[str]:

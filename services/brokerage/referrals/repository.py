@@ -39,8 +39,11 @@ async def open_offers(session: AsyncSession, *, referral_id: uuid.UUID, lock: bo
 
 
 async def open_offers_of_provider(session: AsyncSession, *, provider_id: uuid.UUID) -> list[Offer]:
+    """The provider's open offers, claimed; one another transaction holds (an answer, an expiry, a retry)
+    is skipped: that transaction closes it itself."""
     return list((await session.scalars(select(Offer).where(
-        Offer.provider_id == provider_id, Offer.status == OfferStatus.OPEN))).all())
+        Offer.provider_id == provider_id, Offer.status == OfferStatus.OPEN).order_by(Offer.id)
+        .with_for_update(skip_locked=True))).all())
 
 
 async def due_offers(session: AsyncSession, *, now: datetime, limit: int) -> list[Offer]:

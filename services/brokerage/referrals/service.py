@@ -179,7 +179,8 @@ async def eligibility(
     referral = await session.get(Referral, referral_id)
     if referral is None:
         raise ReferralNotFound()
-    outcome = await sourcing.decide(session, referral=referral, settings=settings, now=now, exclude=frozenset())
+    outcome = await sourcing.decide(session, referral=referral, settings=settings, now=now, exclude=frozenset(),
+                                    lock_area=False)
     decisions = sorted(outcome.decisions, key=lambda each: each.skipped)
     names = await provider_names(session, ids={each.provider_id for each in decisions})
     return referral, decisions, names
