@@ -1,18 +1,21 @@
 """`make run`'s command served on a free port (a real uvicorn, the embedded default, no demo data), for the
 tests that call the suite as an outside program would: the web client's, a generated client's, the guides'
 examples. A pytest plugin (tests/conftest.py names it), so any test asks for `served_suite`. Also one
-service alone in its own uvicorn process (`service_process`), for the deployment and fault tests."""
+service alone in its own uvicorn process (`service_process`), for the deployment and fault tests, and
+`make run-distributed`'s supervisor with every service apart (`running_distributed`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -113,3 +116,51 @@ async def until_ready(url: str, seconds: float = 60) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise AssertionError(f"{url} did not become ready")
+
+
+@dataclass
+class Distributed:
+    """`make run-distributed`'s supervisor running: the gateway's address, the supervisor, its output."""
+
+    gateway: str
+    supervisor: subprocess.Popen[bytes]
+    log: Path
+
+    def children(self) -> list[int]:
+        listed = Path(f"/proc/{self.supervisor.pid}/task/{self.supervisor.pid}/children").read_text()
+        return [int(pid) for pid in listed.split()]
+
+    def address_of(self, label: str) -> str:
+        """A process's own address (`brokerage-1`, `packages`...), as the supervisor said when it started it."""
+        found = re.search(rf"{re.escape(label)} started \(pid \d+\) on (\S+)", self.log.read_text())
+        assert found, f"{label} was not started"
+        return found.group(1)
+
+
+@contextlib.contextmanager
+def running_distributed(database_url: str, broker_url: str, folder: Path) -> Iterator[Distributed]:
+    """`python -m services.distributed` (what `make run-distributed` runs) on a free port, without demo
+    data, its databases named after `database_url` and made by it; stopped as Ctrl-C would on exit."""
+    port, log = free_port(), folder / "distributed.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "BROKER_URL": broker_url, "DATA_DIR": str(folder),
+           "DEMO_DATA": "0", "SUITE_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    with log.open("wb") as output:
+        supervisor = subprocess.Popen([sys.executable, "-m", "services.distributed", "--port", str(port)],
+                                      cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(f"http://127.0.0.1:{port}", log, seconds=120)
+            yield Distributed(f"http://127.0.0.1:{port}", supervisor, log)
+        finally:
+            if supervisor.poll() is None:  # not stopped by the test itself
+                supervisor.terminate()  # the supervisor stops its processes (a SIGKILL would orphan them)
+                supervisor.wait(timeout=60)
+
+
+@contextlib.contextmanager
+def output_shown_on_failure(request: pytest.FixtureRequest, log: Path, lines: int = 120) -> Iterator[None]:
+    """When the test fails, the end of `log` goes into its report (a CI run keeps nothing else)."""
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+        request.node.add_report_section("teardown", f"last {lines} lines of {log.name}", tail)

@@ -5,10 +5,7 @@ Ctrl-C leaves nothing running. About 40 s (five databases migrated, six processe
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,44 +19,81 @@ from services.catalog import CATALOG
 from tests import infra
 from tests.brokerage.conftest import TODAY, referral_body
 from tests.brokerage.test_cascade_e2e import Council
-from tests.harness import ADMIN_PASSWORD, GatewayClient, eventually
+from tests.harness import GatewayClient, eventually
 from tests.packages.conftest import SEED_CARD
-from tests.served import ROOT, free_port, wait_ready
+from tests.served import Distributed, output_shown_on_failure, running_distributed
 
 
 @dataclass
-class Distributed:
-    gateway: str
-    supervisor: subprocess.Popen[bytes]
-    log: Path
+class Offered:
+    """A provider of its own area, offered a referral through the cascade, with its token."""
 
-    def children(self) -> list[int]:
-        listed = Path(f"/proc/{self.supervisor.pid}/task/{self.supervisor.pid}/children").read_text()
-        return [int(pid) for pid in listed.split()]
+    provider: str
+    area: str
+    rostering: dict[str, str]
+    referral: dict[str, Any]
+    offer: dict[str, Any]
 
 
 @pytest.fixture(scope="module")
 def distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distributed]:
     database_url, broker_url = infra.unique_database_url(), infra.create_vhost()
-    folder = tmp_path_factory.mktemp("distributed")
-    port, log = free_port(), folder / "distributed.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "BROKER_URL": broker_url, "DATA_DIR": str(folder),
-           "DEMO_DATA": "0", "SUITE_ADMIN_PASSWORD": ADMIN_PASSWORD}
     try:
-        with log.open("wb") as output:
-            supervisor = subprocess.Popen([sys.executable, "-m", "services.distributed", "--port", str(port)],
-                                          cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-            try:
-                wait_ready(f"http://127.0.0.1:{port}", log, seconds=120)
-                yield Distributed(f"http://127.0.0.1:{port}", supervisor, log)
-            finally:
-                if supervisor.poll() is None:  # only when a test failed before its Ctrl-C
-                    supervisor.terminate()  # the supervisor stops its processes (a SIGKILL would orphan them)
-                    supervisor.wait(timeout=60)
+        with running_distributed(database_url, broker_url, tmp_path_factory.mktemp("distributed")) as running:
+            yield running
     finally:
         for name in CATALOG:
             asyncio.run(infra.drop_database(f"{database_url}_{name}"))
         infra.delete_vhost(broker_url)
+
+
+@pytest.fixture(autouse=True)
+def shown_on_failure(request: pytest.FixtureRequest, distributed: Distributed) -> Iterator[None]:
+    with output_shown_on_failure(request, distributed.log):
+        yield
+
+
+async def offered_referral(http: httpx.AsyncClient, area: str) -> Offered:
+    """A new area with one primary provider, made through the gateway, and a referral there offered to it
+    once brokerage has heard of both (the registry's events cross the broker)."""
+    suite = GatewayClient(http)
+    council = Council(suite, await suite.staff("commissioner"))
+    await council.post("areas", {"code": area, "name": f"{area} town", "rural": False,
+                                 "framework_offer_mode": "ranked"})
+    await council.post("rate-cards", {**SEED_CARD, "area": area})
+    provider = await council.provider(f"{area} Care", tier="primary", area=area, cap="40.00")
+    rostering = await suite.provider(provider)
+    placed = await refer(http, await suite.staff("broker"), area)
+    return Offered(provider, area, rostering, placed, await offer_of(http, rostering, placed))
+
+
+async def refer(http: httpx.AsyncClient, broker: dict[str, str], area: str) -> dict[str, Any]:
+    """A referral in `area`, made once brokerage has heard of the area."""
+    async def referred() -> dict[str, Any] | None:
+        made = await http.post("/api/v1/referrals", headers=broker, json=referral_body(
+            area=area, start_on=(TODAY + timedelta(days=3)).isoformat()))
+        return made.json() if made.status_code == 201 else None
+
+    placed: dict[str, Any] = await eventually(referred, timeout=30, interval=0.3)
+    return placed
+
+
+async def offer_of(http: httpx.AsyncClient, rostering: dict[str, str], referral: dict[str, Any]) -> dict[str, Any]:
+    """The referral's open offer to the provider, once brokerage has heard of the provider too."""
+    async def offered() -> list[dict[str, Any]]:
+        listed = await http.get("/api/v1/offers", params={"status": "open"}, headers=rostering)
+        return [each for each in listed.json()["items"] if each["referral_id"] == referral["id"]]
+
+    [offer] = await eventually(offered, timeout=30, interval=0.3)
+    return offer
+
+
+async def packages_of(http: httpx.AsyncClient, provider: str) -> list[dict[str, Any]]:
+    broker = await GatewayClient(http).staff("broker")
+    listed = await http.get("/api/v1/packages", params={"provider_id": provider}, headers=broker)
+    assert listed.status_code == 200, listed.text
+    items: list[dict[str, Any]] = listed.json()["items"]
+    return items
 
 
 async def test_a_referral_goes_through_to_a_package_across_the_processes(distributed: Distributed) -> None:
@@ -67,38 +101,12 @@ async def test_a_referral_goes_through_to_a_package_across_the_processes(distrib
     assert {"providers", "brokerage-1", "brokerage-2", "packages", "quality", "gateway"} <= {
         line.split(" | ", 1)[0].strip() for line in labels.splitlines() if " | " in line}
     async with httpx.AsyncClient(base_url=distributed.gateway, timeout=30) as http:
-        suite = GatewayClient(http)
-        commissioner, broker = await suite.staff("commissioner"), await suite.staff("broker")
-        council = Council(suite, commissioner)
-        await council.post("areas", {"code": "OAK", "name": "Oakham", "rural": False,
-                                     "framework_offer_mode": "ranked"})
-        await council.post("rate-cards", SEED_CARD)
-        provider = await council.provider("Distributed Care", tier="primary", cap="40.00")
-
-        async def referred() -> dict[str, Any] | None:  # once brokerage heard of the area
-            made = await http.post("/api/v1/referrals", headers=broker, json=referral_body(
-                start_on=(TODAY + timedelta(days=3)).isoformat()))
-            return made.json() if made.status_code == 201 else None
-
-        placed = await eventually(referred, timeout=30, interval=0.3)
-        rostering = await suite.provider(provider)
-
-        async def offered() -> list[dict[str, Any]]:  # once brokerage heard of the provider too
-            listed = await http.get("/api/v1/offers", params={"status": "open"}, headers=rostering)
-            return [each for each in listed.json()["items"] if each["referral_id"] == placed["id"]]
-
-        [offer] = await eventually(offered, timeout=30, interval=0.3)
-        accepted = await http.post(f"/api/v1/offers/{offer['id']}/accept", json={"start_on": None},
-                                   headers=rostering)
+        offered = await offered_referral(http, "OAK")
+        accepted = await http.post(f"/api/v1/offers/{offered.offer['id']}/accept", json={"start_on": None},
+                                   headers=offered.rostering)
         assert accepted.status_code == 200, accepted.text
-
-        async def package() -> list[dict[str, Any]]:
-            listed = await http.get("/api/v1/packages", params={"provider_id": provider}, headers=broker)
-            items: list[dict[str, Any]] = listed.json()["items"]
-            return items
-
-        [made] = await eventually(package, timeout=30, interval=0.3)
-        assert (made["referral_id"], made["status"]) == (placed["id"], "active")
+        [made] = await eventually(lambda: packages_of(http, offered.provider), timeout=30, interval=0.3)
+        assert (made["referral_id"], made["status"]) == (offered.referral["id"], "active")
 
 
 def test_ctrl_c_stops_every_process(distributed: Distributed) -> None:
