@@ -50,19 +50,44 @@ class GatewayTimeout(SuiteError):
     title = "The service did not answer in time"
 
 
+class UpstreamClient(httpx.AsyncClient):
+    """A pooled client for one service. Its own calls (readiness, the OpenAPI document, subject access)
+    go through the client as usual; `forward` sends a proxied request straight down the same transport,
+    without the client's cookie jar, redirects and default headers: a proxy wants none of them (a cookie
+    one caller's answer set must never reach another caller), and they were a fifth of the gateway's work
+    per request."""
+
+    def __init__(self, *, transport: httpx.AsyncBaseTransport, base_url: str, timeout: float) -> None:
+        super().__init__(transport=transport, base_url=base_url, timeout=timeout)
+        self._forwarding = transport
+        self._timeouts = httpx.Timeout(timeout).as_dict()
+        self._base_path = self.base_url.raw_path.rstrip(b"/")
+
+    async def forward(self, method: str, raw_path: bytes, *, headers: list[tuple[bytes, bytes]],
+                      content: bytes) -> httpx.Response:
+        """`raw_path` (path and query, already percent-encoded) under the service's address; the answer read
+        whole and the connection back in the pool."""
+        url = self.base_url.copy_with(raw_path=self._base_path + raw_path)
+        request = httpx.Request(method, url, headers=headers, content=content, extensions={"timeout": self._timeouts})
+        response = await self._forwarding.handle_async_request(request)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
+
 def upstream_clients(
     *, embedded_apps: Mapping[str, FastAPI] | None, urls: Mapping[str, str | None], timeout: float
-) -> dict[str, httpx.AsyncClient]:
-    clients: dict[str, httpx.AsyncClient] = {}
+) -> dict[str, UpstreamClient]:
+    clients: dict[str, UpstreamClient] = {}
     for service in SERVICES:
         if embedded_apps is not None and service in embedded_apps:
-            transport = httpx.ASGITransport(app=embedded_apps[service])
-            clients[service] = httpx.AsyncClient(transport=transport, base_url=f"http://{service}",
-                                                 timeout=timeout)
+            clients[service] = UpstreamClient(transport=httpx.ASGITransport(app=embedded_apps[service]),
+                                              base_url=f"http://{service}", timeout=timeout)
         elif (url := urls.get(service)) is not None:
-            clients[service] = httpx.AsyncClient(
-                base_url=url, timeout=timeout, limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
-            )
+            pooled = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+            clients[service] = UpstreamClient(transport=pooled, base_url=url, timeout=timeout)
     return clients
 
 
@@ -88,6 +113,7 @@ async def _check_presented_token(request: Request) -> None:
 router = APIRouter()
 # What may stand in a path as it is (RFC 3986's pchar and "/"); every other byte is sent percent-encoded.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 
 def _forwarded_path(request: Request) -> str:
@@ -97,6 +123,12 @@ def _forwarded_path(request: Request) -> str:
     if raw is None:
         return quote(request.url.path, safe=_PATH_SAFE)
     return quote_from_bytes(raw, safe=_PATH_SAFE)
+
+
+def _forwarded_query(request: Request) -> bytes:
+    """`?` and the query string as the caller sent it, percent-encoded where it must be (as the path)."""
+    query: bytes = request.scope.get("query_string", b"")
+    return b"?" + quote_from_bytes(query, safe=_QUERY_SAFE).encode() if query else b""
 
 
 def _forwarded_headers(request: Request) -> list[tuple[bytes, bytes]]:
@@ -113,18 +145,17 @@ def _forwarded_headers(request: Request) -> list[tuple[bytes, bytes]]:
 @router.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                   include_in_schema=False, dependencies=[RateLimited])
 async def forward(request: Request, path: str) -> Response:
-    upstream: httpx.AsyncClient | None = request.app.state.upstreams.get(owning_service(path))
+    upstream: UpstreamClient | None = request.app.state.upstreams.get(owning_service(path))
     if upstream is None:
         raise ServiceUnavailable("That service is not configured at this gateway.")
     await _check_presented_token(request)
-    headers = _forwarded_headers(request)
-    url = httpx.URL(path=_forwarded_path(request), query=request.url.query.encode())
+    target = _forwarded_path(request).encode() + _forwarded_query(request)
     try:
-        answer = await upstream.request(request.method, url, content=await request.body(), headers=headers)
+        answer = await upstream.forward(request.method, target, headers=_forwarded_headers(request),
+                                        content=await request.body())
     except httpx.TimeoutException:
         raise GatewayTimeout() from None
     except httpx.TransportError:
         raise ServiceUnavailable("The service cannot be reached.") from None
     response_headers = {k: v for k, v in answer.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS}
     return Response(content=answer.content, status_code=answer.status_code, headers=response_headers)
-
