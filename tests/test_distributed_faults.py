@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.catalog import BACKEND_SERVICES
+from services.catalog import CATALOG
 from services.distributed import database_urls
 from shared.errors import PROBLEM_JSON
 from tests.harness import GatewayClient, delete_queues, eventually
@@ -77,7 +77,7 @@ async def scalar(database_url: str, query: str) -> Any:
 async def settled(cluster: PrivateCluster, rabbit: PrivateRabbit) -> bool:
     """Every service's outbox published, and every queue empty (no event waiting or dead-lettered)."""
     databases = database_urls(cluster.url("distributed"))
-    for service in BACKEND_SERVICES:
+    for service in CATALOG:
         unpublished = f"SELECT count(*) FROM {service}.event_outbox WHERE published_at IS NULL"
         if await scalar(databases[service], unpublished):
             return False
@@ -85,10 +85,12 @@ async def settled(cluster: PrivateCluster, rabbit: PrivateRabbit) -> bool:
 
 
 def queued(rabbit: PrivateRabbit) -> dict[str, int]:
-    """The queues holding messages, with how many (dead letters included)."""
+    """The suite's queues holding messages, with how many (retries and dead letters included); other
+    tests' queues on the node are not the suite's."""
     listed = rabbit.ctl("list_queues", "--quiet", "--no-table-headers", "name", "messages")
     counts = {name: int(count) for name, count in (line.split() for line in listed.splitlines() if line.strip())}
-    return {name: count for name, count in counts.items() if count}
+    return {name: count for name, count in counts.items()
+            if count and name.startswith(tuple(f"{service}.events" for service in CATALOG))}
 
 
 async def placements_taken_in(cluster: PrivateCluster) -> int:
