@@ -54,11 +54,11 @@ class UpstreamClient(httpx.AsyncClient):
     """A pooled client for one service. Its own calls (readiness, the OpenAPI document, subject access)
     go through the client as usual; `forward` sends a proxied request straight down the same transport,
     without the client's cookie jar, redirects and default headers: a proxy wants none of them (a cookie
-    one caller's answer set must never reach another caller), and they were a fifth of the gateway's work
-    per request."""
+    one caller's answer set must never reach another caller), and they cost work on every request. Both
+    go to the service directly, never through a proxy named in the environment (`HTTP_PROXY`)."""
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport, base_url: str, timeout: float) -> None:
-        super().__init__(transport=transport, base_url=base_url, timeout=timeout)
+        super().__init__(transport=transport, base_url=base_url, timeout=timeout, trust_env=False)
         self._forwarding = transport
         self._timeouts = httpx.Timeout(timeout).as_dict()
         self._base_path = self.base_url.raw_path.rstrip(b"/")
