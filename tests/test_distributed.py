@@ -26,11 +26,12 @@ from tests.served import Distributed, output_shown_on_failure, running_distribut
 
 @dataclass
 class Offered:
-    """A provider of its own area, offered a referral through the cascade, with its token."""
+    """A provider of its own area, offered a referral through the cascade, with its token; and the broker
+    who made the referral."""
 
     provider: str
-    area: str
     rostering: dict[str, str]
+    broker: dict[str, str]
     referral: dict[str, Any]
     offer: dict[str, Any]
 
@@ -63,8 +64,9 @@ async def offered_referral(http: httpx.AsyncClient, area: str) -> Offered:
     await council.post("rate-cards", {**SEED_CARD, "area": area})
     provider = await council.provider(f"{area} Care", tier="primary", area=area, cap="40.00")
     rostering = await suite.provider(provider)
-    placed = await refer(http, await suite.staff("broker"), area)
-    return Offered(provider, area, rostering, placed, await offer_of(http, rostering, placed))
+    broker = await suite.staff("broker")
+    placed = await refer(http, broker, area)
+    return Offered(provider, rostering, broker, placed, await offer_of(http, rostering, placed))
 
 
 async def refer(http: httpx.AsyncClient, broker: dict[str, str], area: str) -> dict[str, Any]:
@@ -88,8 +90,7 @@ async def offer_of(http: httpx.AsyncClient, rostering: dict[str, str], referral:
     return offer
 
 
-async def packages_of(http: httpx.AsyncClient, provider: str) -> list[dict[str, Any]]:
-    broker = await GatewayClient(http).staff("broker")
+async def packages_of(http: httpx.AsyncClient, broker: dict[str, str], provider: str) -> list[dict[str, Any]]:
     listed = await http.get("/api/v1/packages", params={"provider_id": provider}, headers=broker)
     assert listed.status_code == 200, listed.text
     items: list[dict[str, Any]] = listed.json()["items"]
@@ -105,7 +106,7 @@ async def test_a_referral_goes_through_to_a_package_across_the_processes(distrib
         accepted = await http.post(f"/api/v1/offers/{offered.offer['id']}/accept", json={"start_on": None},
                                    headers=offered.rostering)
         assert accepted.status_code == 200, accepted.text
-        [made] = await eventually(lambda: packages_of(http, offered.provider), timeout=30, interval=0.3)
+        [made] = await eventually(lambda: packages_of(http, offered.broker, offered.provider), timeout=30, interval=0.3)
         assert (made["referral_id"], made["status"]) == (offered.referral["id"], "active")
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.catalog import CATALOG
 from services.distributed import database_urls
 from shared.errors import PROBLEM_JSON
-from tests.harness import GatewayClient, delete_queues, eventually
+from tests.harness import delete_queues, eventually
 from tests.nodes import PrivateCluster, PrivateRabbit
 from tests.served import Distributed, output_shown_on_failure, running_distributed
 from tests.test_distributed import Offered, offered_referral, packages_of, refer
@@ -101,7 +101,7 @@ async def placements_taken_in(cluster: PrivateCluster) -> int:
 async def one_package_each(http: httpx.AsyncClient, offered: list[Offered]) -> bool:
     """Each referral placed with its provider is exactly one active package (and no package besides)."""
     for each in offered:
-        found = await packages_of(http, each.provider)
+        found = await packages_of(http, each.broker, each.provider)
         if [(package["referral_id"], package["status"]) for package in found] != [(each.referral["id"], "active")]:
             return False
     return True
@@ -119,8 +119,7 @@ async def test_rabbitmq_stopped_and_started_mid_flow_loses_nothing_and_doubles_n
             for offered in (first, second):  # brokerage decides from its own data: no broker needed
                 answered = await accept(http, offered)
                 assert answered.status_code == 200, answered.text
-            broker = await GatewayClient(http).staff("broker")
-            third_referral = await refer(http, broker, "RBA")
+            third_referral = await refer(http, first.broker, "RBA")
             assert third_referral["status"] in {"sourcing", "unsourced"}
         finally:
             await asyncio.to_thread(rabbit_node.start_app)
