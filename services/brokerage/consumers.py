@@ -12,8 +12,7 @@ from services.brokerage.readmodel.service import (
     apply_area,
     apply_package,
     apply_provider,
-    lock_areas,
-    provider_areas,
+    lock_provider_areas,
 )
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.service import queue_offer_made
@@ -64,14 +63,14 @@ def build_handlers(settings: BrokerageSettings, clock: Clock) -> EventHandlers:
 
     async def on_provider(session: AsyncSession, envelope: EventEnvelope) -> None:
         state = ProviderState.model_validate(envelope.payload["provider"])
-        areas = {each.area for each in state.contracts}
-        await lock_areas(session, codes=areas | await provider_areas(session, provider_id=state.id))
+        await lock_provider_areas(session, state=state)
         if not await apply_provider(session, state=state, at=envelope.occurred_at):
             return
         now = clock.now()
         await withdraw_ineligible_offers(session, provider_id=state.id, settings=settings, now=now)
         if envelope.type in WAITING_LIST_TRIGGERS:
-            await retry_waiting_list(session, areas=areas, settings=settings, now=now)
+            await retry_waiting_list(session, areas={each.area for each in state.contracts}, settings=settings,
+                                     now=now)
 
     async def on_package(session: AsyncSession, envelope: EventEnvelope) -> None:
         package = envelope.payload_as(PackageChanged).package

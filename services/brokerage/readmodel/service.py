@@ -9,7 +9,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.cascade.domain import (
@@ -94,23 +94,19 @@ async def apply_package(session: AsyncSession, *, package: PackageFacts, status:
 
 async def known_area(session: AsyncSession, *, code: str, lock: bool = False) -> KnownArea | None:
     """With `lock`, under a shared lock on the area's row: a cascade decision made from the read model
-    waits for a change to the area's providers in progress (`lock_areas`), and that change's retry of the
+    waits for a change to the area's providers in progress (`lock_provider_areas`), and that change's retry of the
     waiting list waits for the decision, so a referral is never left waiting by a change neither saw."""
     if not lock:
         return await session.get(KnownArea, code)
     return await session.scalar(select(KnownArea).where(KnownArea.code == code).with_for_update(read=True))
 
 
-async def lock_areas(session: AsyncSession, *, codes: Collection[str]) -> None:
-    """Takes the areas' rows for a change to their providers, in one order (no deadlock between two)."""
-    if codes:
-        await session.execute(select(KnownArea.code).where(KnownArea.code.in_(sorted(codes)))
-                              .order_by(KnownArea.code).with_for_update())
-
-
-async def provider_areas(session: AsyncSession, *, provider_id: uuid.UUID) -> set[str]:
-    """The areas the read model has the provider contracted in now."""
-    return set((await session.scalars(select(ProviderArea.area).where(ProviderArea.provider_id == provider_id))).all())
+async def lock_provider_areas(session: AsyncSession, *, state: ProviderState) -> None:
+    """Takes the rows of the areas a change to a provider touches (those of its new contracts and those the
+    read model has it in now), in one order, so two changes never deadlock."""
+    held_now = select(ProviderArea.area).where(ProviderArea.provider_id == state.id)
+    touched = or_(KnownArea.code.in_(sorted({each.area for each in state.contracts})), KnownArea.code.in_(held_now))
+    await session.execute(select(KnownArea.code).where(touched).order_by(KnownArea.code).with_for_update())
 
 
 async def known_area_codes(session: AsyncSession, *, codes: Collection[str]) -> set[str]:
