@@ -24,19 +24,21 @@ CHECKS = ("not_a_server_error", "response_schema_conformance")
 WORKING_PHASES = ("examples", "fuzzing", "stateful")
 # Whose token the fuzzer sends, in which phases, and where its coverage phase runs. That phase walks every
 # boundary and wrong-type value of every parameter and field (some 60 cases an operation, whatever
-# MAX_EXAMPLES says), so it runs once per operation, not per role: as a user holding every staff role but
-# admin on all operations, and as the provider's client and admin on the operations that never refused them
-# (401 or 403), their own. Earlier runs must not take away a later one's account, so the user who can change
-# providers comes after the provider's client, and admin, who can disable accounts, comes last.
+# MAX_EXAMPLES says), so it runs once per operation, not per role: as a user holding every working staff
+# role on all operations, and as the provider's client, the data protection officer and admin on the
+# operations that never refused them (401 or 403), their own. Earlier runs must not take away a later one's
+# account, so the user who can change providers comes after the provider's client, and admin, who can disable
+# accounts, comes last.
 RUNS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "provider": (WORKING_PHASES, "own"),
     "broker": (WORKING_PHASES, None),
     "finance": (WORKING_PHASES, None),
     "quality_officer": (WORKING_PHASES, None),
-    "every_staff_role_but_admin": ((), "all"),
+    "every_working_staff_role": ((), "all"),
+    "dpo": (WORKING_PHASES, "own"),
     "admin": (WORKING_PHASES, "own"),
 }
-STAFF_ROLES_BUT_ADMIN = ("broker", "commissioner", "finance", "quality_officer")
+WORKING_STAFF_ROLES = ("broker", "commissioner", "finance", "quality_officer")
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +54,9 @@ def role_headers(served_suite: str) -> dict[str, dict[str, str]]:
     provider_token = httpx.post(served_suite + "/api/v1/auth/token", data={
         "grant_type": "client_credentials", **credentials}).json()["access_token"]
     return {"provider": {"Authorization": f"Bearer {provider_token}"},
-            **{role: staff(served_suite, role)[2] for role in ("broker", "finance", "quality_officer")},
-            "every_staff_role_but_admin": staff(served_suite, *STAFF_ROLES_BUT_ADMIN[:1],
-                                                also=STAFF_ROLES_BUT_ADMIN[1:])[2],
+            **{role: staff(served_suite, role)[2] for role in ("broker", "finance", "quality_officer", "dpo")},
+            "every_working_staff_role": staff(served_suite, *WORKING_STAFF_ROLES[:1],
+                                              also=WORKING_STAFF_ROLES[1:])[2],
             "admin": admin_headers(served_suite)}
 
 

@@ -4,6 +4,8 @@ sign-in and refusal is audited without the secret."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -72,3 +74,17 @@ def test_failures_outside_the_window_do_not_count_and_a_lock_ends() -> None:
         with pytest.raises(TooManyRequests, match="try again"):
             throttle.check(account="a", address="x", now=at)
     throttle.check(account="a", address="x", now=416.0)
+
+
+async def test_a_burst_of_wrong_passwords_does_not_hold_up_a_signed_in_caller(embedded_backend: Backend) -> None:
+    """Password hashing queues in its own small pool: a signed-in caller's request is answered before any of
+    a burst of wrong sign-ins started ahead of it (an order, not a time)."""
+    async with running_suite(embedded_backend, GATEWAY_SIGN_IN_ADDRESS_FAILURES="100") as suite:
+        broker = await suite.staff("broker")
+        sign_ins = [asyncio.create_task(suite.http.post(TOKEN, data=_password(f"guess-{n}", "password123456")))
+                    for n in range(8)]
+        await asyncio.sleep(0)  # every sign-in has started
+        assert (await suite.http.get("/api/v1/users/me", headers=broker)).status_code == 200
+        still_waiting = sum(not sign_in.done() for sign_in in sign_ins)
+        assert [answer.status_code for answer in await asyncio.gather(*sign_ins)] == [401] * 8
+        assert still_waiting == 8  # hashed on the event loop, one or more would have been answered first
