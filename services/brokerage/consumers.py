@@ -74,7 +74,7 @@ def build_handlers(settings: BrokerageSettings, clock: Clock) -> EventHandlers:
 
     async def on_package(session: AsyncSession, envelope: EventEnvelope) -> None:
         package = envelope.payload_as(PackageChanged).package
-        await apply_package(session, package=package, status=PACKAGE_STATUS[envelope.type])
+        await apply_package(session, package=package, status=PACKAGE_STATUS[envelope.type], at=envelope.occurred_at)
 
     @handlers.on(OfferMade.event_type)
     async def on_offer_made(session: AsyncSession, envelope: EventEnvelope) -> None:

@@ -28,6 +28,10 @@ class BrokerageSettings(ServiceSettings):
     deadline_crisis_minutes: int = Field(default=240, gt=0)
     deadline_routine_minutes: int = Field(default=1440, gt=0)
     expiry_interval_seconds: float = Field(default=5.0, gt=0)
+    waiting_list_interval_seconds: float = Field(
+        default=900.0, gt=0, description="How often every waiting list is retried (a provider's change retries "
+                                         "its areas' lists at once; this catches an embargo that runs out on its "
+                                         "end date)")
     webhook_interval_seconds: float = Field(default=1.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_retry_base_seconds: float = Field(default=2.0, gt=0)

@@ -1,5 +1,6 @@
-"""Background work of brokerage, started with the app and run on its clock: offer expiry and webhook
-sending. Each pass is safe with several replicas and exposed as a function, so tests run a pass directly."""
+"""Background work of brokerage, started with the app and run on its clock: offer expiry, the waiting
+list's retry and webhook sending. Each pass is safe with several replicas and exposed as a function, so
+tests run a pass directly."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.brokerage.offers.service import expire_due_offers
+from services.brokerage.referrals.service import retry_waiting_lists
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.sender import deliver_due
 from shared.clock import Clock
@@ -26,6 +28,8 @@ def background_work(settings: BrokerageSettings) -> Callable[[FastAPI], contextl
         async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as client, running(
             PeriodicJob("offer expiry", settings.expiry_interval_seconds,
                         lambda: expire_due_offers(database, settings=settings, now=clock.now())),
+            PeriodicJob("waiting list", settings.waiting_list_interval_seconds,
+                        lambda: retry_waiting_lists(database, settings=settings, now=clock.now())),
             PeriodicJob("webhook delivery", settings.webhook_interval_seconds,
                         lambda: deliver_due(database, settings=settings, client=client, clock=clock)),
         ):

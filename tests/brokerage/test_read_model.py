@@ -11,14 +11,20 @@ from sqlalchemy import select, text
 
 from services.brokerage.models import KnownProvider, Placement
 from services.brokerage.referrals.schemas import ReferralCreate
-from services.brokerage.referrals.service import create_referral
+from services.brokerage.referrals.service import create_referral, retry_waiting_lists
 from services.brokerage.settings import BrokerageSettings
 from shared.auth import Principal, Role
 from shared.contracts.brokerage import ReferralStatus
 from shared.contracts.common import EmbargoScope, ImposedBy, Tier
-from shared.contracts.packages import PackageChanged, PackageEnded, PackageFacts, PackageSuspended
+from shared.contracts.packages import (
+    PackageChanged,
+    PackageEnded,
+    PackageFacts,
+    PackageResumed,
+    PackageSuspended,
+)
 from shared.contracts.providers import ContractsChanged, EmbargoImposed, EmbargoLifted, EmbargoState
-from tests.brokerage.conftest import Market, referral_body
+from tests.brokerage.conftest import TODAY, Market, referral_body
 from tests.brokerage.test_offers import market_of
 from tests.brokerage.test_referrals import answer, events_of, open_offers, refer, referral
 from tests.harness import Backend, Suite, eventually, running_suite
@@ -62,6 +68,24 @@ async def test_hours_placed_follow_package_changes_suspensions_and_ends(suite: S
     assert await hours_with(market, primary) == (Decimal("4.00"), "ended")
 
 
+async def test_a_package_event_older_than_the_last_applied_changes_nothing(suite: Suite, market: Market) -> None:
+    """Two replicas sharing the queue may apply a package's events out of order: the later one stands."""
+    await market.area()
+    primary = await market.provider(Tier.PRIMARY)
+    placed = await refer(suite, await suite.staff("broker"))
+    await answer(suite, primary, (await open_offers(suite, primary))[0]["id"], "accept", {"start_on": None})
+    facts = PackageFacts(
+        package_id=uuid.uuid4(), referral_id=uuid.UUID(placed["id"]), client_ref="C-123",
+        provider_id=uuid.UUID(primary), area="OAK", status="active", weekly_hours=Decimal("10.50"),
+        weekly_cost=Decimal("220.50"), visits=[], effective_from=TODAY + timedelta(days=7))
+    suspended_at = datetime.now(UTC)
+    await market.publish(PackageResumed(package=facts), at=suspended_at + timedelta(milliseconds=5))
+    await market.publish(PackageSuspended(package=facts, reason="hospital stay"), at=suspended_at)
+    assert await hours_with(market, primary) == (Decimal("10.50"), "active")
+    await market.publish(PackageEnded(package=facts, reason="moved away"), at=suspended_at + timedelta(days=1))
+    assert await hours_with(market, primary) == (Decimal("10.50"), "ended")
+
+
 async def hours_with(market: Market, provider_id: str) -> tuple[Decimal, str]:
     async with market.database.sessionmaker() as session:
         row = await session.scalar(select(Placement).where(Placement.provider_id == uuid.UUID(provider_id)))
@@ -93,6 +117,31 @@ async def test_an_embargo_withdraws_open_offers_and_lifting_it_retries_the_waiti
     await market.publish(EmbargoLifted(provider=lifted, embargo=embargo))
     assert [each["referral_id"] for each in await open_offers(suite, primary)] == [created["id"]]
     assert (await referral(suite, broker, created["id"]))["status"] == "sourcing"
+
+
+async def test_the_waiting_list_worker_offers_a_referral_once_an_embargo_has_run_out(
+    suite: Suite, market: Market
+) -> None:
+    """Nothing happens on the day after an embargo's end date (no event): the periodic pass finds it."""
+    await market.area()
+    primary = await market.provider(Tier.PRIMARY)
+    embargo = EmbargoState(id=uuid.uuid4(), scope=EmbargoScope.ALL, imposed_by=ImposedBy.COUNCIL,
+                           starts_on=TODAY, ends_on=TODAY, reason="missed visits under review")
+    embargoed = market.states[uuid.UUID(primary)].model_copy(update={"version": 2, "embargoes": [embargo]})
+    await market.publish(EmbargoImposed(provider=embargoed, embargo=embargo))
+    broker = await suite.staff("broker")
+    created = await refer(suite, broker)
+    assert (await referral(suite, broker, created["id"]))["status"] == "unsourced"
+    now = datetime.now(UTC)
+    assert await retry_waiting_lists(market.database, settings=BrokerageSettings(), now=now) == 0
+    assert await open_offers(suite, primary) == []
+
+    tomorrow = now + timedelta(days=1)
+    assert await retry_waiting_lists(market.database, settings=BrokerageSettings(), now=tomorrow) == 1
+    assert [each["referral_id"] for each in await open_offers(suite, primary)] == [created["id"]]
+    retried = await referral(suite, broker, created["id"])
+    assert retried["status"] == "sourcing"
+    assert any("waiting list" in (entry.get("detail") or "") for entry in retried["history"])
 
 
 async def test_a_referral_sourced_while_a_provider_arrives_in_its_area_is_not_left_waiting(

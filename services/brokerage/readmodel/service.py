@@ -75,18 +75,24 @@ def _capacity_since(*, previous: KnownProvider, state: ProviderState, at: dateti
     }
 
 
-async def apply_package(session: AsyncSession, *, package: PackageFacts, status: PackageStatus) -> None:
-    """Keeps the hours placed with a provider right as packages change, pause and end."""
+async def apply_package(session: AsyncSession, *, package: PackageFacts, status: PackageStatus, at: datetime) -> None:
+    """Keeps the hours placed with a provider right as packages change, pause and end. An event older than
+    the one last applied (two replicas taking one package's events side by side) changes nothing: the
+    placement's row is locked, so the second of two at once sees the first."""
     placement = None
     if package.referral_id is not None:
-        placement = await session.scalar(select(Placement).where(Placement.referral_id == package.referral_id))
+        placement = await session.scalar(select(Placement).where(
+            Placement.referral_id == package.referral_id).with_for_update())
     if placement is None:
-        placement = await session.scalar(select(Placement).where(Placement.package_id == package.package_id))
+        placement = await session.scalar(select(Placement).where(
+            Placement.package_id == package.package_id).with_for_update())
     if placement is None:
         placement = Placement(referral_id=package.referral_id,
                               placed_at=datetime.combine(package.effective_from, time(), UTC))
         session.add(placement)
-    placement.package_id = package.package_id
+    elif placement.package_event_at is not None and at < placement.package_event_at:
+        return
+    placement.package_id, placement.package_event_at = package.package_id, at
     placement.provider_id, placement.area = package.provider_id, package.area
     placement.weekly_hours, placement.status = package.weekly_hours, status
     await session.flush()

@@ -70,8 +70,8 @@ class HistoryEntry(Base):
 
 
 class Placement(Base):
-    """Hours placed with a provider: made by brokerage at placement, kept right by package events (its
-    status is the package's).
+    """Hours placed with a provider: made by brokerage at placement, kept right by package events in the
+    order they happened (its status is the package's).
     The unique referral id is the database's guarantee of one placement per referral."""
 
     __tablename__ = "placements"
@@ -85,3 +85,4 @@ class Placement(Base):
     weekly_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     status: Mapped[PackageStatus] = mapped_column(EnumText(PackageStatus, 20), default=PackageStatus.ACTIVE)
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    package_event_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -78,6 +78,11 @@ async def waiting_list(session: AsyncSession, *, areas: Collection[str]) -> list
         Referral.created_at, Referral.id).with_for_update(skip_locked=True))).all())
 
 
+async def areas_with_waiting_referrals(session: AsyncSession) -> list[str]:
+    return list((await session.scalars(select(Referral.area).where(
+        Referral.status == ReferralStatus.UNSOURCED).distinct().order_by(Referral.area))).all())
+
+
 async def history_of(session: AsyncSession, *, referral_id: uuid.UUID) -> list[HistoryEntry]:
     return list((await session.scalars(select(HistoryEntry).where(HistoryEntry.referral_id == referral_id)
                                        .order_by(HistoryEntry.id))).all())

@@ -31,6 +31,7 @@ from services.brokerage.referrals.schemas import AmendIn, AwardIn, CancelIn, Ref
 from services.brokerage.settings import BrokerageSettings
 from shared.audit import record_audit
 from shared.auth import Principal
+from shared.db import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,3 +185,17 @@ async def eligibility(
     decisions = sorted(outcome.decisions, key=lambda each: each.skipped)
     names = await provider_names(session, ids={each.provider_id for each in decisions})
     return referral, decisions, names
+
+
+async def retry_waiting_lists(database: Database, *, settings: BrokerageSettings, now: datetime) -> int:
+    """One pass of the waiting-list worker: every area's unsourced referrals run again, an area a
+    transaction. A provider's change retries its areas' lists at once; this pass catches what changes with
+    time alone (an embargo that runs out on its end date, a new provider's ramp-up that ends). Safe with
+    several replicas: a referral another holds is skipped. Returns how many found offers."""
+    async with database.sessionmaker() as session:
+        areas = await repository.areas_with_waiting_referrals(session)
+    moved = 0
+    for area in areas:
+        async with database.sessionmaker() as session, session.begin():
+            moved += await sourcing.retry_waiting_list(session, areas={area}, settings=settings, now=now)
+    return moved
