@@ -45,7 +45,8 @@ WAITING_LIST_TRIGGERS = frozenset(
     each.event_type for each in (CapacityChanged, EmbargoLifted, EmbargoEnded, ContractsChanged, ProviderRegistered)
 )
 """DOMAIN.md: the waiting list is retried when capacity appears, an embargo is lifted or ends, or a
-provider is admitted or gains a contract."""
+provider is admitted or gains a contract. A package that ends frees its provider's hours (a cap, block
+hours), so that retries its area's list too; what changes with time alone the periodic pass catches."""
 
 PACKAGE_STATUS = {
     PackageChanged.event_type: PackageStatus.ACTIVE,
@@ -74,7 +75,10 @@ def build_handlers(settings: BrokerageSettings, clock: Clock) -> EventHandlers:
 
     async def on_package(session: AsyncSession, envelope: EventEnvelope) -> None:
         package = envelope.payload_as(PackageChanged).package
-        await apply_package(session, package=package, status=PACKAGE_STATUS[envelope.type], at=envelope.occurred_at)
+        status = PACKAGE_STATUS[envelope.type]
+        applied = await apply_package(session, package=package, status=status, at=envelope.occurred_at)
+        if applied and status is PackageStatus.ENDED:  # its hours are free again
+            await retry_waiting_list(session, areas={package.area}, settings=settings, now=clock.now())
 
     @handlers.on(OfferMade.event_type)
     async def on_offer_made(session: AsyncSession, envelope: EventEnvelope) -> None:

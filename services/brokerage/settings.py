@@ -30,8 +30,8 @@ class BrokerageSettings(ServiceSettings):
     expiry_interval_seconds: float = Field(default=5.0, gt=0)
     waiting_list_interval_seconds: float = Field(
         default=900.0, gt=0, description="How often every waiting list is retried (a provider's change retries "
-                                         "its areas' lists at once; this catches an embargo that runs out on its "
-                                         "end date)")
+                                         "its areas' lists at once; this catches what changes with time alone, "
+                                         "such as a new provider's ramp-up ending)")
     webhook_interval_seconds: float = Field(default=1.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_retry_base_seconds: float = Field(default=2.0, gt=0)

@@ -119,29 +119,45 @@ async def test_an_embargo_withdraws_open_offers_and_lifting_it_retries_the_waiti
     assert (await referral(suite, broker, created["id"]))["status"] == "sourcing"
 
 
-async def test_the_waiting_list_worker_offers_a_referral_once_an_embargo_has_run_out(
+async def test_the_waiting_list_worker_offers_a_referral_once_a_providers_ramp_up_has_ended(
     suite: Suite, market: Market
 ) -> None:
-    """Nothing happens on the day after an embargo's end date (no event): the periodic pass finds it."""
+    """Nothing happens on the day a new provider's ramp-up ends (no event): the periodic pass finds it."""
     await market.area()
-    primary = await market.provider(Tier.PRIMARY)
-    embargo = EmbargoState(id=uuid.uuid4(), scope=EmbargoScope.ALL, imposed_by=ImposedBy.COUNCIL,
-                           starts_on=TODAY, ends_on=TODAY, reason="missed visits under review")
-    embargoed = market.states[uuid.UUID(primary)].model_copy(update={"version": 2, "embargoes": [embargo]})
-    await market.publish(EmbargoImposed(provider=embargoed, embargo=embargo))
+    newcomer = await market.provider(Tier.PRIMARY, registered_days_ago=12 * 7 - 1)
     broker = await suite.staff("broker")
-    created = await refer(suite, broker)
-    assert (await referral(suite, broker, created["id"]))["status"] == "unsourced"
+    long_days = [{"day": day, "start": "08:00", "minutes": 360, "carers": 1}
+                 for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+    created = await refer(suite, broker, visits=long_days)  # 42 hours a week, over the ramp-up's 40
+    waiting = await referral(suite, broker, created["id"])
+    assert (waiting["status"], events_of(waiting["history"], newcomer)) == ("unsourced", [("skipped", "ramp_up_limit")])
     now = datetime.now(UTC)
     assert await retry_waiting_lists(market.database, settings=BrokerageSettings(), now=now) == 0
-    assert await open_offers(suite, primary) == []
+    assert await open_offers(suite, newcomer) == []
 
-    tomorrow = now + timedelta(days=1)
-    assert await retry_waiting_lists(market.database, settings=BrokerageSettings(), now=tomorrow) == 1
-    assert [each["referral_id"] for each in await open_offers(suite, primary)] == [created["id"]]
+    ramped_up = now + timedelta(days=2)
+    assert await retry_waiting_lists(market.database, settings=BrokerageSettings(), now=ramped_up) == 1
+    assert [each["referral_id"] for each in await open_offers(suite, newcomer)] == [created["id"]]
     retried = await referral(suite, broker, created["id"])
     assert retried["status"] == "sourcing"
     assert any("waiting list" in (entry.get("detail") or "") for entry in retried["history"])
+
+
+async def test_a_package_that_ends_frees_its_hours_for_the_waiting_list(suite: Suite, market: Market) -> None:
+    await market.area()
+    primary = await market.provider(Tier.PRIMARY, cap="15.00")
+    broker = await suite.staff("broker")
+    placed = await refer(suite, broker)
+    await answer(suite, primary, (await open_offers(suite, primary))[0]["id"], "accept", {"start_on": None})
+    capped = await refer(suite, broker)
+    assert (await referral(suite, broker, capped["id"]))["status"] == "unsourced"
+
+    facts = PackageFacts(
+        package_id=uuid.uuid4(), referral_id=uuid.UUID(placed["id"]), client_ref="C-123",
+        provider_id=uuid.UUID(primary), area="OAK", status="ended", weekly_hours=Decimal("10.50"),
+        weekly_cost=Decimal("220.50"), visits=[], effective_from=TODAY + timedelta(days=7))
+    await market.publish(PackageEnded(package=facts, reason="moved away"))
+    assert [each["referral_id"] for each in await open_offers(suite, primary)] == [capped["id"]]
 
 
 async def test_a_referral_sourced_while_a_provider_arrives_in_its_area_is_not_left_waiting(

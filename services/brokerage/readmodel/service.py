@@ -75,10 +75,10 @@ def _capacity_since(*, previous: KnownProvider, state: ProviderState, at: dateti
     }
 
 
-async def apply_package(session: AsyncSession, *, package: PackageFacts, status: PackageStatus, at: datetime) -> None:
-    """Keeps the hours placed with a provider right as packages change, pause and end. An event older than
-    the one last applied (two replicas taking one package's events side by side) changes nothing: the
-    placement's row is locked, so the second of two at once sees the first."""
+async def apply_package(session: AsyncSession, *, package: PackageFacts, status: PackageStatus, at: datetime) -> bool:
+    """Keeps the hours placed with a provider right as packages change, pause and end; False if it changed
+    nothing. An event older than the one last applied (two replicas taking one package's events side by
+    side) changes nothing: the placement's row is locked, so the second of two at once sees the first."""
     placement = None
     if package.referral_id is not None:
         placement = await session.scalar(select(Placement).where(
@@ -91,11 +91,12 @@ async def apply_package(session: AsyncSession, *, package: PackageFacts, status:
                               placed_at=datetime.combine(package.effective_from, time(), UTC))
         session.add(placement)
     elif placement.package_event_at is not None and at < placement.package_event_at:
-        return
+        return False
     placement.package_id, placement.package_event_at = package.package_id, at
     placement.provider_id, placement.area = package.provider_id, package.area
     placement.weekly_hours, placement.status = package.weekly_hours, status
     await session.flush()
+    return True
 
 
 async def known_area(session: AsyncSession, *, code: str, lock: bool = False) -> KnownArea | None:

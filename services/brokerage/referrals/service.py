@@ -190,8 +190,8 @@ async def eligibility(
 async def retry_waiting_lists(database: Database, *, settings: BrokerageSettings, now: datetime) -> int:
     """One pass of the waiting-list worker: every area's unsourced referrals run again, an area a
     transaction. A provider's change retries its areas' lists at once; this pass catches what changes with
-    time alone (an embargo that runs out on its end date, a new provider's ramp-up that ends). Safe with
-    several replicas: a referral another holds is skipped. Returns how many found offers."""
+    time alone (a new provider's ramp-up that ends). Safe with several replicas: a referral another holds
+    is skipped. Returns how many found offers."""
     async with database.sessionmaker() as session:
         areas = await repository.areas_with_waiting_referrals(session)
     moved = 0
