@@ -115,6 +115,17 @@ async def test_a_state_that_is_not_this_browsers_sign_in_is_refused(embedded_sso
     assert [row["why"] for row in await _audited(embedded_sso_suite, "auth.sign_in_refused")] == ["invalid-state"] * 2
 
 
+async def test_a_browser_is_sent_back_to_the_sign_in_page_with_the_problems_type(embedded_sso_suite: Suite) -> None:
+    callback = urlsplit(await _callback_url(embedded_sso_suite, "alice"))
+    query = {key: values[0] for key, values in parse_qs(callback.query).items()}
+    forged = await embedded_sso_suite.http.get(f"{callback.path}?{urlencode({**query, 'state': 'forged'})}",
+                                               headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert forged.status_code == 303
+    assert forged.headers["location"] == "/app/#/signed-in?problem=invalid-state"
+    assert forged.headers["cache-control"] == "no-store"
+    assert [row["why"] for row in await _audited(embedded_sso_suite, "auth.sign_in_refused")] == ["invalid-state"]
+
+
 async def test_a_code_used_twice_is_refused(embedded_sso_suite: Suite) -> None:
     callback = await _callback_url(embedded_sso_suite, "alice")
     flow_cookie = embedded_sso_suite.http.cookies[FLOW_COOKIE]

@@ -40,3 +40,20 @@ async def test_staff_sign_in_with_the_councils_identity_provider(sso_served_suit
     assert "token" not in page.url
     await expect(page.locator("#navigation [data-role=broker]").first).to_be_visible()
     assert await page.evaluate("() => sessionStorage.getItem('token') !== null")
+
+
+async def test_a_refused_single_sign_on_is_told_in_words_on_the_sign_in_page(
+        sso_served_suite: str, page: Page) -> None:
+    await page.goto(sso_served_suite + "/app/#/login")
+    await page.get_by_role("button", name="Sign in with Northshire County Council").click()
+    await page.fill("input[name=login]", "mallory")  # signed in by the provider, in no group mapped to a role
+    await page.fill("input[name=password]", "any")
+    await page.click("button[type=submit]")
+
+    summary = page.locator("#login .govuk-error-summary")
+    await expect(summary).to_contain_text("your account holds no role in this service")
+    await expect(summary).to_be_focused()
+    assert page.url == sso_served_suite + "/app/#/"
+    assert await page.evaluate("() => sessionStorage.getItem('token') === null")
+    await expect(page.locator("#username")).to_be_visible()
+    await check_screen(page, "single sign-on refused")

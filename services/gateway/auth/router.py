@@ -145,7 +145,8 @@ async def oidc_callback(
 ) -> RedirectResponse:
     """Every step refused with a problem and audited: a state that is not this browser's sign-in, the
     provider's refusal, a code refused at the exchange (used already or expired), an ID token not right in
-    every respect, a user in no mapped group. The token goes to the web client in the URL's fragment, which
+    every respect, a user in no mapped group. A browser (asking for HTML) is sent back to the sign-in page
+    with the problem's type instead. The token goes to the web client in the URL's fragment, which
     browsers never send to a server; the client takes it out of the address at once."""
     provider, account = _identity_provider(request), "oidc"
     try:
@@ -162,11 +163,22 @@ async def oidc_callback(
         principal = principal_of_user(await user_of_identity(session, identity))
     except SuiteError as refused:
         await _audit_refusal(request, account=account, refused=refused, method="oidc")
-        raise
+        if "text/html" not in request.headers.get("accept", ""):
+            raise
+        return _back_to_sign_in(refused)
     await _audit_sign_in(session, principal, address=_address(request), method="oidc")
     token = _token_for(request, principal)
     fragment = urlencode({"token": token.access_token, "expires_in": token.expires_in})
     response = RedirectResponse(f"{SIGNED_IN_PAGE}?{fragment}", status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    response.delete_cookie(FLOW_COOKIE, path=OIDC_PATH)
+    return response
+
+
+def _back_to_sign_in(refused: SuiteError) -> RedirectResponse:
+    """A browser is sent back to the web client's sign-in page, which says in words why: only the
+    problem's type goes in the address (a fixed set the client words itself), never text it would show."""
+    response = RedirectResponse(f"{SIGNED_IN_PAGE}?{urlencode({'problem': refused.problem_type})}", status_code=303)
     response.headers["Cache-Control"] = "no-store"
     response.delete_cookie(FLOW_COOKIE, path=OIDC_PATH)
     return response

@@ -57,11 +57,30 @@ async function offerSingleSignOn(loginForm) {
 // The gateway sends the browser here after single sign-on with the suite's token in the fragment (which is
 // never sent to a server): it is taken out of the address and the history at once, then kept as after a
 // password sign-in.
+// A refused single sign-on comes back here with the problem's type only, worded here (never text taken from
+// the address), shown on the sign-in page.
 async function signedIn(params) {
   history.replaceState(null, "", location.pathname + "#/");
   const token = params.get("token");
-  if (token) await startSession(token); else route();
+  if (token) { await startSession(token); return; }
+  await route();
+  const loginForm = document.getElementById("login");
+  if (!params.has("problem") || !loginForm) return;
+  const summary = errorSummary([{ text: SINGLE_SIGN_ON_REFUSALS[params.get("problem")]
+    || SINGLE_SIGN_ON_REFUSALS["invalid-grant"] }]);
+  loginForm.prepend(summary);
+  focusOn(summary);
 }
+
+const SINGLE_SIGN_ON_REFUSALS = {
+  "invalid-state": "Your sign-in took too long, or was started in another window. Sign in again.",
+  "invalid-grant": "The council's sign-in service did not sign you in. Try again, or sign in with a username "
+    + "and password.",
+  "no-role": "You signed in, but your account holds no role in this service. Ask the service's administrator "
+    + "to add you to a group that gives one.",
+  forbidden: "Your account is disabled in this service. Ask the service's administrator.",
+  unavailable: "The council's sign-in service did not answer. Try again in a few minutes.",
+};
 
 // The navigation of the roles the user holds, each link once, the current one marked.
 function drawShell(path) {
