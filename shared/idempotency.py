@@ -3,7 +3,9 @@
 The first request with a key claims it (a row unique per caller and key) before it runs; its answer is
 stored when it completes, and a retry gets that answer again (`Idempotent-Replayed: true`). The same
 key with a different body is refused (422); a retry while the first is still running gets 409. An
-answer of 5xx releases the key so the client can try again. Keys are the caller's own (two clients may use
+answer of 5xx releases the key so the client can try again; so does a claim left unanswered for
+`ABANDONED_AFTER` (its process was killed mid-request: no request runs that long, the gateway gives up on
+one after a minute). Keys are the caller's own (two clients may use
 the same one) and live for `KEY_LIFETIME`: after it the same key is a new request. With the database
 unreachable the key cannot be claimed: the answer is 503 with Retry-After, and nothing ran.
 """
@@ -22,8 +24,10 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    and_,
     delete,
     insert,
+    or_,
     select,
     update,
 )
@@ -35,6 +39,7 @@ from shared.errors import PROBLEM_BASE, PROBLEM_JSON, SuiteError, unavailable_re
 
 HEADER = b"idempotency-key"
 KEY_LIFETIME = timedelta(hours=24)
+ABANDONED_AFTER = timedelta(minutes=5)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_KEY_LENGTH = 200
 
@@ -55,6 +60,11 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+def hash_of_request(method: str, path: str, query: str, body: bytes) -> str:
+    """What tells a retry of a request from another request under the same key."""
+    return hashlib.sha256(json.dumps([method, path, query]).encode() + body).hexdigest()
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -69,9 +79,7 @@ class IdempotencyMiddleware:
             await _send_problem(send, 422, "idempotency-key", "The Idempotency-Key is longer than 200 characters.")
             return
         body = await _read_body(receive)
-        request_hash = hashlib.sha256(
-            json.dumps([scope["method"], scope["path"], scope.get("query_string", b"").decode()]).encode() + body
-        ).hexdigest()
+        request_hash = hash_of_request(scope["method"], scope["path"], scope.get("query_string", b"").decode(), body)
         database: Database = scope["app"].state.db
         store = _KeyStore(database, database.sessionmaker.kw["info"]["idempotency_table"])
         try:
@@ -146,14 +154,15 @@ class _KeyStore:
         self.database, self.table = database, table
 
     async def claim(self, subject: str, key: str, request_hash: str) -> dict[str, object] | None:
-        """Claims the key; returns None when claimed now, else the existing row. A claim past its lifetime is
-        forgotten first."""
+        """Claims the key; returns None when claimed now, else the existing row. A claim past its lifetime,
+        or abandoned unanswered, is forgotten first."""
         now = datetime.now(UTC)
         try:
             async with self.database.sessionmaker() as session, session.begin():
                 await session.execute(delete(self.table).where(
                     self.table.c.subject == subject, self.table.c.key == key,
-                    self.table.c.created_at < now - KEY_LIFETIME))
+                    or_(self.table.c.created_at < now - KEY_LIFETIME,
+                        and_(self.table.c.status.is_(None), self.table.c.created_at < now - ABANDONED_AFTER))))
                 await session.execute(insert(self.table).values(
                     subject=subject, key=key, request_hash=request_hash, created_at=now))
             return None

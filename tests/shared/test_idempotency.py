@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from services.gateway.models import User
-from shared.idempotency import KEY_LIFETIME
+from shared.idempotency import ABANDONED_AFTER, KEY_LIFETIME, hash_of_request
 from tests.harness import Suite
 
 USERS = "/api/v1/admin/users"
@@ -71,3 +72,23 @@ async def test_a_key_past_its_lifetime_is_a_new_request(suite: Suite) -> None:
     assert answer.status_code == 201
     assert "idempotent-replayed" not in answer.headers
     assert await _user_count(suite) == 3
+
+
+async def test_a_claim_its_process_never_answered_is_taken_over_once_abandoned(suite: Suite) -> None:
+    """A process killed mid-request leaves its claim unanswered: a retry gets 409 while it could still be
+    running, and runs once the claim is older than any request runs."""
+    headers = {**await suite.as_admin(), "Idempotency-Key": "cut-off", "Content-Type": "application/json"}
+    body = json.dumps({"username": "g.seven", "password": "a-long-password", "roles": ["broker"]}).encode()
+    table = suite.app.state.db.sessionmaker.kw["info"]["idempotency_table"]
+    subject = suite.app.state.token_verifier.verify(headers["Authorization"].removeprefix("Bearer ")).subject
+    async with suite.app.state.db.sessionmaker() as session, session.begin():
+        await session.execute(insert(table).values(
+            subject=str(subject), key="cut-off", request_hash=hash_of_request("POST", USERS, "", body),
+            created_at=datetime.now(UTC) - timedelta(minutes=1)))
+    assert (await suite.http.post(USERS, content=body, headers=headers)).status_code == 409
+    async with suite.app.state.db.sessionmaker() as session, session.begin():
+        await session.execute(update(table).where(table.c.key == "cut-off").values(
+            created_at=datetime.now(UTC) - ABANDONED_AFTER - timedelta(seconds=1)))
+    assert (await suite.http.post(USERS, content=body, headers=headers)).status_code == 201
+    assert await _user_count(suite) == 2
+    assert (await suite.http.post(USERS, content=body, headers=headers)).headers["idempotent-replayed"] == "true"
