@@ -15,6 +15,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -181,3 +182,11 @@ def people_router(gather: RecordGatherer) -> APIRouter:
         return {"found": found, **sections}
 
     return router
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (28 February for a 29th in a year without one)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)

@@ -33,6 +33,10 @@ class BrokerageSettings(ServiceSettings):
                                          "its areas' lists at once; this catches what changes with time alone, "
                                          "such as a new provider's ramp-up ending)")
     webhook_interval_seconds: float = Field(default=1.0, gt=0)
+    retention_years: int = Field(default=6, ge=1, le=100, description="How long after their last referral was "
+                                 "cancelled a person never placed is kept (set it as PACKAGES_RETENTION_YEARS)")
+    retention_check_seconds: float = Field(default=3600, gt=0, description="How often brokerage looks for people "
+                                           "never placed past retention")
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_retry_base_seconds: float = Field(default=2.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -1,6 +1,6 @@
 """Background work of brokerage, started with the app and run on its clock: offer expiry, the waiting
-list's retry and webhook sending. Each pass is safe with several replicas and exposed as a function, so
-tests run a pass directly."""
+list's retry, webhook sending and the retention of people never placed. Each pass is safe with several
+replicas and exposed as a function, so tests run a pass directly."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.brokerage.offers.service import expire_due_offers
+from services.brokerage.people.service import erase_past_retention
 from services.brokerage.referrals.service import retry_waiting_lists
 from services.brokerage.settings import BrokerageSettings
 from services.brokerage.webhooks.sender import deliver_due
@@ -32,6 +33,8 @@ def background_work(settings: BrokerageSettings) -> Callable[[FastAPI], contextl
                         lambda: retry_waiting_lists(database, settings=settings, now=clock.now())),
             PeriodicJob("webhook delivery", settings.webhook_interval_seconds,
                         lambda: deliver_due(database, settings=settings, client=client, clock=clock)),
+            PeriodicJob("retention", settings.retention_check_seconds,
+                        lambda: erase_past_retention(database, years=settings.retention_years, today=clock.today())),
         ):
             yield
 

@@ -8,18 +8,20 @@ import io
 import json
 import uuid
 import zipfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from services.packages.people.service import erase_past_retention, people_past_retention, years_before
+from services.brokerage.people.service import erase_past_retention as erase_never_placed
+from services.brokerage.settings import BrokerageSettings
+from services.packages.people.service import erase_past_retention, people_past_retention
 from services.packages.settings import PackagesSettings
 from shared.audit import SYSTEM_ACTOR
 from shared.contracts.common import Tier
 from shared.contracts.packages import PersonErasureDue
-from shared.personal import ERASED
+from shared.personal import ERASED, years_before
 from tests.brokerage.conftest import brokerage_database, market_of, referral_body
 from tests.harness import Suite, eventually
 from tests.packages.conftest import PERIOD, SEED_CARD, START, place, visit, weekly
@@ -275,3 +277,37 @@ async def _audit(app: Any, action: str) -> list[Any]:
     async with app.state.db.sessionmaker() as session:
         return list((await session.execute(select(table).where(table.c.action == action)
                                            .order_by(table.c.id))).all())
+
+
+async def test_a_person_never_placed_is_erased_by_brokerage_once_their_cancellation_is_past_retention(
+        suite: Suite) -> None:
+    """Packages never knew them, so brokerage's own retention pass erases them (and reports it)."""
+    market = market_of(brokerage_database(suite.backend))
+    await market.area()
+    broker = await suite.staff("broker")
+    cancelled = (await suite.http.post("/api/v1/referrals", headers=broker,
+                                       json=referral_body(client_ref="OAK/C-NEVER"))).json()
+    assert (await suite.http.post(f"/api/v1/referrals/{cancelled['id']}/cancel", headers=broker, json={
+        "reason": "care_arranged_elsewhere", "detail": "Family found a live-in carer"})).status_code == 200
+    waiting = (await suite.http.post("/api/v1/referrals", headers=broker,
+                                     json=referral_body(client_ref="OAK/C-WAITING"))).json()
+    years = BrokerageSettings().retention_years
+    today = datetime.now(UTC).date()
+
+    assert await erase_never_placed(market.database, years=years, today=_years_after(today, years)) == []
+    [erasure_id] = await erase_never_placed(market.database, years=years,
+                                            today=_years_after(today, years) + timedelta(days=1))
+    assert await erase_never_placed(market.database, years=years,
+                                    today=_years_after(today, years) + timedelta(days=1)) == []
+    erased = (await suite.http.get(f"/api/v1/referrals/{cancelled['id']}", headers=broker)).json()
+    assert erased["client_ref"] == f"erased:{erasure_id.hex}"
+    assert "Family found a live-in carer" not in json.dumps(erased)
+    queue = await suite.http.get("/api/v1/referrals", headers=broker)  # an erased referral's marker is answered
+    assert queue.status_code == 200
+    assert {each["client_ref"] for each in queue.json()["items"]} == {erased["client_ref"], "OAK/C-WAITING"}
+    kept = (await suite.http.get(f"/api/v1/referrals/{waiting['id']}", headers=broker)).json()
+    assert (kept["client_ref"], kept["status"]) == ("OAK/C-WAITING", "unsourced")
+    report = (await suite.http.get("/api/v1/people/erasures", headers=await suite.staff("dpo"))).json()["items"]
+    assert [(each["service"], each["erasure_id"], each["erased"]["referrals"]) for each in report] == [
+        ("brokerage", str(erasure_id), 1)]
+    await market.database.dispose()

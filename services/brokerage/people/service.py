@@ -1,14 +1,18 @@
 """What brokerage holds about a client reference (referrals, their cascade history, offers, placements and
 the webhook deliveries that told providers of them) and its erasure when packages says it is due. A referral
-still open (sourcing, or on the waiting list) is care being sought now: it is kept as it is."""
+still open (sourcing, or on the waiting list) is care being sought now: it is kept as it is.
+
+A person whose referrals were all cancelled never had a package, so packages never says their erasure is
+due: brokerage's own retention pass erases them once the last cancellation is past the retention period."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.offers.models import Offer
@@ -16,16 +20,20 @@ from services.brokerage.referrals.models import HistoryEntry, Placement, Referra
 from services.brokerage.webhooks.models import WebhookDelivery
 from shared.contracts.brokerage import ReferralStatus
 from shared.contracts.packages import PersonErasureDue
+from shared.db import Database
 from shared.personal import (
     ERASED,
+    MARKER_PREFIX,
     Person,
     Sections,
     already_erased,
     as_record,
     audit_about,
     erase_from_audit,
+    erasure_marker,
     record_erasure,
     scrubbed_json,
+    years_before,
 )
 
 OPEN = (ReferralStatus.SOURCING, ReferralStatus.UNSOURCED)
@@ -98,3 +106,44 @@ async def _scrub_deliveries(session: AsyncSession, *, due: PersonErasureDue, ref
         delivery.body = scrubbed_json(delivery.body, client_ref=due.client_ref, marker=due.marker,
                                       free_text=FREE_TEXT) or ""
     return len(deliveries)
+
+
+async def never_placed_past_retention(session: AsyncSession, *, cutoff: datetime) -> list[str]:
+    """The client references (not yet erased) whose every referral was cancelled, the last before `cutoff`."""
+    last_change = func.max(Referral.updated_at)
+    not_cancelled = func.sum(case((Referral.status != ReferralStatus.CANCELLED, 1), else_=0))
+    return list((await session.scalars(
+        select(Referral.client_ref).where(Referral.client_ref.not_like(f"{MARKER_PREFIX}%"))
+        .group_by(Referral.client_ref).having(not_cancelled == 0, last_change < cutoff)
+        .order_by(Referral.client_ref))).all())
+
+
+async def erase_never_placed(session: AsyncSession, *, client_ref: str, cutoff: datetime) -> uuid.UUID | None:
+    """Erases a person whose referrals were all cancelled before `cutoff`, as an erasure from packages
+    would (and reported the same way). Checked again under the referrals' row locks: of two replicas'
+    passes the second finds nobody. Returns the erasure's id, or None when there was nothing to erase."""
+    referrals = (await session.scalars(select(Referral).where(Referral.client_ref == client_ref)
+                                       .with_for_update())).all()
+    if not referrals or any(each.status != ReferralStatus.CANCELLED or each.updated_at >= cutoff
+                            for each in referrals):
+        return None
+    erasure_id = uuid.uuid4()
+    await erase_person(session, due=PersonErasureDue(
+        erasure_id=erasure_id, client_ref=client_ref, marker=erasure_marker(erasure_id), package_ids=[],
+        care_ended_on=max(each.updated_at for each in referrals).date()))
+    return erasure_id
+
+
+async def erase_past_retention(database: Database, *, years: int, today: date) -> list[uuid.UUID]:
+    """The retention pass: each person never placed whose last referral was cancelled more than `years`
+    ago is erased in a transaction of their own. Returns the erasures."""
+    cutoff = datetime.combine(years_before(today, years), time(), UTC)
+    async with database.sessionmaker() as session:
+        due = await never_placed_past_retention(session, cutoff=cutoff)
+    erasures = []
+    for client_ref in due:
+        async with database.sessionmaker() as session, session.begin():
+            erasure_id = await erase_never_placed(session, client_ref=client_ref, cutoff=cutoff)
+        if erasure_id is not None:
+            erasures.append(erasure_id)
+    return erasures

@@ -11,6 +11,7 @@ from shared.contracts.brokerage import Funding, ReferralStatus, ScheduledVisit
 from shared.contracts.common import ClientGroup, Skill, Tier, Urgency
 from shared.contracts.short_visits import ShortVisitJustification
 from shared.money import Hours
+from shared.personal import MARKER_PREFIX
 
 EXAMPLE_VISITS = [{"day": "mon", "start": "08:00", "minutes": 45, "carers": 1}]
 
@@ -43,6 +44,9 @@ class HistoryOut(BaseModel):
 
 
 class ReferralSummary(ReferralCreate):
+    client_ref: str = Field(min_length=1, max_length=50, pattern=rf"^([A-Za-z0-9._/-]+|{MARKER_PREFIX}[0-9a-f]{{32}})$",
+                            examples=["C-123"], description="A pseudonymous reference, never a name; "
+                            f"`{MARKER_PREFIX}<erasure id>` once the person was erased (docs/data-protection.md)")
     id: uuid.UUID
     status: ReferralStatus = Field(examples=["sourcing"])
     weekly_hours: Hours

@@ -31,6 +31,7 @@ from shared.personal import (
     erase_from_audit,
     erasure_marker,
     record_erasure,
+    years_before,
 )
 
 FREE_TEXT = ("reason", "void_reason", "correction_reason")
@@ -67,14 +68,6 @@ async def person_record(session: AsyncSession, person: Person) -> Sections:
 
 async def _rows(session: AsyncSession, statement: Any) -> list[dict[str, Any]]:
     return [as_record(each) for each in (await session.scalars(statement)).all()]
-
-
-def years_before(day: date, years: int) -> date:
-    """The same calendar day `years` earlier (28 February for a 29th in a year without one)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 class CareNotEnded(Conflict):
