@@ -56,18 +56,18 @@ async function offerSingleSignOn(loginForm) {
 
 // The gateway sends the browser here after single sign-on with the suite's token in the fragment (which is
 // never sent to a server): it is taken out of the address and the history at once, then kept as after a
-// password sign-in.
-// A refused single sign-on comes back here with the problem's type only, worded here (never text taken from
-// the address), shown on the sign-in page.
+// password sign-in. A refused sign-in comes back with the problem's type only, worded here from a fixed list
+// (never text taken from the address) above the sign-in form.
 async function signedIn(params) {
   history.replaceState(null, "", location.pathname + "#/");
   const token = params.get("token");
   if (token) { await startSession(token); return; }
   await route();
   const loginForm = document.getElementById("login");
-  if (!params.has("problem") || !loginForm) return;
-  const summary = errorSummary([{ text: SINGLE_SIGN_ON_REFUSALS[params.get("problem")]
-    || SINGLE_SIGN_ON_REFUSALS["invalid-grant"] }]);
+  const problem = params.get("problem");
+  if (!problem || !loginForm) return;
+  const summary = errorSummary([{ text: Object.hasOwn(SINGLE_SIGN_ON_REFUSALS, problem)
+    ? SINGLE_SIGN_ON_REFUSALS[problem] : SINGLE_SIGN_ON_REFUSALS["invalid-grant"] }]);
   loginForm.prepend(summary);
   focusOn(summary);
 }
