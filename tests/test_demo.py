@@ -3,7 +3,6 @@ same on a second start, and read back here through the API as a newcomer's scree
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -13,8 +12,6 @@ from services.demo import DEMO_PASSWORD, DEMO_USERS, PROVIDER_USER, load_demo_da
 from services.demo.activity import DAY_NAMES, late_minutes, payment_period, tempered, visits_of
 from services.demo.council import BANDS, band_of, placements, weekly_hours
 from tests.harness import Backend, Suite, eventually, running_suite
-
-LOAD_SECONDS = {"embedded": 60, "postgres": 120}  # the embedded default is the promise; PostgreSQL is slower
 
 
 async def _headers(suite: Suite, username: str) -> dict[str, str]:
@@ -57,9 +54,7 @@ async def _census(suite: Suite) -> dict[str, Any]:
 
 async def test_the_demo_council_loads_once_at_the_seeds_scale(backend: Backend) -> None:
     async with running_suite(backend) as suite:
-        began = time.monotonic()
-        made = await load_demo_data(suite.app)
-        assert time.monotonic() - began < LOAD_SECONDS[backend.name]
+        made = await load_demo_data(suite.app)  # its time is logged ("demo council loaded in"), never asserted
         assert made["packages imported"] == 125
         first = await _census(suite)
         await _check_the_mix(suite, first)
