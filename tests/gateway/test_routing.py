@@ -131,7 +131,7 @@ async def test_the_openapi_document_covers_the_gateway_and_every_service(suite: 
 
 
 async def test_a_client_over_its_rate_limit_gets_429_with_retry_after(embedded_backend: Backend) -> None:
-    async with running_suite(embedded_backend, GATEWAY_RATE_LIMIT_PER_MINUTE="60",
+    async with running_suite(embedded_backend, GATEWAY_RATE_LIMIT_PER_MINUTE="5",
                              GATEWAY_RATE_LIMIT_BURST="5") as suite:
         broker = await suite.staff("broker")
         codes = [(await suite.http.get("/api/v1/referrals", headers=broker)).status_code for _ in range(8)]
@@ -141,30 +141,33 @@ async def test_a_client_over_its_rate_limit_gets_429_with_retry_after(embedded_b
         assert limited.headers["content-type"].startswith("application/problem+json")
         assert int(limited.headers["retry-after"]) >= 1
         assert (limited.headers["ratelimit-limit"], limited.headers["ratelimit-remaining"]) == ("5", "0")
-        assert 1 <= int(limited.headers["ratelimit-reset"]) <= 5
+        assert 1 <= int(limited.headers["ratelimit-reset"]) <= 60
         fresh = await suite.http.post("/api/v1/auth/token", data={"grant_type": "implicit"})
         assert (fresh.status_code, fresh.headers["ratelimit-limit"]) == (400, "5")
         assert int(fresh.headers["ratelimit-remaining"]) < 5
 
 
+# The limits below give windows of a minute or more: the sliding window counter weighs the previous
+# window's hits, so a test whose hits straddle a window's edge on a slow machine would see room it did not
+# expect.
 async def test_a_client_over_its_window_is_refused_and_another_client_is_not() -> None:
-    limiter = RateLimiter(per_minute=60, burst=2)
+    limiter = RateLimiter(per_minute=2, burst=2)
     assert [(await limiter.take("a")).retry_after for _ in range(2)] == [0, 0]
-    assert 1 <= (await limiter.take("a")).retry_after <= 2
+    assert 1 <= (await limiter.take("a")).retry_after <= 60
     assert (await limiter.take("b")).retry_after == 0
 
 
 async def test_the_standing_counts_down_and_says_when_there_is_room_again() -> None:
-    limiter = RateLimiter(per_minute=60, burst=3)
+    limiter = RateLimiter(per_minute=3, burst=3)
     standings = [await limiter.take("a") for _ in range(4)]
     assert [(s.limit, s.remaining) for s in standings] == [(3, 2), (3, 1), (3, 0), (3, 0)]
-    assert 1 <= standings[-1].reset_seconds <= 3
-    assert dict(standings[0].headers())[b"ratelimit-policy"] == b"3;w=3"
+    assert 1 <= standings[-1].reset_seconds <= 60
+    assert dict(standings[0].headers())[b"ratelimit-policy"] == b"3;w=60"
 
 
 async def test_gateway_replicas_sharing_redis_draw_on_one_budget() -> None:
     settings = {"GATEWAY_REDIS_URL": REDIS_URL, "GATEWAY_RATE_LIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-                "GATEWAY_RATE_LIMIT_PER_MINUTE": "60", "GATEWAY_RATE_LIMIT_BURST": "4"}
+                "GATEWAY_RATE_LIMIT_PER_MINUTE": "4", "GATEWAY_RATE_LIMIT_BURST": "4"}
     with patched_environment(settings):
             limiters: list[RateLimiter] = [create_gateway().state.rate_limiter for _ in range(2)]
     standings = [await limiters[n % 2].take("sub:shared-client") for n in range(6)]
@@ -173,7 +176,7 @@ async def test_gateway_replicas_sharing_redis_draw_on_one_budget() -> None:
 
 
 async def test_with_redis_unreachable_a_replica_counts_in_its_own_memory() -> None:
-    limiter = RateLimiter(per_minute=60, burst=2, storage=shared_storage("redis://127.0.0.1:1/0", key_prefix="none"))
+    limiter = RateLimiter(per_minute=2, burst=2, storage=shared_storage("redis://127.0.0.1:1/0", key_prefix="none"))
     standings = [await limiter.take("a") for _ in range(3)]
     assert [(s.remaining, s.retry_after == 0) for s in standings] == [(1, True), (0, True), (0, False)]
 
