@@ -1,10 +1,10 @@
 """Figure 2, the event pipeline: events per second from a producer's transactions through its outbox, the
 relay, RabbitMQ, a consumer and its inbox, each event handled with a database write, on PostgreSQL; the
 suite's own classes (`record_event`, `OutboxRelay`, `RabbitTransport`, `Consumer`) with the settings the
-services use (persistent messages, publisher confirms, prefetch 1, acks after the commit).
+services use (persistent messages, publisher confirms, the consumer's prefetch, acks after the commit).
 
 Floor: raw aio-pika on the same broker doing the least the same guarantees need: persistent messages
-published one at a time, each confirmed, consumed with prefetch 1 and acked. Goal: half the floor.
+published one at a time, each confirmed, consumed with the same prefetch and acked. Goal: half the floor.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from shared.db import Database, new_metadata
 from shared.events.consumer import Consumer, EventHandlers
 from shared.events.envelope import Event, EventEnvelope
 from shared.events.outbox import OutboxRelay, record_event
-from shared.events.rabbitmq import RabbitTransport
+from shared.events.rabbitmq import PREFETCH, RabbitTransport
 from shared.infra import InfraTables, infra_tables
 
 GOAL = Goal("ratio >= 0.5", ratio_at_least=0.5)
@@ -106,7 +106,7 @@ async def _raw(broker_url: str, count: int) -> float:
         publisher = await connection.channel(publisher_confirms=True)
         exchange = await publisher.declare_exchange("bench.raw", aio_pika.ExchangeType.TOPIC, durable=True)
         reader = await connection.channel()
-        await reader.set_qos(prefetch_count=1)
+        await reader.set_qos(prefetch_count=PREFETCH)
         queue = await reader.declare_queue("raw.events", durable=True)
         await queue.bind("bench.raw", routing_key=Pinged.event_type)
         done, seen = asyncio.Event(), 0

@@ -18,11 +18,13 @@ Messages are persistent and every publish waits for the broker's confirm. A deli
 after the handler returned (its transaction committed). If the channel dropped meanwhile the ack
 fails; that is logged, not raised: the broker redelivers and the consumer's inbox absorbs it.
 
-A consumer takes one message at a time (prefetch 1), as the local broker does: events about one
-provider or referral are applied in the order they were published, and handlers never race each other
-inside one replica. Replicas of a service share its queue for throughput; handlers stay correct across
-them by versions and row locks.
-"""
+A consumer handles one message at a time, in the order the broker sent them, as the local broker does:
+events about one provider or referral are applied in the order they were published, and handlers never
+race each other inside one replica. The broker sends up to `prefetch` messages ahead (the channel's QoS),
+so the next is already here when one is acked rather than a round trip away; aio-pika would run a
+callback per message concurrently, so they wait in the subscription's own queue for its one worker.
+Replicas of a service share its queue for throughput; handlers stay correct across them by versions and
+row locks."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
@@ -53,6 +55,7 @@ from shared.events.transport import (
 logger = logging.getLogger(__name__)
 ATTEMPT_HEADER = "x-suite-attempt"
 DELIVERY_LIMIT = 20
+PREFETCH = 16
 
 
 class ClassicQueueInTheWay(Exception):
@@ -73,6 +76,8 @@ class _Subscription:
     queue: str
     routing_keys: Sequence[str]
     handler: DeliveryHandler
+    arrived: asyncio.Queue[AbstractIncomingMessage] = field(default_factory=asyncio.Queue)
+    worker: asyncio.Task[None] | None = None
 
 
 class RabbitTransport:
@@ -82,7 +87,7 @@ class RabbitTransport:
         *,
         exchange: str,
         retry: RetryPolicy | None = None,
-        prefetch: int = 1,
+        prefetch: int = PREFETCH,
         delivery_limit: int = DELIVERY_LIMIT,
         heartbeat_seconds: int = 30,
         publish_timeout_seconds: float = 10.0,
@@ -213,9 +218,23 @@ class RabbitTransport:
         main = await self._declare_topology(channel, subscription.queue, subscription.routing_keys)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            await self._deliver(subscription, message)
+            subscription.arrived.put_nowait(message)
 
+        if subscription.worker is None:
+            subscription.worker = asyncio.create_task(self._work_through(subscription),
+                                                      name=f"consume {subscription.queue}")
         await main.consume(on_message, no_ack=False)
+
+    async def _work_through(self, subscription: _Subscription) -> None:
+        """Delivers the subscription's messages one at a time, in arrival order. A message that arrived on a
+        channel since lost is handled all the same; its ack fails quietly and the broker redelivers it."""
+        while True:
+            message = await subscription.arrived.get()
+            try:
+                await self._deliver(subscription, message)
+            except Exception:
+                logger.exception("delivery from %s failed unexpectedly; the broker will redeliver it",
+                                 subscription.queue)
 
     async def _deliver(self, subscription: _Subscription, message: AbstractIncomingMessage) -> None:
         attempt = _attempt_of(message)
@@ -303,10 +322,12 @@ class RabbitTransport:
         )
 
     async def close(self) -> None:
-        if self._connector is not None:
-            self._connector.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connector
+        tasks = [self._connector, *(subscription.worker for subscription in self._subscriptions)]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._connection is not None:
             await self._connection.close()
         self._connected.clear()

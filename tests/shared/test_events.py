@@ -37,12 +37,28 @@ class Poisoned(Event):
 
 
 @dataclass
+class Concurrency:
+    """How many handlers ran at once: now, and the most seen."""
+
+    now: int = 0
+    most: int = 0
+
+    def enter(self) -> None:
+        self.now += 1
+        self.most = max(self.most, self.now)
+
+    def leave(self) -> None:
+        self.now -= 1
+
+
+@dataclass
 class Bus:
     database: Database
     transport: Transport
     handlers: EventHandlers
     queue: str
     applied: list[int]
+    concurrency: Concurrency
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(database=self.database, tables=INFRA.events, transport=self.transport,
@@ -97,21 +113,26 @@ async def bus(backend: Backend) -> AsyncIterator[Bus]:
     if isinstance(transport, RabbitTransport):
         await transport.wait_connected(30)
     applied: list[int] = []
+    concurrency = Concurrency()
     handlers = EventHandlers()
 
     @handlers.on(Pinged.event_type)
     async def apply_ping(session: AsyncSession, envelope: EventEnvelope) -> None:
-        ping = envelope.payload_as(Pinged)
-        applied.append(ping.number)
-        await record_audit(session, actor=None, action="test.applied", entity_type="ping",
-                           entity_id=ping.number)
+        concurrency.enter()
+        try:
+            ping = envelope.payload_as(Pinged)
+            applied.append(ping.number)
+            await record_audit(session, actor=None, action="test.applied", entity_type="ping",
+                               entity_id=ping.number)
+        finally:
+            concurrency.leave()
 
     @handlers.on(Poisoned.event_type)
     async def always_fail(_session: AsyncSession, _envelope: EventEnvelope) -> None:
         raise RuntimeError("this handler never succeeds")
 
     yield Bus(database=database, transport=transport, handlers=handlers,
-              queue=f"test-{uuid.uuid4().hex[:8]}.events", applied=applied)
+              queue=f"test-{uuid.uuid4().hex[:8]}.events", applied=applied, concurrency=concurrency)
     await transport.close()
     await database.dispose()
 
@@ -137,7 +158,8 @@ async def test_events_are_delivered_in_order_and_applied_once(bus: Bus) -> None:
     finally:
         await relay.stop()
     await bus.effects_settle_at(20)
-    assert sorted(bus.applied) == list(range(20))
+    assert bus.applied == list(range(20))
+    assert bus.concurrency.most == 1
 
 
 async def test_a_redelivered_event_is_applied_once(bus: Bus) -> None:
