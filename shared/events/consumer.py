@@ -3,14 +3,16 @@
 `EventHandlers` is the one place a service lists what it listens to. `Consumer.handle` is given to
 the transport: it parses the envelope, claims the event id in the inbox and runs the handlers in one
 transaction, and returns only after the commit, so the transport acknowledges afterwards. A
-redelivered event finds its id in the inbox and changes nothing.
+redelivered event finds its id in the inbox and changes nothing. `Consumer.handle_together` does the
+same for several waiting events in one transaction, in their order, so they share one commit; should
+any fail, none is committed and the transport hands each to `handle` alone.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
@@ -61,19 +63,25 @@ class Consumer:
         self.on_committed = on_committed
 
     async def handle(self, delivery: Delivery) -> None:
-        envelope = self._parse(delivery)
-        handlers = self.handlers.for_type(envelope.type)
+        await self.handle_together([delivery])
+
+    async def handle_together(self, deliveries: Sequence[Delivery]) -> None:
+        envelopes = [self._parse(delivery) for delivery in deliveries]
+        async with self.database.sessionmaker() as session:
+            async with session.begin():
+                for envelope in envelopes:
+                    await self._apply(session, envelope)
+            if self.on_committed is not None:
+                self.on_committed(session)
+
+    async def _apply(self, session: AsyncSession, envelope: EventEnvelope) -> None:
         token = correlation_id_var.set(envelope.correlation_id or str(envelope.id))
         try:
-            async with self.database.sessionmaker() as session:
-                async with session.begin():
-                    if not await self._claim(session, envelope):
-                        logger.info("event %s already processed", envelope.id)
-                        return
-                    for handler in handlers:
-                        await handler(session, envelope)
-                if self.on_committed is not None:
-                    self.on_committed(session)
+            if not await self._claim(session, envelope):
+                logger.info("event %s already processed", envelope.id)
+                return
+            for handler in self.handlers.for_type(envelope.type):
+                await handler(session, envelope)
         finally:
             correlation_id_var.reset(token)
 

@@ -40,10 +40,13 @@ from sqlalchemy.pool import NullPool
 
 from shared.db import configure_sqlite
 from shared.events.transport import (
+    TOGETHER_AT_MOST,
+    BatchHandler,
     Delivery,
     DeliveryHandler,
     PoisonMessage,
     RetryPolicy,
+    handled_together,
     log_failure,
     topic_matches,
 )
@@ -117,20 +120,21 @@ class LocalTransport:
         for queue in queues:
             self._wake.setdefault(queue, asyncio.Event()).set()
 
-    async def subscribe(self, *, queue: str, routing_keys: Sequence[str], handler: DeliveryHandler) -> None:
+    async def subscribe(self, *, queue: str, routing_keys: Sequence[str], handler: DeliveryHandler,
+                        batch_handler: BatchHandler | None = None) -> None:
         if queue in self._consumers:
             raise ValueError(f"queue {queue} already has a consumer")
         await self.declare(queue, routing_keys)
-        self._consumers[queue] = asyncio.create_task(self._consume(queue, handler), name=f"consume:{queue}")
+        self._consumers[queue] = asyncio.create_task(self._consume(queue, handler, batch_handler),
+                                                     name=f"consume:{queue}")
 
-    async def _consume(self, queue: str, handler: DeliveryHandler) -> None:
+    async def _consume(self, queue: str, handler: DeliveryHandler, batch_handler: BatchHandler | None) -> None:
         wake = self._wake.setdefault(queue, asyncio.Event())
         while True:
             wake.clear()
             rows = await self._due(queue)
-            for row in rows:
-                await self._deliver(queue, row.id, Delivery(row.message_id, row.routing_key, row.body, row.attempt),
-                                    handler)
+            for start in range(0, len(rows), TOGETHER_AT_MOST):
+                await self._deliver_all(queue, rows[start:start + TOGETHER_AT_MOST], handler, batch_handler)
             if len(rows) < self.batch_size:
                 pause = await self._seconds_to_next(queue)
                 with contextlib.suppress(TimeoutError):
@@ -154,6 +158,15 @@ class LocalTransport:
                 .order_by(_messages.c.available_at).limit(1))
         return 1.0 if soonest is None else min(1.0, max(0.0, soonest - time.time()))
 
+    async def _deliver_all(self, queue: str, rows: Sequence[Row[Any, Any, Any, Any, Any]], handler: DeliveryHandler,
+                           batch_handler: BatchHandler | None) -> None:
+        deliveries = [Delivery(row.message_id, row.routing_key, row.body, row.attempt) for row in rows]
+        if await handled_together(batch_handler, deliveries, queue):
+            await self._delete([row.id for row in rows])
+            return
+        for row, delivery in zip(rows, deliveries, strict=True):
+            await self._deliver(queue, row.id, delivery, handler)
+
     async def _deliver(self, queue: str, row_id: int, delivery: Delivery, handler: DeliveryHandler) -> None:
         try:
             await handler(delivery)
@@ -169,8 +182,11 @@ class LocalTransport:
                 attempt, delay = retry
                 await self._update(row_id, attempt=attempt, available_at=time.time() + delay)
         else:
-            async with self.engine.begin() as connection:
-                await connection.execute(delete(_messages).where(_messages.c.id == row_id))
+            await self._delete([row_id])
+
+    async def _delete(self, row_ids: list[int]) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(delete(_messages).where(_messages.c.id.in_(row_ids)))
 
     async def _update(self, row_id: int, **values: object) -> None:
         async with self.engine.begin() as connection:

@@ -44,11 +44,14 @@ from aio_pika.abc import (
 )
 
 from shared.events.transport import (
+    TOGETHER_AT_MOST,
+    BatchHandler,
     Delivery,
     DeliveryHandler,
     PoisonMessage,
     RetryPolicy,
     TransportUnavailable,
+    handled_together,
     log_failure,
 )
 
@@ -76,6 +79,7 @@ class _Subscription:
     queue: str
     routing_keys: Sequence[str]
     handler: DeliveryHandler
+    batch_handler: BatchHandler | None
     arrived: asyncio.Queue[AbstractIncomingMessage] = field(default_factory=asyncio.Queue)
     worker: asyncio.Task[None] | None = None
 
@@ -170,8 +174,10 @@ class RabbitTransport:
         except Exception as exc:
             raise TransportUnavailable(f"publish failed: {type(exc).__name__}") from exc
 
-    async def subscribe(self, *, queue: str, routing_keys: Sequence[str], handler: DeliveryHandler) -> None:
-        subscription = _Subscription(queue=queue, routing_keys=list(routing_keys), handler=handler)
+    async def subscribe(self, *, queue: str, routing_keys: Sequence[str], handler: DeliveryHandler,
+                        batch_handler: BatchHandler | None = None) -> None:
+        subscription = _Subscription(queue=queue, routing_keys=list(routing_keys), handler=handler,
+                                     batch_handler=batch_handler)
         async with self._topology:
             self._subscriptions.append(subscription)
             if self._connected.is_set():
@@ -226,24 +232,31 @@ class RabbitTransport:
         await main.consume(on_message, no_ack=False)
 
     async def _work_through(self, subscription: _Subscription) -> None:
-        """Delivers the subscription's messages one at a time, in arrival order. A message that arrived on a
-        channel since lost is handled all the same; its ack fails quietly and the broker redelivers it."""
+        """Delivers the subscription's messages in arrival order: those waiting together when it can, else
+        one at a time. A message that arrived on a channel since lost is handled all the same; its ack fails
+        quietly and the broker redelivers it."""
         while True:
-            message = await subscription.arrived.get()
+            messages = [await subscription.arrived.get()]
+            while len(messages) < TOGETHER_AT_MOST and not subscription.arrived.empty():
+                messages.append(subscription.arrived.get_nowait())
             try:
-                await self._deliver(subscription, message)
+                await self._deliver_all(subscription, messages)
             except Exception:
                 logger.exception("delivery from %s failed unexpectedly; the broker will redeliver it",
                                  subscription.queue)
 
-    async def _deliver(self, subscription: _Subscription, message: AbstractIncomingMessage) -> None:
-        attempt = _attempt_of(message)
-        delivery = Delivery(
-            message_id=message.message_id or "",
-            routing_key=message.routing_key or "",
-            body=message.body,
-            attempt=attempt,
-        )
+    async def _deliver_all(self, subscription: _Subscription, messages: list[AbstractIncomingMessage]) -> None:
+        deliveries = [_delivery_of(message) for message in messages]
+        if await handled_together(subscription.batch_handler, deliveries, subscription.queue):
+            for message in messages:
+                await _settle(message.ack())
+            return
+        for message, delivery in zip(messages, deliveries, strict=True):
+            await self._deliver(subscription, message, delivery)
+
+    async def _deliver(self, subscription: _Subscription, message: AbstractIncomingMessage,
+                       delivery: Delivery) -> None:
+        attempt = delivery.attempt
         try:
             await subscription.handler(delivery)
         except PoisonMessage:
@@ -342,6 +355,11 @@ async def _declare_quorum(
         raise ClassicQueueInTheWay(
             f"queue {name!r} exists with other arguments (a classic queue of an earlier release?): move it to a "
             "quorum queue as docs/operations.md says under 'Moving to quorum queues'") from exc
+
+
+def _delivery_of(message: AbstractIncomingMessage) -> Delivery:
+    return Delivery(message_id=message.message_id or "", routing_key=message.routing_key or "", body=message.body,
+                    attempt=_attempt_of(message))
 
 
 def _attempt_of(message: AbstractIncomingMessage) -> int:

@@ -63,7 +63,8 @@ class ServiceEvents:
         event_types = self.handlers.event_types()
         if event_types:
             await self.transport.subscribe(
-                queue=self.queue, routing_keys=event_types, handler=self.consumer.handle
+                queue=self.queue, routing_keys=event_types, handler=self.consumer.handle,
+                batch_handler=self.consumer.handle_together,
             )
 
     def start_relay(self) -> None:

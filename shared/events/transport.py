@@ -17,6 +17,11 @@ from typing import Protocol
 
 from shared.db import database_unavailable
 
+logger = logging.getLogger(__name__)
+# At most this many deliveries are handled in one transaction: enough to share a commit, few enough that
+# the rows their handlers lock (or SQLite's one writer) are not held for long.
+TOGETHER_AT_MOST = 16
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -27,6 +32,7 @@ class Delivery:
 
 
 DeliveryHandler = Callable[[Delivery], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Delivery]], Awaitable[None]]
 
 
 class PoisonMessage(Exception):
@@ -76,14 +82,33 @@ class Transport(Protocol):
     async def declare(self, queue: str, routing_keys: Sequence[str]) -> None: ...
 
     async def subscribe(
-        self, *, queue: str, routing_keys: Sequence[str], handler: DeliveryHandler
-    ) -> None: ...
+        self, *, queue: str, routing_keys: Sequence[str], handler: DeliveryHandler,
+        batch_handler: BatchHandler | None = None,
+    ) -> None:
+        """Consumes `queue` one delivery at a time, in order; when several are waiting and `batch_handler` is
+        given, they are first offered to it together (see `handled_together`)."""
 
     async def dead_letters(self, queue: str) -> list[Delivery]: ...
 
     async def is_ready(self) -> bool: ...
 
     async def close(self) -> None: ...
+
+
+async def handled_together(batch_handler: BatchHandler | None, deliveries: Sequence[Delivery], queue: str) -> bool:
+    """Offers waiting deliveries to `batch_handler` at once (one transaction for them all, so one commit);
+    False when there was nothing to batch or it failed, and the caller delivers each alone as it would have
+    anyway: the failed attempt committed nothing, and a failure (a handler's, a poison message, a deadlock)
+    then touches only its own delivery."""
+    if batch_handler is None or len(deliveries) < 2:
+        return False
+    try:
+        await batch_handler(deliveries)
+    except Exception as exc:
+        logger.info("%d deliveries from %s not handled together (%s): handling each alone",
+                    len(deliveries), queue, type(exc).__name__)
+        return False
+    return True
 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
