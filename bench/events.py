@@ -145,8 +145,9 @@ async def _figures(count: int) -> list[Figure]:
              "floor: raw aio-pika, confirms and acks",
         value=count / seconds, unit="events/s", floor=count / floor_seconds, goal=GOAL,
         detail={"events": count, "seconds": seconds, "floor_seconds": floor_seconds,
-                "per_event": "one producer transaction (the outbox row), a publish confirmed, one consumer "
-                             "transaction (the inbox row and one row written by the handler), an ack"},
+                "per_event": "one producer transaction (the outbox row), a publish confirmed, the inbox row "
+                             "and one row written by the handler in a consumer transaction shared by the "
+                             "events waiting together (up to 16), an ack"},
     )]
 
 
