@@ -117,6 +117,7 @@ async def test_a_finance_officer_reconciles_a_period_and_reads_a_packages_cost(s
         assert answer.status_code == 201, answer.text
     await sign_in(page, served_suite, username, password)
     await page.locator("#nav").get_by_role("link", name="Reconciliation").click()
+    await expect(page.locator("h1")).to_have_text("Reconciliation")  # else the dates may go into the last screen
     await fill_date(page, "period_start", start)
     await fill_date(page, "period_end", end)
     await page.select_option("#reconcile-provider", provider["id"])
