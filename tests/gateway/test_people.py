@@ -311,3 +311,34 @@ async def test_a_person_never_placed_is_erased_by_brokerage_once_their_cancellat
     assert [(each["service"], each["erasure_id"], each["erased"]["referrals"]) for each in report] == [
         ("brokerage", str(erasure_id), 1)]
     await market.database.dispose()
+
+
+async def test_a_person_assessed_but_never_given_a_package_is_erased_once_their_last_assessment_is_past_retention(
+        suite: Suite) -> None:
+    """Packages' own part of them is their assessments; the event still goes out, so the gateway's audit of
+    requests for their record is rewritten as anyone else's."""
+    officer, broker = await suite.staff("dpo"), await suite.staff("broker")
+    assessed = await suite.http.post("/api/v1/financial-assessments", headers=broker, json={
+        "client_ref": "OAK/C-ASSESSED", "assessed_weekly_contribution": "20.00", "effective_from": str(START)})
+    assert assessed.status_code == 201, assessed.text
+    assert (await _record(suite, officer, "OAK/C-ASSESSED")).status_code == 200
+    last = max(START, datetime.now(UTC).date())  # recorded today, after it took effect
+    database = suite.database("packages")
+
+    assert await erase_past_retention(database, years=YEARS, today=_years_after(last, YEARS)) == []
+    [erasure_id] = await erase_past_retention(database, years=YEARS, today=_years_after(last, YEARS) + timedelta(1))
+    assert await erase_past_retention(database, years=YEARS, today=_years_after(last, YEARS) + timedelta(1)) == []
+    suite.app.state.service_apps["packages"].state.events.wake_relay()
+    marker = f"erased:{erasure_id.hex}"
+    await eventually(lambda: _audited_requests_are_for(suite, marker))
+    report = await eventually(lambda: _erasures_of_every_service(suite, officer))
+    assert {each["erasure_id"] for each in report} == {str(erasure_id)}
+    assert (await _record(suite, officer, "OAK/C-ASSESSED")).status_code == 404
+    [packages] = [each for each in report if each["service"] == "packages"]
+    assert (packages["erasure_id"], packages["erased"]["financial_assessments"]) == (str(erasure_id), 1)
+    kept = (await _record(suite, officer, marker)).json()["services"]["packages"]["financial_assessments"]
+    assert [row["assessed_weekly_contribution"] for row in kept] == ["20.00"]
+
+
+async def _audited_requests_are_for(suite: Suite, client_ref: str) -> bool:
+    return [row.entity_id for row in await _gateway_audit(suite, "person.record_requested")] == [client_ref]

@@ -1,5 +1,6 @@
 """What packages holds about a client reference, and the retention job that erases it once care has ended
-long enough ago (packages knows when care ended: a person's packages have all ended)."""
+long enough ago (packages knows when care ended: a person's packages have all ended), or, for someone
+financially assessed but never given a package, once their last assessment is that old."""
 
 from __future__ import annotations
 
@@ -106,10 +107,43 @@ async def erase_person(session: AsyncSession, *, client_ref: str, care_ended_on:
         return None
     erased = {"packages": len(package_ids), **await _erase_rows(session, client_ref=client_ref, marker=marker,
                                                                 package_ids=package_ids)}
-    await record_erasure(session, erasure_id=erasure_id, erased=erased)
-    await record_event(session, PersonErasureDue(erasure_id=erasure_id, client_ref=client_ref, marker=marker,
-                                                 package_ids=package_ids, care_ended_on=care_ended_on))
+    await _report_erasure(session, PersonErasureDue(erasure_id=erasure_id, client_ref=client_ref, marker=marker,
+                                                    package_ids=package_ids, care_ended_on=care_ended_on), erased)
     return erasure_id
+
+
+async def assessed_only_past_retention(session: AsyncSession, *, cutoff: date) -> list[tuple[str, date]]:
+    """The client references (not yet erased) with a financial assessment but never a package, whose last
+    assessment (by when it took effect or was recorded, the later) was before `cutoff`, with that day."""
+    has_package = select(Package.id).where(Package.client_ref == FinancialAssessment.client_ref).exists()
+    rows = await session.execute(
+        select(FinancialAssessment.client_ref, func.max(FinancialAssessment.effective_from),
+               func.max(FinancialAssessment.created_at))
+        .where(FinancialAssessment.client_ref.not_like(f"{MARKER_PREFIX}%"), ~has_package)
+        .group_by(FinancialAssessment.client_ref).order_by(FinancialAssessment.client_ref))
+    lasts = [(client_ref, max(effective, created.date())) for client_ref, effective, created in rows]
+    return [(client_ref, last) for client_ref, last in lasts if last < cutoff]
+
+
+async def erase_assessed_only(session: AsyncSession, *, client_ref: str, last_assessed_on: date) -> uuid.UUID | None:
+    """Erases a person assessed but never given a package: their assessments are packages' whole part, and the
+    event tells the others as for anyone else (no packages named). None when another pass came first."""
+    erasure_id = uuid.uuid4()
+    marker = erasure_marker(erasure_id)
+    assessment_ids = await _unlink_assessments(session, client_ref=client_ref, marker=marker)
+    if not assessment_ids:
+        return None
+    audit_entries = await erase_from_audit(session, entity_ids=[*map(str, assessment_ids)], client_ref=client_ref,
+                                           marker=marker, free_text=FREE_TEXT)
+    await _report_erasure(session, PersonErasureDue(erasure_id=erasure_id, client_ref=client_ref, marker=marker,
+                                                    package_ids=[], care_ended_on=last_assessed_on),
+                          {"financial_assessments": len(assessment_ids), "audit_entries": audit_entries})
+    return erasure_id
+
+
+async def _report_erasure(session: AsyncSession, due: PersonErasureDue, erased: dict[str, int]) -> None:
+    await record_erasure(session, erasure_id=due.erasure_id, erased=erased)
+    await record_event(session, due)
 
 
 async def erase_on_request(session: AsyncSession, *, client_ref: str, actor: Principal, today: date) -> uuid.UUID:
@@ -132,9 +166,7 @@ async def erase_on_request(session: AsyncSession, *, client_ref: str, actor: Pri
 async def _erase_rows(session: AsyncSession, *, client_ref: str, marker: str,
                       package_ids: Sequence[uuid.UUID]) -> dict[str, int]:
     """Unlinks the assessments (their contributions kept) and empties the free text about the person."""
-    assessment_ids = list((await session.scalars(
-        update(FinancialAssessment).where(FinancialAssessment.client_ref == client_ref)
-        .values(client_ref=marker).returning(FinancialAssessment.id))).all())
+    assessment_ids = await _unlink_assessments(session, client_ref=client_ref, marker=marker)
     visit_ids = select(Visit.id).where(Visit.package_id.in_(package_ids)).scalar_subquery()
     changes = {
         "suspension_reasons": update(Suspension).where(Suspension.package_id.in_(package_ids))
@@ -154,15 +186,26 @@ async def _erase_rows(session: AsyncSession, *, client_ref: str, marker: str,
     return erased
 
 
+async def _unlink_assessments(session: AsyncSession, *, client_ref: str, marker: str) -> list[uuid.UUID]:
+    return list((await session.scalars(
+        update(FinancialAssessment).where(FinancialAssessment.client_ref == client_ref)
+        .values(client_ref=marker).returning(FinancialAssessment.id))).all())
+
+
 async def erase_past_retention(database: Database, *, years: int, today: date) -> list[uuid.UUID]:
-    """The retention job's pass: each person whose care ended more than `years` ago is erased in a
-    transaction of their own (safe with several replicas: the first update wins). Returns the erasures."""
+    """The retention job's pass: each person whose care ended more than `years` ago, and each assessed but
+    never given a package whose last assessment is that old, is erased in a transaction of their own (safe
+    with several replicas: the first update wins). Returns the erasures."""
+    cutoff = years_before(today, years)
     async with database.sessionmaker() as session:
-        due = await people_past_retention(session, cutoff=years_before(today, years))
+        ended = await people_past_retention(session, cutoff=cutoff)
+        assessed_only = await assessed_only_past_retention(session, cutoff=cutoff)
     erasures = []
-    for client_ref, ended_on in due:
+    for client_ref, ended_on in ended:
         async with database.sessionmaker() as session, session.begin():
-            erasure_id = await erase_person(session, client_ref=client_ref, care_ended_on=ended_on)
-        if erasure_id is not None:
-            erasures.append(erasure_id)
-    return erasures
+            erasures.append(await erase_person(session, client_ref=client_ref, care_ended_on=ended_on))
+    for client_ref, last_assessed_on in assessed_only:
+        async with database.sessionmaker() as session, session.begin():
+            erasures.append(await erase_assessed_only(session, client_ref=client_ref,
+                                                      last_assessed_on=last_assessed_on))
+    return [erasure_id for erasure_id in erasures if erasure_id is not None]
