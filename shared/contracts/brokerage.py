@@ -155,3 +155,15 @@ class ReferralCancelled(Event):
     event_type = "brokerage.referral.cancelled.v1"
     referral: ReferralFacts
     at: datetime
+
+
+@register_event
+class PersonErased(Event):
+    """Brokerage erased a person never placed (every referral cancelled, the last longer ago than the council
+    keeps records), as `packages.person.erasure_due.v1` erases anyone else: the gateway unlinks its audit of
+    requests for their record. `marker` stands for the client reference from now on."""
+
+    event_type = "brokerage.person.erased.v1"
+    erasure_id: uuid.UUID
+    client_ref: str
+    marker: str

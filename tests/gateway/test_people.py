@@ -291,6 +291,8 @@ async def test_a_person_never_placed_is_erased_by_brokerage_once_their_cancellat
         "reason": "care_arranged_elsewhere", "detail": "Family found a live-in carer"})).status_code == 200
     waiting = (await suite.http.post("/api/v1/referrals", headers=broker,
                                      json=referral_body(client_ref="OAK/C-WAITING"))).json()
+    officer = await suite.staff("dpo")
+    assert (await _record(suite, officer, "OAK/C-NEVER")).status_code == 200
     years = BrokerageSettings().retention_years
     today = datetime.now(UTC).date()
 
@@ -307,9 +309,11 @@ async def test_a_person_never_placed_is_erased_by_brokerage_once_their_cancellat
     assert {each["client_ref"] for each in queue.json()["items"]} == {erased["client_ref"], "OAK/C-WAITING"}
     kept = (await suite.http.get(f"/api/v1/referrals/{waiting['id']}", headers=broker)).json()
     assert (kept["client_ref"], kept["status"]) == ("OAK/C-WAITING", "unsourced")
-    report = (await suite.http.get("/api/v1/people/erasures", headers=await suite.staff("dpo"))).json()["items"]
-    assert [(each["service"], each["erasure_id"], each["erased"]["referrals"]) for each in report] == [
-        ("brokerage", str(erasure_id), 1)]
+    suite.app.state.service_apps["brokerage"].state.events.wake_relay()
+    await eventually(lambda: _audited_requests_are_for(suite, erased["client_ref"]))
+    report = (await suite.http.get("/api/v1/people/erasures", headers=officer)).json()["items"]
+    assert [(each["service"], each["erasure_id"], each["erased"].get("referrals")) for each in report] == [
+        ("brokerage", str(erasure_id), 1), ("gateway", str(erasure_id), None)]
     await market.database.dispose()
 
 

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.brokerage.offers.models import Offer
 from services.brokerage.referrals.models import HistoryEntry, Placement, Referral
 from services.brokerage.webhooks.models import WebhookDelivery
-from shared.contracts.brokerage import ReferralStatus
+from shared.contracts.brokerage import PersonErased, ReferralStatus
 from shared.contracts.packages import PersonErasureDue
 from shared.db import Database
+from shared.events.outbox import record_event
 from shared.personal import (
     ERASED,
     MARKER_PREFIX,
@@ -128,9 +129,10 @@ async def erase_never_placed(session: AsyncSession, *, client_ref: str, cutoff: 
                             for each in referrals):
         return None
     erasure_id = uuid.uuid4()
-    await erase_person(session, due=PersonErasureDue(
-        erasure_id=erasure_id, client_ref=client_ref, marker=erasure_marker(erasure_id), package_ids=[],
-        care_ended_on=max(each.updated_at for each in referrals).date()))
+    due = PersonErasureDue(erasure_id=erasure_id, client_ref=client_ref, marker=erasure_marker(erasure_id),
+                           package_ids=[], care_ended_on=max(each.updated_at for each in referrals).date())
+    await erase_person(session, due=due)
+    await record_event(session, PersonErased(erasure_id=erasure_id, client_ref=client_ref, marker=due.marker))
     return erasure_id
 
 
