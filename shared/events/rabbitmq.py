@@ -256,7 +256,6 @@ class RabbitTransport:
 
     async def _deliver(self, subscription: _Subscription, message: AbstractIncomingMessage,
                        delivery: Delivery) -> None:
-        attempt = delivery.attempt
         try:
             await subscription.handler(delivery)
         except PoisonMessage:
@@ -265,7 +264,8 @@ class RabbitTransport:
             return
         except Exception as exc:
             log_failure(logger, delivery, exc)
-            await self._retry_or_dead_letter(subscription.queue, message, self.retry.after_failure(attempt, exc))
+            await self._retry_or_dead_letter(subscription.queue, message,
+                                             self.retry.after_failure(delivery.attempt, exc))
             return
         await _settle(message.ack())
 

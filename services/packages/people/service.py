@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import case, func, select, true, update
@@ -198,14 +199,12 @@ async def erase_past_retention(database: Database, *, years: int, today: date) -
     with several replicas: the first update wins). Returns the erasures."""
     cutoff = years_before(today, years)
     async with database.sessionmaker() as session:
-        ended = await people_past_retention(session, cutoff=cutoff)
-        assessed_only = await assessed_only_past_retention(session, cutoff=cutoff)
+        due = [partial(erase_person, client_ref=client_ref, care_ended_on=ended_on)
+               for client_ref, ended_on in await people_past_retention(session, cutoff=cutoff)]
+        due += [partial(erase_assessed_only, client_ref=client_ref, last_assessed_on=last_assessed_on)
+                for client_ref, last_assessed_on in await assessed_only_past_retention(session, cutoff=cutoff)]
     erasures = []
-    for client_ref, ended_on in ended:
+    for erase in due:
         async with database.sessionmaker() as session, session.begin():
-            erasures.append(await erase_person(session, client_ref=client_ref, care_ended_on=ended_on))
-    for client_ref, last_assessed_on in assessed_only:
-        async with database.sessionmaker() as session, session.begin():
-            erasures.append(await erase_assessed_only(session, client_ref=client_ref,
-                                                      last_assessed_on=last_assessed_on))
+            erasures.append(await erase(session))
     return [erasure_id for erasure_id in erasures if erasure_id is not None]
