@@ -4,6 +4,9 @@ suite's own classes (`record_event`, `OutboxRelay`, `RabbitTransport`, `Consumer
 services use (persistent messages, publisher confirms, the consumer's prefetch, the events waiting
 handled together in one transaction, acks after the commit).
 
+The producer (its transactions, outbox and relay) and the consumer run in two processes, as two
+services do, each on uvloop, the event loop uvicorn gives every service; the floor is laid out the same way.
+
 Floor: raw aio-pika on the same broker doing the least the same guarantees need: persistent messages
 published one at a time, each confirmed, consumed with the same prefetch and acked. Goal: half the floor.
 """
@@ -11,12 +14,15 @@ published one at a time, each confirmed, consumed with the same prefetch and ack
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 import uuid
-from typing import ClassVar
+from multiprocessing.connection import Connection
+from typing import Any, ClassVar
 
 import aio_pika
 import asyncpg
+import uvloop
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,15 +67,22 @@ async def _database(url: str, schema: str) -> tuple[Database, InfraTables, Table
     return database, infra, received
 
 
-async def _pipeline(url: str, broker_url: str, count: int) -> float:
-    """Seconds from the first producer transaction to the consumer's commit of the last event."""
-    producer, producer_infra, _ = await _database(url, "producer")
-    consumer_db, consumer_infra, received = await _database(url, "consumer")
-    transport = RabbitTransport(broker_url, exchange="bench.events")
+QUEUE = "consumer.events"
+EXCHANGE = "bench.events"
+RAW_EXCHANGE, RAW_QUEUE = "bench.raw", "raw.events"
+
+
+async def _consume_with_the_suite(url: str, broker_url: str, count: int, ready: Connection) -> float:
+    """The consuming service: the suite's `Consumer` on its own schema; returns when it committed the last."""
+    metadata = new_metadata()
+    infra, received = _tables(metadata)
+    database = Database(url, schema="consumer", session_info=infra.session_info("consumer"))
+    transport = RabbitTransport(broker_url, exchange=EXCHANGE)
     done, handled = asyncio.Event(), 0
+    write = insert(received)
 
     async def handle(session: AsyncSession, envelope: EventEnvelope) -> None:
-        await session.execute(insert(received).values(number=envelope.payload["number"], event_id=str(envelope.id)))
+        await session.execute(write, {"number": envelope.payload["number"], "event_id": str(envelope.id)})
         session.info["handled"] = session.info.get("handled", 0) + 1
 
     def committed(session: AsyncSession) -> None:
@@ -80,38 +93,29 @@ async def _pipeline(url: str, broker_url: str, count: int) -> float:
 
     handlers = EventHandlers()
     handlers.on(Pinged.event_type)(handle)
-    consumer = Consumer(database=consumer_db, tables=consumer_infra.events, handlers=handlers, on_committed=committed)
-    relay = OutboxRelay(database=producer, tables=producer_infra.events, transport=transport, poll_seconds=0.5)
+    consumer = Consumer(database=database, tables=infra.events, handlers=handlers, on_committed=committed)
     await transport.start()
     try:
         await transport.wait_connected(60)
-        await transport.subscribe(queue="consumer.events", routing_keys=[Pinged.event_type], handler=consumer.handle,
+        await transport.subscribe(queue=QUEUE, routing_keys=[Pinged.event_type], handler=consumer.handle,
                                   batch_handler=consumer.handle_together)
-        relay.start()
-        started = time.perf_counter()
-        for number in range(count):
-            async with producer.sessionmaker() as session, session.begin():
-                await record_event(session, Pinged(number=number))
-            relay.wake()
+        ready.send(True)
         await asyncio.wait_for(done.wait(), TIMEOUT_SECONDS)
-        return time.perf_counter() - started
+        return time.perf_counter()
     finally:
-        await relay.stop()
         await transport.close()
-        await producer.dispose()
-        await consumer_db.dispose()
+        await database.dispose()
 
 
-async def _raw(broker_url: str, count: int) -> float:
-    """Seconds to publish `count` persistent messages one confirm at a time and consume them all with acks."""
+async def _consume_raw(broker_url: str, count: int, ready: Connection) -> float:
+    """The floor's consumer: acks each message; returns when it acked the last."""
     connection = await aio_pika.connect(broker_url)
     try:
-        publisher = await connection.channel(publisher_confirms=True)
-        exchange = await publisher.declare_exchange("bench.raw", aio_pika.ExchangeType.TOPIC, durable=True)
-        reader = await connection.channel()
-        await reader.set_qos(prefetch_count=PREFETCH)
-        queue = await reader.declare_queue("raw.events", durable=True)
-        await queue.bind("bench.raw", routing_key=Pinged.event_type)
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=PREFETCH)
+        await channel.declare_exchange(RAW_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(RAW_QUEUE, durable=True)
+        await queue.bind(RAW_EXCHANGE, routing_key=Pinged.event_type)
         done, seen = asyncio.Event(), 0
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
@@ -122,15 +126,91 @@ async def _raw(broker_url: str, count: int) -> float:
                 done.set()
 
         await queue.consume(on_message, no_ack=False)
-        body = EventEnvelope.wrap(Pinged(number=0), source="producer").model_dump_json().encode()
-        started = time.perf_counter()
-        for _ in range(count):
-            await exchange.publish(aio_pika.Message(body=body, message_id=str(uuid.uuid4()),
-                                                    content_type="application/json",
-                                                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                                   routing_key=Pinged.event_type)
+        ready.send(True)
         await asyncio.wait_for(done.wait(), TIMEOUT_SECONDS)
-        return time.perf_counter() - started
+        return time.perf_counter()
+    finally:
+        await connection.close()
+
+
+def consume(raw: bool, url: str, broker_url: str, count: int, ready: Connection, finished: Connection) -> None:
+    """The consuming process: reports the `perf_counter` (one clock for every process) of its last event."""
+    work = _consume_raw(broker_url, count, ready) if raw else _consume_with_the_suite(url, broker_url, count, ready)
+    finished.send(uvloop.run(work))
+
+
+class ConsumingProcess:
+    """A consumer in a process of its own, ready once it has subscribed."""
+
+    def __init__(self, *, raw: bool, url: str, broker_url: str, count: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        (self._ready, ready), (self._finished, finished) = context.Pipe(), context.Pipe()
+        self._process = context.Process(target=consume, args=(raw, url, broker_url, count, ready, finished),
+                                        daemon=True)
+
+    async def __aenter__(self) -> ConsumingProcess:
+        self._process.start()
+        await self._received(self._ready)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+
+    async def finished_at(self) -> float:
+        return float(await self._received(self._finished))
+
+    async def _received(self, pipe: Connection) -> Any:
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while not pipe.poll():
+            if not self._process.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the consuming process stopped (exit code {self._process.exitcode})")
+            await asyncio.sleep(0.005)
+        try:
+            return pipe.recv()
+        except EOFError as exc:
+            raise RuntimeError(f"the consuming process stopped (exit code {self._process.exitcode})") from exc
+
+
+async def _pipeline(url: str, broker_url: str, count: int) -> float:
+    """Seconds from the first producer transaction to the consuming process's commit of the last event."""
+    producer, producer_infra, _ = await _database(url, "producer")
+    await _database(url, "consumer")
+    transport = RabbitTransport(broker_url, exchange=EXCHANGE)
+    relay = OutboxRelay(database=producer, tables=producer_infra.events, transport=transport, poll_seconds=0.5)
+    await transport.start()
+    try:
+        await transport.wait_connected(60)
+        async with ConsumingProcess(raw=False, url=url, broker_url=broker_url, count=count) as consumer:
+            relay.start()
+            started = time.perf_counter()
+            for number in range(count):
+                async with producer.sessionmaker() as session, session.begin():
+                    await record_event(session, Pinged(number=number))
+                relay.wake()
+            return await consumer.finished_at() - started
+    finally:
+        await relay.stop()
+        await transport.close()
+        await producer.dispose()
+
+
+async def _raw(broker_url: str, count: int) -> float:
+    """Seconds to publish `count` persistent messages one confirm at a time until another process acked them all."""
+    connection = await aio_pika.connect(broker_url)
+    try:
+        async with ConsumingProcess(raw=True, url="", broker_url=broker_url, count=count) as consumer:
+            publisher = await connection.channel(publisher_confirms=True)
+            exchange = await publisher.declare_exchange(RAW_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+            body = EventEnvelope.wrap(Pinged(number=0), source="producer").model_dump_json().encode()
+            started = time.perf_counter()
+            for _ in range(count):
+                await exchange.publish(aio_pika.Message(body=body, message_id=str(uuid.uuid4()),
+                                                        content_type="application/json",
+                                                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                                       routing_key=Pinged.event_type)
+            return await consumer.finished_at() - started
     finally:
         await connection.close()
 
@@ -145,6 +225,8 @@ async def _figures(count: int) -> list[Figure]:
              "floor: raw aio-pika, confirms and acks",
         value=count / seconds, unit="events/s", floor=count / floor_seconds, goal=GOAL,
         detail={"events": count, "seconds": seconds, "floor_seconds": floor_seconds,
+                "processes": "the producer with its relay in one, the consumer in another, each on uvloop "
+                             "(the suite and the floor alike)",
                 "per_event": "one producer transaction (the outbox row), a publish confirmed, the inbox row "
                              "and one row written by the handler in a consumer transaction shared by the "
                              "events waiting together (up to 16), an ack"},
@@ -152,4 +234,4 @@ async def _figures(count: int) -> list[Figure]:
 
 
 def figures(scale: Scale) -> list[Figure]:
-    return asyncio.run(_figures(scale.events))
+    return uvloop.run(_figures(scale.events))

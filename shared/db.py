@@ -6,13 +6,14 @@ database, reached through `search_path`; on SQLite every service has its own fil
 committed once, at the request or consumer boundary, never inside a use case.
 
 Services never ask which database they are on: where the two differ, they call a helper here
-(`partial_index`, `insert_missing`, `set_local`, `copy_rows`). Row locks are written as for PostgreSQL
-(`with_for_update(skip_locked=True)`): SQLite lets one writer in at a time, and SQLAlchemy leaves the
-clause out there.
+(`partial_index`, `insert_missing`, `insert_new_rows`, `set_local`, `copy_rows`). Row locks are written
+as for PostgreSQL (`with_for_update(skip_locked=True)`): SQLite lets one writer in at a time, and
+SQLAlchemy leaves the clause out there.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -231,6 +232,25 @@ async def insert_missing(session: AsyncSession, table: Any, values: Mapping[str,
     result = await session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(
         index_elements=list(keys)))
     return bool(getattr(result, "rowcount", 0))
+
+
+@functools.cache
+def _insert_new_rows_statement(dialect_name: str, table: Table, key: str) -> Any:
+    """Built once per table, so SQLAlchemy finds it compiled in its cache without walking any values."""
+    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+
+
+async def insert_new_rows(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str
+) -> set[Any]:
+    """Inserts, in one statement, those of `rows` whose `key` column has no row yet; returns the keys it
+    inserted. A key given twice is inserted once."""
+    if not rows:
+        return set()
+    first_of_each = list({row[key]: row for row in reversed(rows)}.values())
+    statement = _insert_new_rows_statement(session.get_bind().dialect.name, table, key)
+    return set((await session.scalars(statement, first_of_each)).all())
 
 
 async def set_local(session: AsyncSession, **settings: str) -> None:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Database, insert_missing
+from shared.db import Database, insert_new_rows
 from shared.events.envelope import EventEnvelope, correlation_id_var
 from shared.events.tables import EventTables
 from shared.events.transport import Delivery, PoisonMessage
@@ -69,17 +69,19 @@ class Consumer:
         envelopes = [self._parse(delivery) for delivery in deliveries]
         async with self.database.sessionmaker() as session:
             async with session.begin():
+                unseen = await self._claim(session, envelopes)
                 for envelope in envelopes:
-                    await self._apply(session, envelope)
+                    if str(envelope.id) in unseen:
+                        unseen.discard(str(envelope.id))  # a second copy in the same batch is a repeat
+                        await self._apply(session, envelope)
+                    else:
+                        logger.info("event %s already processed", envelope.id)
             if self.on_committed is not None:
                 self.on_committed(session)
 
     async def _apply(self, session: AsyncSession, envelope: EventEnvelope) -> None:
         token = correlation_id_var.set(envelope.correlation_id or str(envelope.id))
         try:
-            if not await self._claim(session, envelope):
-                logger.info("event %s already processed", envelope.id)
-                return
             for handler in self.handlers.for_type(envelope.type):
                 await handler(session, envelope)
         finally:
@@ -92,9 +94,10 @@ class Consumer:
         except ValidationError as exc:
             raise PoisonMessage(f"unreadable envelope {delivery.message_id}") from exc
 
-    async def _claim(self, session: AsyncSession, envelope: EventEnvelope) -> bool:
-        return await insert_missing(
-            session, self.tables.inbox,
-            {"event_id": str(envelope.id), "event_type": envelope.type, "processed_at": datetime.now(UTC)},
-            keys=["event_id"],
-        )
+    async def _claim(self, session: AsyncSession, envelopes: Sequence[EventEnvelope]) -> set[str]:
+        """Writes the ids of the events not processed before into the inbox, all in one statement;
+        returns those ids."""
+        processed_at = datetime.now(UTC)
+        return await insert_new_rows(session, self.tables.inbox, [
+            {"event_id": str(envelope.id), "event_type": envelope.type, "processed_at": processed_at}
+            for envelope in envelopes], key="event_id")

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Insert, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
@@ -40,11 +41,17 @@ async def record_events(session: AsyncSession, events: Sequence[Event]) -> list[
         return []
     tables: EventTables = session.info["event_tables"]
     envelopes = [EventEnvelope.wrap(event, source=session.info["service"]) for event in events]
-    await session.execute(insert(tables.outbox), [
+    await session.execute(_outbox_insert(tables.outbox), [
         {"event_id": str(envelope.id), "event_type": envelope.type, "body": envelope.model_dump_json(),
          "created_at": envelope.occurred_at} for envelope in envelopes])
     session.info["events_written"] = True
     return envelopes
+
+
+@functools.cache
+def _outbox_insert(outbox: Table) -> Insert:
+    """One statement object per outbox, which SQLAlchemy finds compiled without building its cache key again."""
+    return insert(outbox)
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,20 @@ class OutboxRelay:
         self._next_prune = time.monotonic() + self.retention.every_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        outbox = tables.outbox
+        oldest_unpublished = (
+            select(outbox.c.id)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        self._claim_unpublished = (
+            update(outbox)
+            .where(outbox.c.id.in_(oldest_unpublished.scalar_subquery()))
+            .values(published_at=bindparam("now"))
+            .returning(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
+        )
 
     def wake(self) -> None:
         self._wake.set()
@@ -131,26 +152,14 @@ class OutboxRelay:
         self._wake.clear()
 
     async def relay_once(self) -> int:
-        """Publishes one batch of unpublished events in order; returns how many."""
-        outbox = self.tables.outbox
+        """Publishes one batch of unpublished events in order; returns how many. The rows are marked and
+        locked by one statement, and the mark commits only once every publish is confirmed."""
         async with self.database.sessionmaker() as session, session.begin():
-            query = (
-                select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
-                .where(outbox.c.published_at.is_(None))
-                .order_by(outbox.c.id)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            )
-            rows = (await session.execute(query)).all()
+            claimed = await session.execute(self._claim_unpublished, {"now": datetime.now(UTC)})
+            rows = sorted(claimed.all(), key=lambda row: row.id)
             for row in rows:
                 await self.transport.publish(
                     routing_key=row.event_type, body=row.body.encode(), message_id=row.event_id
-                )
-            if rows:
-                await session.execute(
-                    update(outbox)
-                    .where(outbox.c.id.in_([row.id for row in rows]))
-                    .values(published_at=datetime.now(UTC))
                 )
         return len(rows)
 

@@ -248,8 +248,7 @@ class RabbitTransport:
     async def _deliver_all(self, subscription: _Subscription, messages: list[AbstractIncomingMessage]) -> None:
         deliveries = [_delivery_of(message) for message in messages]
         if await handled_together(subscription.batch_handler, deliveries, subscription.queue):
-            for message in messages:
-                await _settle(message.ack())
+            await _ack_all(messages)
             return
         for message, delivery in zip(messages, deliveries, strict=True):
             await self._deliver(subscription, message, delivery)
@@ -365,6 +364,24 @@ def _delivery_of(message: AbstractIncomingMessage) -> Delivery:
 def _attempt_of(message: AbstractIncomingMessage) -> int:
     value = (message.headers or {}).get(ATTEMPT_HEADER, 1)
     return value if isinstance(value, int) and value > 0 else 1
+
+
+async def _ack_all(messages: list[AbstractIncomingMessage]) -> None:
+    """One ack for them all when they came on one channel: every earlier delivery on it is settled
+    already, since a subscription settles its deliveries in arrival order."""
+    channels = {_open_channel_of(message) for message in messages}
+    if len(channels) == 1 and None not in channels:
+        await _settle(messages[-1].ack(multiple=True))
+        return
+    for message in messages:
+        await _settle(message.ack())
+
+
+def _open_channel_of(message: AbstractIncomingMessage) -> int | None:
+    try:
+        return id(message.channel)
+    except aio_pika.exceptions.ChannelInvalidStateError:  # closed: its deliveries come again anyway
+        return None
 
 
 async def _settle(operation: Any) -> None:

@@ -194,6 +194,21 @@ async def test_a_redelivered_event_is_applied_once(bus: Bus) -> None:
     assert await bus.effects() == 1
 
 
+async def test_events_handled_together_apply_repeats_and_already_processed_ones_once(bus: Bus) -> None:
+    def delivery_of(number: int) -> Delivery:
+        envelope = EventEnvelope.wrap(Pinged(number=number), source="test")
+        return Delivery(message_id=str(envelope.id), routing_key=envelope.type,
+                        body=envelope.model_dump_json().encode())
+
+    seen_before, first, second = delivery_of(1), delivery_of(2), delivery_of(3)
+    consumer = bus.consumer()
+    await consumer.handle(seen_before)
+    await consumer.handle_together([first, seen_before, first, second, second])
+    assert bus.applied == [1, 2, 3]
+    assert bus.commits == [1, 2]
+    assert await bus.effects() == 3
+
+
 async def test_the_same_message_published_twice_is_applied_once(bus: Bus) -> None:
     await bus.subscribe()
     envelope = EventEnvelope.wrap(Pinged(number=3), source="test")

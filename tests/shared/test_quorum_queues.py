@@ -3,13 +3,15 @@ classic queue left by an earlier release is named as such instead of failing obs
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import aio_pika
 import pytest
 
 from shared.events.rabbitmq import ClassicQueueInTheWay, RabbitTransport
+from shared.events.transport import Delivery
 from tests import infra
 from tests.harness import Backend, eventually
 
@@ -30,6 +32,18 @@ def _queue_types(broker_url: str) -> dict[str, str]:
     return dict(line.split("\t") for line in listed.splitlines() if line.strip())
 
 
+async def _left_in(broker_url: str, queue: str) -> list[bytes]:
+    connection = await aio_pika.connect(broker_url)
+    try:
+        declared = await (await connection.channel()).get_queue(queue, ensure=False)
+        left = []
+        while (message := await declared.get(no_ack=True, fail=False)) is not None:
+            left.append(message.body)
+        return left
+    finally:
+        await connection.close()
+
+
 async def test_every_queue_of_a_service_is_a_quorum_queue(transport: RabbitTransport) -> None:
     queue = f"quorum-{uuid.uuid4().hex[:8]}.events"
     await transport.declare(queue, ["test.pinged.v1"])
@@ -37,6 +51,28 @@ async def test_every_queue_of_a_service_is_a_quorum_queue(transport: RabbitTrans
     ours = {name: kind for name, kind in types.items() if name.startswith(queue)}
     assert set(ours) == {queue, queue + ".dead", *(f"{queue}.retry.{n}" for n in range(2, 6))}
     assert set(ours.values()) == {"quorum"}
+
+
+async def test_deliveries_handled_together_are_all_acknowledged(transport: RabbitTransport) -> None:
+    queue = f"together-{uuid.uuid4().hex[:8]}.events"
+    await transport.declare(queue, ["test.pinged.v1"])
+    for number in range(40):
+        await transport.publish(routing_key="test.pinged.v1", body=str(number).encode(), message_id=f"m-{number}")
+    batches: list[list[bytes]] = []
+
+    async def one(delivery: Delivery) -> None:
+        batches.append([delivery.body])
+
+    async def together(deliveries: Sequence[Delivery]) -> None:
+        batches.append([delivery.body for delivery in deliveries])
+
+    await transport.subscribe(queue=queue, routing_keys=["test.pinged.v1"], handler=one, batch_handler=together)
+    await eventually(lambda: sum(len(batch) for batch in batches) == 40)
+    assert [body for batch in batches for body in batch] == [str(number).encode() for number in range(40)]
+    assert max(len(batch) for batch in batches) > 1
+    await asyncio.sleep(0.2)  # the acks go out as the last handler returns
+    await transport.close()  # what it left unacknowledged goes back to the queue
+    assert await _left_in(transport.url, queue) == []
 
 
 async def test_a_message_requeued_past_the_delivery_limit_is_dead_lettered(transport: RabbitTransport) -> None:
