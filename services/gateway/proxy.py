@@ -5,10 +5,15 @@ client per service. The gateway checks a presented token and that its account is
 the rate limit, and forwards the request id; the services still check the token themselves.
 """
 
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, quote_from_bytes
 
+import aiohttp
 import httpx
+import yarl
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from services.gateway.auth.service import ensure_still_active
@@ -41,7 +46,10 @@ ROUTES: Mapping[str, str] = {
 }
 SERVICES = ("brokerage", "providers", "packages", "quality")
 FORWARDED_REQUEST_HEADERS = ("authorization", "content-type", "accept", "idempotency-key", "if-match")
-DROPPED_RESPONSE_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive", "x-request-id"}
+DROPPED_RESPONSE_HEADERS = {b"content-length", b"transfer-encoding", b"connection", b"keep-alive", b"x-request-id"}
+CONNECTIONS_PER_SERVICE = 200
+IDLE_SECONDS = 4.0  # below uvicorn's keep-alive timeout (5 s), so the gateway gives up an idle connection first
+AIOHTTP_DEFAULT_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")  # none the caller did not send
 
 
 class GatewayTimeout(SuiteError):
@@ -50,12 +58,31 @@ class GatewayTimeout(SuiteError):
     title = "The service did not answer in time"
 
 
+class HeaderNotAscii(SuiteError):
+    status = 400
+    problem_type = "header-not-ascii"
+    title = "A header is not ASCII"
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """A service's answer to a forwarded request, read whole."""
+
+    status_code: int
+    headers: list[tuple[bytes, bytes]]  # as the service sent them
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
 class UpstreamClient(httpx.AsyncClient):
-    """A pooled client for one service. Its own calls (readiness, the OpenAPI document, subject access)
-    go through the client as usual; `forward` sends a proxied request straight down the same transport,
-    without the client's cookie jar, redirects and default headers: a proxy wants none of them (a cookie
-    one caller's answer set must never reach another caller), and they cost work on every request. Both
-    go to the service directly, never through a proxy named in the environment (`HTTP_PROXY`)."""
+    """A client for one service. Its own calls (readiness, the OpenAPI document, subject access) go through
+    the client as usual; `forward` sends a proxied request as it came, without a cookie jar, redirects or
+    default headers: a proxy wants none of them (a cookie one caller's answer set must never reach another
+    caller), and they cost work on every request. Both go to the service directly, never through a proxy
+    named in the environment (`HTTP_PROXY`). This one reaches a service in process (ASGI); `HttpUpstream`
+    one over the network."""
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport, base_url: str, timeout: float) -> None:
         super().__init__(transport=transport, base_url=base_url, timeout=timeout, trust_env=False)
@@ -64,17 +91,57 @@ class UpstreamClient(httpx.AsyncClient):
         self._base_path = self.base_url.raw_path.rstrip(b"/")
 
     async def forward(self, method: str, raw_path: bytes, *, headers: list[tuple[bytes, bytes]],
-                      content: bytes) -> httpx.Response:
-        """`raw_path` (path and query, already percent-encoded) under the service's address; the answer read
-        whole and the connection back in the pool."""
+                      content: bytes) -> Forwarded:
+        """`raw_path` (path and query, already percent-encoded) under the service's address."""
         url = self.base_url.copy_with(raw_path=self._base_path + raw_path)
         request = httpx.Request(method, url, headers=headers, content=content, extensions={"timeout": self._timeouts})
-        response = await self._forwarding.handle_async_request(request)
         try:
-            await response.aread()
-        finally:
-            await response.aclose()
-        return response
+            response = await self._forwarding.handle_async_request(request)
+            try:
+                body = await response.aread()
+            finally:
+                await response.aclose()
+        except httpx.TimeoutException:
+            raise GatewayTimeout() from None
+        except httpx.TransportError:
+            raise ServiceUnavailable("The service cannot be reached.") from None
+        return Forwarded(response.status_code, response.headers.raw, body)
+
+
+class HttpUpstream(UpstreamClient):
+    """A service over the network. Forwarded requests go through aiohttp's pooled connections (its HTTP
+    parser is compiled: per request it costs a fraction of httpx's)."""
+
+    def __init__(self, *, base_url: str, timeout: float) -> None:
+        pool = httpx.Limits(max_connections=CONNECTIONS_PER_SERVICE, keepalive_expiry=IDLE_SECONDS)
+        super().__init__(transport=httpx.AsyncHTTPTransport(limits=pool), base_url=base_url, timeout=timeout)
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=CONNECTIONS_PER_SERVICE, keepalive_timeout=IDLE_SECONDS),
+            cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=timeout),
+            auto_decompress=False, skip_auto_headers=AIOHTTP_DEFAULT_HEADERS, trust_env=False)
+        self._origin = str(self.base_url.copy_with(raw_path=b"")).rstrip("/")
+
+    async def forward(self, method: str, raw_path: bytes, *, headers: list[tuple[bytes, bytes]],
+                      content: bytes) -> Forwarded:
+        url = yarl.URL(self._origin + (self._base_path + raw_path).decode("ascii"), encoded=True)
+        sent = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+        try:
+            async with self._session.request(method, url, headers=sent, data=content or None,
+                                             allow_redirects=False) as response:
+                body = await response.read()
+        except TimeoutError:
+            raise GatewayTimeout() from None
+        except aiohttp.ClientError:
+            raise ServiceUnavailable("The service cannot be reached.") from None
+        return Forwarded(response.status, list(response.raw_headers), body)
+
+    async def aclose(self) -> None:
+        await self._session.close()
+        await super().aclose()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self._session.close()
+        await super().__aexit__(*exc_info)
 
 
 def upstream_clients(
@@ -86,8 +153,7 @@ def upstream_clients(
             clients[service] = UpstreamClient(transport=httpx.ASGITransport(app=embedded_apps[service]),
                                               base_url=f"http://{service}", timeout=timeout)
         elif (url := urls.get(service)) is not None:
-            pooled = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
-            clients[service] = UpstreamClient(transport=pooled, base_url=url, timeout=timeout)
+            clients[service] = HttpUpstream(base_url=url, timeout=timeout)
     return clients
 
 
@@ -132,10 +198,14 @@ def _forwarded_query(request: Request) -> bytes:
 
 
 def _forwarded_headers(request: Request) -> list[tuple[bytes, bytes]]:
-    """The headers the service needs, as the bytes the caller sent: a value that is not ASCII (a header
-    is Latin-1 on the wire) reaches the service, which refuses it, instead of failing to be encoded here."""
+    """The headers the service needs, as the caller sent them. Each is ASCII in any valid use (a token, a
+    media type, a key, an ETag); a value that is not (a header is Latin-1 on the wire) is refused here, the
+    same whether the service is reached in process or over the network."""
     headers = [(name, value) for name, value in request.headers.raw
                if name.decode("latin-1").lower() in FORWARDED_REQUEST_HEADERS]
+    for name, value in headers:
+        if not value.isascii():
+            raise HeaderNotAscii(f"The {name.decode('latin-1')} header holds bytes that are not ASCII.")
     headers.append((b"x-request-id", (request_id_var.get() or "").encode()))
     if request.client:
         headers.append((b"x-forwarded-for", request.client.host.encode()))
@@ -150,12 +220,9 @@ async def forward(request: Request, path: str) -> Response:
         raise ServiceUnavailable("That service is not configured at this gateway.")
     await _check_presented_token(request)
     target = _forwarded_path(request).encode() + _forwarded_query(request)
-    try:
-        answer = await upstream.forward(request.method, target, headers=_forwarded_headers(request),
-                                        content=await request.body())
-    except httpx.TimeoutException:
-        raise GatewayTimeout() from None
-    except httpx.TransportError:
-        raise ServiceUnavailable("The service cannot be reached.") from None
-    response_headers = {k: v for k, v in answer.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS}
-    return Response(content=answer.content, status_code=answer.status_code, headers=response_headers)
+    answer = await upstream.forward(request.method, target, headers=_forwarded_headers(request),
+                                    content=await request.body())
+    response = Response(content=answer.content, status_code=answer.status_code)
+    response.raw_headers.extend((name.lower(), value) for name, value in answer.headers
+                                if name.lower() not in DROPPED_RESPONSE_HEADERS)
+    return response
