@@ -245,12 +245,14 @@ async def insert_new_rows(
     session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str
 ) -> set[Any]:
     """Inserts, in one statement, those of `rows` whose `key` column has no row yet; returns the keys it
-    inserted. A key given twice is inserted once."""
+    inserted. A key given twice is inserted once, as its first row."""
     if not rows:
         return set()
-    first_of_each = list({row[key]: row for row in reversed(rows)}.values())
+    first_of_each: dict[Any, Mapping[str, Any]] = {}
+    for row in rows:
+        first_of_each.setdefault(row[key], row)
     statement = _insert_new_rows_statement(session.get_bind().dialect.name, table, key)
-    return set((await session.scalars(statement, first_of_each)).all())
+    return set((await session.scalars(statement, list(first_of_each.values()))).all())
 
 
 async def set_local(session: AsyncSession, **settings: str) -> None:
