@@ -15,9 +15,10 @@ import aiohttp
 import httpx
 import yarl
 from fastapi import APIRouter, FastAPI, Request, Response
+from starlette.routing import Route
 
 from services.gateway.auth.service import ensure_still_active
-from services.gateway.ratelimit import RateLimited
+from services.gateway.ratelimit import enforce_rate_limit
 from shared.db import Database
 from shared.errors import NotFound, ServiceUnavailable, SuiteError, Unauthorized
 from shared.observability import request_id_var
@@ -212,10 +213,11 @@ def _forwarded_headers(request: Request) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-@router.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                  include_in_schema=False, dependencies=[RateLimited])
-async def forward(request: Request, path: str) -> Response:
-    upstream: UpstreamClient | None = request.app.state.upstreams.get(owning_service(path))
+async def forward(request: Request) -> Response:
+    """A plain Starlette endpoint: it takes nothing FastAPI would validate, and its dependency solving
+    cost a tenth of the gateway's time per proxied request."""
+    await enforce_rate_limit(request)
+    upstream: UpstreamClient | None = request.app.state.upstreams.get(owning_service(request.path_params["path"]))
     if upstream is None:
         raise ServiceUnavailable("That service is not configured at this gateway.")
     await _check_presented_token(request)
@@ -226,3 +228,7 @@ async def forward(request: Request, path: str) -> Response:
     response.raw_headers.extend((name.lower(), value) for name, value in answer.headers
                                 if name.lower() not in DROPPED_RESPONSE_HEADERS)
     return response
+
+
+router.routes.append(Route("/api/v1/{path:path}", forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                           include_in_schema=False))

@@ -98,19 +98,14 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         outbox = tables.outbox
-        oldest_unpublished = (
-            select(outbox.c.id)
+        self._unpublished = (
+            select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.id)
             .limit(batch_size)
             .with_for_update(skip_locked=True)
         )
-        self._claim_unpublished = (
-            update(outbox)
-            .where(outbox.c.id.in_(oldest_unpublished.scalar_subquery()))
-            .values(published_at=bindparam("now"))
-            .returning(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
-        )
+        self._mark_published = update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
 
     def wake(self) -> None:
         self._wake.set()
@@ -152,15 +147,18 @@ class OutboxRelay:
         self._wake.clear()
 
     async def relay_once(self) -> int:
-        """Publishes one batch of unpublished events in order; returns how many. The rows are marked and
-        locked by one statement, and the mark commits only once every publish is confirmed."""
+        """Publishes one batch of unpublished events in order; returns how many. The rows are marked only
+        after every publish is confirmed, and written only then: on SQLite, a write at the start would keep
+        the service's other writers waiting while the batch is published."""
         async with self.database.sessionmaker() as session, session.begin():
-            claimed = await session.execute(self._claim_unpublished, {"now": datetime.now(UTC)})
-            rows = sorted(claimed.all(), key=lambda row: row.id)
+            rows = (await session.execute(self._unpublished)).all()
             for row in rows:
                 await self.transport.publish(
                     routing_key=row.event_type, body=row.body.encode(), message_id=row.event_id
                 )
+            if rows:
+                await session.execute(self._mark_published,
+                                      {"ids": [row.id for row in rows], "published_at": datetime.now(UTC)})
         return len(rows)
 
     async def pending(self) -> int:
