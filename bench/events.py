@@ -162,21 +162,26 @@ class ConsumingProcess:
         return float(await self._received(self._finished))
 
     async def _received(self, pipe: Connection) -> Any:
+        """What the process sends down `pipe`; an error once it has stopped (or the pipe closed) without."""
         deadline = time.monotonic() + TIMEOUT_SECONDS
         while not pipe.poll():
             if not self._process.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the consuming process stopped (exit code {self._process.exitcode})")
+                raise self._stopped()
             await asyncio.sleep(0.005)
         try:
             return pipe.recv()
         except EOFError as exc:
-            raise RuntimeError(f"the consuming process stopped (exit code {self._process.exitcode})") from exc
+            raise self._stopped() from exc
+
+    def _stopped(self) -> RuntimeError:
+        return RuntimeError(f"the consuming process stopped or hung (exit code {self._process.exitcode})")
 
 
 async def _pipeline(url: str, broker_url: str, count: int) -> float:
     """Seconds from the first producer transaction to the consuming process's commit of the last event."""
     producer, producer_infra, _ = await _database(url, "producer")
-    await _database(url, "consumer")
+    consumer_schema, _, _ = await _database(url, "consumer")  # laid out here; the consuming process opens its own
+    await consumer_schema.dispose()
     transport = RabbitTransport(broker_url, exchange=EXCHANGE)
     relay = OutboxRelay(database=producer, tables=producer_infra.events, transport=transport, poll_seconds=0.5)
     await transport.start()
