@@ -44,6 +44,7 @@ from shared.events.transport import (
     BatchHandler,
     Delivery,
     DeliveryHandler,
+    Outgoing,
     PoisonMessage,
     RetryPolicy,
     handled_together,
@@ -108,17 +109,24 @@ class LocalTransport:
         self._patterns.setdefault(queue, set()).update(routing_keys)
 
     async def publish(self, *, routing_key: str, body: bytes, message_id: str) -> None:
-        queues = [queue for queue, patterns in self._patterns.items()
-                  if any(topic_matches(pattern, routing_key) for pattern in patterns)]
-        if not queues:
-            return
+        await self.publish_all([Outgoing(routing_key, body, message_id)])
+
+    async def publish_all(self, messages: Sequence[Outgoing]) -> None:
+        """Stores every message in every queue bound to its routing key, in order, in one transaction."""
         now = time.time()
+        rows = [{"queue": queue, "message_id": message.message_id, "routing_key": message.routing_key,
+                 "body": message.body, "attempt": 1, "available_at": now, "dead": False}
+                for message in messages for queue in self._queues_of(message.routing_key)]
+        if not rows:
+            return
         async with self.engine.begin() as connection:
-            await connection.execute(insert(_messages), [
-                {"queue": queue, "message_id": message_id, "routing_key": routing_key, "body": body,
-                 "attempt": 1, "available_at": now, "dead": False} for queue in queues])
-        for queue in queues:
+            await connection.execute(insert(_messages), rows)
+        for queue in {str(row["queue"]) for row in rows}:
             self._wake.setdefault(queue, asyncio.Event()).set()
+
+    def _queues_of(self, routing_key: str) -> list[str]:
+        return [queue for queue, patterns in self._patterns.items()
+                if any(topic_matches(pattern, routing_key) for pattern in patterns)]
 
     async def subscribe(self, *, queue: str, routing_keys: Sequence[str], handler: DeliveryHandler,
                         batch_handler: BatchHandler | None = None) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.db import Database
 from shared.events.envelope import Event, EventEnvelope
 from shared.events.tables import EventTables
-from shared.events.transport import Transport
+from shared.events.transport import Outgoing, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -152,11 +152,9 @@ class OutboxRelay:
         the service's other writers waiting while the batch is published."""
         async with self.database.sessionmaker() as session, session.begin():
             rows = (await session.execute(self._unpublished)).all()
-            for row in rows:
-                await self.transport.publish(
-                    routing_key=row.event_type, body=row.body.encode(), message_id=row.event_id
-                )
             if rows:
+                await self.transport.publish_all(
+                    [Outgoing(row.event_type, row.body.encode(), row.event_id) for row in rows])
                 await session.execute(self._mark_published,
                                       {"ids": [row.id for row in rows], "published_at": datetime.now(UTC)})
         return len(rows)

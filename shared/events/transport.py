@@ -23,6 +23,15 @@ logger = logging.getLogger(__name__)
 TOGETHER_AT_MOST = 16
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to publish: its routing key, body and id (the event's, so a repeat is known)."""
+
+    routing_key: str
+    body: bytes
+    message_id: str
+
+
 @dataclass(frozen=True)
 class Delivery:
     message_id: str
@@ -78,6 +87,11 @@ class Transport(Protocol):
     async def start(self) -> None: ...
 
     async def publish(self, *, routing_key: str, body: bytes, message_id: str) -> None: ...
+
+    async def publish_all(self, messages: Sequence[Outgoing]) -> None:
+        """Publishes the messages in order and returns once the broker has taken every one; raises
+        `TransportUnavailable` when any was not taken (some may have been: published again, a message is
+        applied once by its consumers' inboxes)."""
 
     async def declare(self, queue: str, routing_keys: Sequence[str]) -> None: ...
 

@@ -182,6 +182,19 @@ async def test_events_waiting_for_the_consumer_are_committed_together_in_order(b
     assert max(bus.commits) <= TOGETHER_AT_MOST
 
 
+async def test_a_full_batch_is_published_at_once_and_delivered_in_order(bus: Bus) -> None:
+    """The relay writes a batch's publishes before it waits for the broker's confirms: still in order."""
+    await bus.transport.declare(bus.queue, bus.handlers.event_types())
+    relay = bus.relay()
+    await bus.write(*(Pinged(number=n) for n in range(relay.batch_size + 1)))
+    assert await relay.relay_once() == relay.batch_size
+    assert await relay.relay_once() == 1
+    await bus.subscribe()
+    await bus.effects_settle_at(relay.batch_size + 1)
+    assert bus.applied == list(range(relay.batch_size + 1))
+    assert await relay.pending() == 0
+
+
 async def test_a_redelivered_event_is_applied_once(bus: Bus) -> None:
     envelope = EventEnvelope.wrap(Pinged(number=7), source="test")
     delivery = Delivery(message_id=str(envelope.id), routing_key=envelope.type,
