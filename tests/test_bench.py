@@ -37,4 +37,8 @@ def test_the_benchmarks_run_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
         assert isinstance(figure["floor"], float), figure
         assert figure["meets_goal"] in (True, False, None)
         assert (figure["goal"] is None) == (figure["meets_goal"] is None), figure
+    [invoice_run] = [figure for figure in figures if figure["name"].startswith("invoice run")]
+    assert invoice_run["detail"]["totals"] == "match the floor's"
+    assert invoice_run["detail"]["lines"] > 0
+    assert invoice_run["detail"]["writing_the_lines_again_seconds"] > 0
     assert "| figure | value | floor |" in done.stdout
