@@ -31,7 +31,7 @@ from bench.infra import asyncpg_dsn, temporary_database, temporary_vhost
 from shared.db import Database, new_metadata
 from shared.events.consumer import Consumer, EventHandlers
 from shared.events.envelope import Event, EventEnvelope
-from shared.events.outbox import OutboxRelay, record_event
+from shared.events.outbox import OutboxRelay, record_event, record_events
 from shared.events.rabbitmq import PREFETCH, RabbitTransport
 from shared.infra import InfraTables, infra_tables
 
@@ -70,6 +70,7 @@ async def _database(url: str, schema: str) -> tuple[Database, InfraTables, Table
 QUEUE = "consumer.events"
 EXCHANGE = "bench.events"
 RAW_EXCHANGE, RAW_QUEUE = "bench.raw", "raw.events"
+BACKLOG_EXCHANGE, BACKLOG_QUEUE = "bench.backlog", "backlog.events"
 
 
 async def _consume_with_the_suite(url: str, broker_url: str, count: int, ready: Connection) -> float:
@@ -201,6 +202,27 @@ async def _pipeline(url: str, broker_url: str, count: int) -> float:
         await producer.dispose()
 
 
+async def _backlog(url: str, broker_url: str, count: int) -> float:
+    """Seconds the relay alone takes to publish a backlog of `count` events (what a broker outage or a bulk
+    import leaves in the outbox) into a durable queue, batch by batch."""
+    database, infra, _ = await _database(url, "backlog")
+    transport = RabbitTransport(broker_url, exchange=BACKLOG_EXCHANGE)
+    relay = OutboxRelay(database=database, tables=infra.events, transport=transport)
+    await transport.start()
+    try:
+        await transport.wait_connected(60)
+        await transport.declare(BACKLOG_QUEUE, [Pinged.event_type])
+        async with database.sessionmaker() as session, session.begin():
+            await record_events(session, [Pinged(number=number) for number in range(count)])
+        started = time.perf_counter()
+        while await relay.relay_once():
+            pass
+        return time.perf_counter() - started
+    finally:
+        await transport.close()
+        await database.dispose()
+
+
 async def _raw(broker_url: str, count: int) -> float:
     """Seconds to publish `count` persistent messages one confirm at a time until another process acked them all."""
     connection = await aio_pika.connect(broker_url)
@@ -225,11 +247,14 @@ async def _figures(count: int) -> list[Figure]:
         floor_seconds = await _raw(broker_url, count)
         async with temporary_database("events") as url:
             seconds = await _pipeline(url, broker_url, count)
+            backlog_seconds = await _backlog(url, broker_url, count)
     return [Figure(
         name="event pipeline: events/s through outbox, relay, RabbitMQ, consumer and inbox (PostgreSQL); "
              "floor: raw aio-pika, confirms and acks",
         value=count / seconds, unit="events/s", floor=count / floor_seconds, goal=GOAL,
         detail={"events": count, "seconds": seconds, "floor_seconds": floor_seconds,
+                "backlog_events_per_s": count / backlog_seconds,
+                "backlog": "the relay alone publishing as many events left in the outbox, in batches of 200",
                 "processes": "the producer with its relay in one, the consumer in another, each on uvloop "
                              "(the suite and the floor alike)",
                 "per_event": "one producer transaction (the outbox row), a publish confirmed, the inbox row "

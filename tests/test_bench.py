@@ -41,4 +41,6 @@ def test_the_benchmarks_run_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
     assert invoice_run["detail"]["totals"] == "match the floor's"
     assert invoice_run["detail"]["lines"] > 0
     assert invoice_run["detail"]["writing_the_lines_again_seconds"] > 0
+    [events] = [figure for figure in figures if figure["name"].startswith("event pipeline")]
+    assert events["detail"]["backlog_events_per_s"] > 0
     assert "| figure | value | floor |" in done.stdout
