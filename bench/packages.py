@@ -187,11 +187,11 @@ async def _bench(packages: int) -> list[Figure]:
         await _floor(database, cards)  # warms the cache for both
         run_seconds, memory_mb, invoiced = await _invoice_run(database)
         floor_seconds, floor_totals = await _floor(database, cards)
-        lines, writing_seconds = await _writing_the_lines(database)
-        async with database.sessionmaker() as session:
+        async with database.sessionmaker() as session:  # sized before the lines are written again beside it
             visits = int((await session.execute(text("SELECT count(*) FROM visits"))).scalar_one())
             database_mb = int((await session.execute(text("SELECT pg_database_size(current_database())"))
                                ).scalar_one()) / 2**20
+        lines, writing_seconds = await _writing_the_lines(database)
     finally:
         if database is not None:
             await database.dispose()
