@@ -182,7 +182,7 @@ async def test_events_waiting_for_the_consumer_are_committed_together_in_order(b
     assert max(bus.commits) <= TOGETHER_AT_MOST
 
 
-async def test_a_full_batch_is_published_at_once_and_delivered_in_order(bus: Bus) -> None:
+async def test_a_full_batch_published_together_is_delivered_in_order(bus: Bus) -> None:
     """The relay writes a batch's publishes before it waits for the broker's confirms: still in order."""
     await bus.transport.declare(bus.queue, bus.handlers.event_types())
     relay = bus.relay()
