@@ -8,7 +8,9 @@ The producer (its transactions, outbox and relay) and the consumer run in two pr
 services do, each on uvloop, the event loop uvicorn gives every service; the floor is laid out the same way.
 
 Floor: raw aio-pika on the same broker doing the least the same guarantees need: persistent messages
-published one at a time, each confirmed, consumed with the same prefetch and acked. Goal: half the floor.
+published one at a time, each confirmed, consumed with the same prefetch and acked, on a classic queue.
+The suite's queues are quorum queues (a replicated log, more work for the broker); the same floor on a
+quorum queue is reported beside it, in the figure's detail. Goal: half the floor.
 """
 
 from __future__ import annotations
@@ -69,7 +71,13 @@ async def _database(url: str, schema: str) -> tuple[Database, InfraTables, Table
 
 QUEUE = "consumer.events"
 EXCHANGE = "bench.events"
-RAW_EXCHANGE, RAW_QUEUE = "bench.raw", "raw.events"
+
+
+def _raw_names(queue_type: str) -> tuple[str, str]:
+    """The floor's exchange and queue, one pair per kind of queue so neither floor routes into the other's."""
+    return f"bench.raw.{queue_type}", f"raw.{queue_type}.events"
+
+
 BACKLOG_EXCHANGE, BACKLOG_QUEUE = "bench.backlog", "backlog.events"
 
 
@@ -108,15 +116,16 @@ async def _consume_with_the_suite(url: str, broker_url: str, count: int, ready: 
         await database.dispose()
 
 
-async def _consume_raw(broker_url: str, count: int, ready: Connection) -> float:
+async def _consume_raw(broker_url: str, count: int, ready: Connection, queue_type: str) -> float:
     """The floor's consumer: acks each message; returns when it acked the last."""
     connection = await aio_pika.connect(broker_url)
     try:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=PREFETCH)
-        await channel.declare_exchange(RAW_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
-        queue = await channel.declare_queue(RAW_QUEUE, durable=True)
-        await queue.bind(RAW_EXCHANGE, routing_key=Pinged.event_type)
+        exchange_name, queue_name = _raw_names(queue_type)
+        await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(queue_name, durable=True, arguments={"x-queue-type": queue_type})
+        await queue.bind(exchange_name, routing_key=Pinged.event_type)
         done, seen = asyncio.Event(), 0
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
@@ -134,19 +143,21 @@ async def _consume_raw(broker_url: str, count: int, ready: Connection) -> float:
         await connection.close()
 
 
-def consume(raw: bool, url: str, broker_url: str, count: int, ready: Connection, finished: Connection) -> None:
+def consume(floor_queue: str | None, url: str, broker_url: str, count: int, ready: Connection,
+            finished: Connection) -> None:
     """The consuming process: reports the `perf_counter` (one clock for every process) of its last event."""
-    work = _consume_raw(broker_url, count, ready) if raw else _consume_with_the_suite(url, broker_url, count, ready)
+    work = (_consume_raw(broker_url, count, ready, floor_queue) if floor_queue
+            else _consume_with_the_suite(url, broker_url, count, ready))
     finished.send(uvloop.run(work))
 
 
 class ConsumingProcess:
     """A consumer in a process of its own, ready once it has subscribed."""
 
-    def __init__(self, *, raw: bool, url: str, broker_url: str, count: int) -> None:
+    def __init__(self, *, floor_queue: str | None = None, url: str = "", broker_url: str, count: int) -> None:
         context = multiprocessing.get_context("spawn")
         (self._ready, ready), (self._finished, finished) = context.Pipe(), context.Pipe()
-        self._process = context.Process(target=consume, args=(raw, url, broker_url, count, ready, finished),
+        self._process = context.Process(target=consume, args=(floor_queue, url, broker_url, count, ready, finished),
                                         daemon=True)
 
     async def __aenter__(self) -> ConsumingProcess:
@@ -188,7 +199,7 @@ async def _pipeline(url: str, broker_url: str, count: int) -> float:
     await transport.start()
     try:
         await transport.wait_connected(60)
-        async with ConsumingProcess(raw=False, url=url, broker_url=broker_url, count=count) as consumer:
+        async with ConsumingProcess(url=url, broker_url=broker_url, count=count) as consumer:
             relay.start()
             started = time.perf_counter()
             for number in range(count):
@@ -223,13 +234,14 @@ async def _backlog(url: str, broker_url: str, count: int) -> float:
         await database.dispose()
 
 
-async def _raw(broker_url: str, count: int) -> float:
+async def _raw(broker_url: str, count: int, queue_type: str) -> float:
     """Seconds to publish `count` persistent messages one confirm at a time until another process acked them all."""
     connection = await aio_pika.connect(broker_url)
     try:
-        async with ConsumingProcess(raw=True, url="", broker_url=broker_url, count=count) as consumer:
+        async with ConsumingProcess(floor_queue=queue_type, broker_url=broker_url, count=count) as consumer:
             publisher = await connection.channel(publisher_confirms=True)
-            exchange = await publisher.declare_exchange(RAW_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+            exchange = await publisher.declare_exchange(_raw_names(queue_type)[0], aio_pika.ExchangeType.TOPIC,
+                                                        durable=True)
             body = EventEnvelope.wrap(Pinged(number=0), source="producer").model_dump_json().encode()
             started = time.perf_counter()
             for _ in range(count):
@@ -244,7 +256,8 @@ async def _raw(broker_url: str, count: int) -> float:
 
 async def _figures(count: int) -> list[Figure]:
     async with temporary_vhost("events") as broker_url:
-        floor_seconds = await _raw(broker_url, count)
+        floor_seconds = await _raw(broker_url, count, "classic")
+        quorum_floor_seconds = await _raw(broker_url, count, "quorum")
         async with temporary_database("events") as url:
             seconds = await _pipeline(url, broker_url, count)
             backlog_seconds = await _backlog(url, broker_url, count)
@@ -253,6 +266,9 @@ async def _figures(count: int) -> list[Figure]:
              "floor: raw aio-pika, confirms and acks",
         value=count / seconds, unit="events/s", floor=count / floor_seconds, goal=GOAL,
         detail={"events": count, "seconds": seconds, "floor_seconds": floor_seconds,
+                "floor_on_a_quorum_queue_events_per_s": count / quorum_floor_seconds,
+                "ratio_to_the_floor_on_a_quorum_queue": quorum_floor_seconds / seconds,
+                "queues": "the suite's are quorum queues; the figure's floor uses a classic one, which does less",
                 "backlog_events_per_s": count / backlog_seconds,
                 "backlog": "the relay alone publishing as many events left in the outbox, in batches of 200",
                 "processes": "the producer with its relay in one, the consumer in another, each on uvloop "
