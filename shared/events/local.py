@@ -114,14 +114,15 @@ class LocalTransport:
     async def publish_all(self, messages: Sequence[Outgoing]) -> None:
         """Stores every message in every queue bound to its routing key, in order, in one transaction."""
         now = time.time()
-        rows = [{"queue": queue, "message_id": message.message_id, "routing_key": message.routing_key,
-                 "body": message.body, "attempt": 1, "available_at": now, "dead": False}
-                for message in messages for queue in self._queues_of(message.routing_key)]
+        rows: list[dict[str, Any]] = [
+            {"queue": queue, "message_id": message.message_id, "routing_key": message.routing_key,
+             "body": message.body, "attempt": 1, "available_at": now, "dead": False}
+            for message in messages for queue in self._queues_of(message.routing_key)]
         if not rows:
             return
         async with self.engine.begin() as connection:
             await connection.execute(insert(_messages), rows)
-        for queue in {str(row["queue"]) for row in rows}:
+        for queue in {row["queue"] for row in rows}:
             self._wake.setdefault(queue, asyncio.Event()).set()
 
     def _queues_of(self, routing_key: str) -> list[str]:
