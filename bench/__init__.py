@@ -66,6 +66,7 @@ class Scale:
     wrk_seconds: int
     import_rows: int
     packages: int
+    visit_packages: int
 
     @classmethod
     def chosen(cls) -> Scale:
@@ -76,6 +77,8 @@ class Scale:
 
 
 FULL = Scale(name="full", cascade_providers=15_000, cascade_decisions=5_000, events=3_000, referrals=200,
-             referral_seconds=60, wrk_seconds=5, import_rows=10_000, packages=100_000)
+             referral_seconds=60, wrk_seconds=5, import_rows=10_000, packages=100_000,
+             visit_packages=10_000)
 TINY = Scale(name="tiny", cascade_providers=1_500, cascade_decisions=200, events=50, referrals=8,
-             referral_seconds=30, wrk_seconds=1, import_rows=200, packages=200)
+             referral_seconds=30, wrk_seconds=1, import_rows=200, packages=200,
+             visit_packages=1_000)

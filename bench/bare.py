@@ -1,5 +1,6 @@
 """The request path's floor: bare FastAPI on the same uvicorn, answering `GET /api/v1/areas` with the same
-JSON the providers service answers (given in `BENCH_BARE_BODY`), with no token, database or middleware.
+JSON the providers service answers (given in `BENCH_BARE_BODY`), with no token, database or middleware;
+and the visit reports' floor: `POST /api/v1/visits` reading the same JSON body and answering its count.
 
     BENCH_BARE_BODY='{"items": []}' uvicorn bench.bare:create_app --factory
 """
@@ -20,6 +21,10 @@ def create_app() -> FastAPI:
     @app.get("/api/v1/areas")
     async def areas() -> Any:
         return body
+
+    @app.post("/api/v1/visits")
+    async def visits(report: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+        return {"recorded": len(report["visits"])}
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,13 +239,18 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-async def wrk(url: str, *, connections: int, seconds: int, token: str | None = None) -> Load:
-    """`wrk -t1` (one thread) at `connections` for `seconds`; any answer but 2xx fails the benchmark,
-    so a refused token or a rate limit never passes for speed."""
+async def wrk(url: str, *, connections: int, seconds: int, token: str | None = None, script: Path | None = None,
+              script_args: Sequence[str] = ()) -> Load:
+    """`wrk -t1` (one thread) at `connections` for `seconds`, with a Lua `script` (given `script_args`) making
+    the requests when one is named; any answer but 2xx fails the benchmark, so a refused token or a rate
+    limit never passes for speed."""
     command = [tool("wrk"), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if token is not None:
         command += ["-H", f"Authorization: Bearer {token}"]
-    done = await asyncio.to_thread(subprocess.run, [*command, url], capture_output=True, text=True,
+    if script is not None:
+        command += ["-s", str(script)]
+    command += [url, *(["--", *script_args] if script_args else [])]
+    done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True,
                                    timeout=seconds + 60, check=True)
     output = done.stdout
     if "Non-2xx" in output or "Socket errors" in output:

@@ -11,6 +11,7 @@ owners; this module only times them.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import resource
 import time
@@ -63,8 +64,24 @@ async def _admin(statement: str) -> None:
         await engine.dispose()
 
 
-async def _populate(database: Database, packages: int, cards: list[RateCard]) -> None:
-    """Packages, one term each, and every visit of the period, generated inside PostgreSQL."""
+def rate_cards() -> list[RateCard]:
+    """One card per area, the last three rural."""
+    return [_card(area, rural=index >= 2) for index, area in enumerate(AREAS)]
+
+
+def provider_id(number: int) -> uuid.UUID:
+    """The id `populate` gives the provider of packages `number * PACKAGES_PER_PROVIDER` onwards."""
+    return uuid.UUID(hashlib.md5(f"prov{number}".encode()).hexdigest())
+
+
+def package_id(number: int) -> uuid.UUID:
+    return uuid.UUID(hashlib.md5(f"pkg{number}".encode()).hexdigest())
+
+
+async def populate(database: Database, packages: int, cards: list[RateCard]) -> None:
+    """Packages (from `PERIOD.start` - 30 days, two visits every day), one term each, and every visit of
+    `PERIOD`, generated inside PostgreSQL; package i is `package_id(i)`, its provider
+    `provider_id(i // PACKAGES_PER_PROVIDER)`."""
     schedule = "'[' || " + " || ',' || ".join(
         f"'{SCHEDULE[1:-1] % (day, day)}'" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")) + " || ']'"
     async with database.sessionmaker() as session, session.begin():
@@ -180,9 +197,9 @@ async def _bench(packages: int) -> list[Figure]:
     try:
         await asyncio.to_thread(migrations.upgrade, service="packages", migrations_dir=MIGRATIONS_DIR, url=url)
         database = Database(url, schema="packages", session_info=INFRA.session_info("packages"))
-        cards = [_card(area, rural=index >= 2) for index, area in enumerate(AREAS)]
+        cards = rate_cards()
         started = time.perf_counter()
-        await _populate(database, packages, cards)
+        await populate(database, packages, cards)
         populate_seconds = time.perf_counter() - started
         await _floor(database, cards)  # warms the cache for both
         run_seconds, memory_mb, invoiced = await _invoice_run(database)

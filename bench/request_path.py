@@ -42,7 +42,11 @@ def service_env(keys: KeyPair, data_dir: Path, database_url: str | None) -> dict
 def staff_token(keys: KeyPair, *roles: Role) -> str:
     """A token as the gateway would sign it, for calling a service directly (services check only the
     signature and claims; whether the account is active is the gateway's question)."""
-    principal = Principal(subject=str(uuid.uuid4()), kind="user", name="bench", roles=frozenset(roles))
+    return signed(keys, Principal(subject=str(uuid.uuid4()), kind="user", name="bench", roles=frozenset(roles)))
+
+
+def signed(keys: KeyPair, principal: Principal) -> str:
+    """`principal`'s token for an hour, signed with `keys` as the gateway signs."""
     return issue_token(principal, private_key=keys.private_pem, issuer="homecare-suite",
                        audience="homecare-suite-api", ttl_seconds=3600, now=datetime.now(UTC))
 

@@ -29,7 +29,7 @@ def test_the_benchmarks_run_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
     figures = document["figures"]
     names = " ".join(figure["name"] for figure in figures)
     for subject in ("cascade", "event pipeline", "end-to-end sourcing", "invoice run", "gateway", "memory",
-                    "registry import", "request path"):
+                    "registry import", "request path", "visit reports"):
         assert subject in names, f"no {subject} figure"
     for figure in figures:
         assert set(figure) >= FIGURE_KEYS, figure
@@ -43,4 +43,7 @@ def test_the_benchmarks_run_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
     assert invoice_run["detail"]["writing_the_lines_again_seconds"] > 0
     [events] = [figure for figure in figures if figure["name"].startswith("event pipeline")]
     assert events["detail"]["backlog_events_per_s"] > 0
+    for visits in [figure for figure in figures if figure["name"].startswith("visit reports")]:
+        assert visits["detail"]["visits_in_the_database_after_all_runs"] > 0
+        assert visits["detail"]["service_cpu_ms_per_visit"] > 0
     assert "| figure | value | floor |" in done.stdout
