@@ -52,13 +52,17 @@ class Server:
         return self.process.pid
 
     def cpu_seconds(self) -> float:
-        """User and system CPU time the process has used: per request, a figure a busy machine hardly
-        moves, where latency and throughput swing with the other processes' load."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pid)
 
     def peak_rss_mb(self) -> float:
         return peak_rss_mb(self.pid)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time process `pid` has used: per request, a figure a busy machine hardly
+    moves, where latency and throughput swing with the other processes' load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:

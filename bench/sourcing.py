@@ -16,11 +16,13 @@ figure each. Floor: a bare FastAPI app's peak after the same kind of load.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import statistics
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,8 +31,8 @@ import asyncpg
 import httpx
 
 from bench import Figure, Goal, Scale
-from bench.http import Distributed, distributed, peak_rss_mb, uvicorn, wrk
-from bench.infra import asyncpg_dsn, temporary_databases, temporary_vhost
+from bench.http import Distributed, cpu_seconds, distributed, peak_rss_mb, uvicorn, wrk
+from bench.infra import asyncpg_dsn, cpu_seconds_of, temporary_databases, temporary_vhost
 from services.catalog import CATALOG
 from services.distributed import database_urls
 
@@ -116,14 +118,35 @@ def _referral(number: int, area: str) -> dict[str, Any]:
             "short_visit_justification": None, "funding": {"health_share_percent": 0}}
 
 
-async def _journey(council: Council, number: int, area: str) -> float:
+STAGES = ("referral_posted", "offer_seen", "offer_accepted", "package_seen")
+"""A journey's hops, each timed from the end of the one before: the broker's POST answered (the cascade
+runs inside it, so the offer exists when it returns); the offer found by the provider's first poll (its
+wait and one GET); the provider's accept answered; the package found by the broker's polling (the
+accept's event through brokerage's outbox and relay, RabbitMQ, and the packages service's consumer and
+transaction). A polled hop includes up to one poll interval of waiting."""
+
+
+@dataclass(frozen=True)
+class Journey:
+    stage_seconds: tuple[float, ...]
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.stage_seconds)
+
+
+async def _journey(council: Council, number: int, area: str) -> Journey:
     """POST a referral, accept its offer as the area's provider, and wait until packages has its package."""
-    started = time.perf_counter()
+    marks = [time.perf_counter()]
     referral = (await council.call("broker", "POST", "referrals", json=_referral(number, area)))["id"]
+    marks.append(time.perf_counter())
     offer = await _until(lambda: _open_offer(council, area, referral))
+    marks.append(time.perf_counter())
     await council.call(area, "POST", f"offers/{offer}/accept", json={"start_on": None})
+    marks.append(time.perf_counter())
     await _until(lambda: _package(council, referral))
-    return time.perf_counter() - started
+    marks.append(time.perf_counter())
+    return Journey(tuple(end - start for start, end in itertools.pairwise(marks)))
 
 
 async def _open_offer(council: Council, area: str, referral: str) -> str | None:
@@ -146,11 +169,11 @@ async def _until(check: Any) -> str:
     return str(found)
 
 
-async def _referrals(council: Council, count: int, seconds: float) -> tuple[float, list[float]]:
+async def _referrals(council: Council, count: int, seconds: float) -> tuple[float, list[Journey]]:
     """Up to `count` journeys, `IN_FLIGHT` at a time, none started after `seconds`; returns the wall time
-    and each journey's seconds."""
+    and each journey."""
     numbers = iter(range(count))
-    timings: list[float] = []
+    timings: list[Journey] = []
     started = time.perf_counter()
 
     async def worker(area: str) -> None:
@@ -170,17 +193,39 @@ def _settings(url: str, broker_url: str, folder: Path) -> dict[str, str]:
             "BROKERAGE_RAMP_UP_WEEKS": "0"}  # an established provider, as most of a market is
 
 
-async def _measure(suite: Distributed, url: str, scale: Scale) -> tuple[float, list[float], dict[str, float], float]:
-    """Figure 3's journeys and floor, and each process's peak memory after the journeys."""
+def _cpu_by_process(suite: Distributed) -> dict[str, float]:
+    """CPU seconds used so far by each of the suite's processes, PostgreSQL's, RabbitMQ's and the bench's
+    own (its client shares the cores)."""
+    return {**{label: cpu_seconds(pid) for label, pid in suite.processes().items()},
+            "postgresql": cpu_seconds_of("postgres"), "rabbitmq": cpu_seconds_of("beam.smp"),
+            "bench_client": time.process_time()}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Figure 3's journeys (wall seconds, each journey, CPU per referral by process), its floor's rate,
+    and each process's peak memory after the journeys (figure 6)."""
+
+    seconds: float
+    journeys: list[Journey]
+    cpu_ms_per_referral: dict[str, float]
+    health_rate: float
+    peaks_mb: dict[str, float]
+
+
+async def _measure(suite: Distributed, url: str, scale: Scale) -> Measured:
     async with httpx.AsyncClient(base_url=suite.url, timeout=60) as http:
         council = Council(http)
         await _brokerage_knows(database_urls(url)["brokerage"], await _set_up(council))
         await _referrals(council, max(scale.referrals // 10, 2), scale.referral_seconds)  # warm-up: pools, queues
-        seconds, timings = await _referrals(council, scale.referrals, scale.referral_seconds)
+        before = _cpu_by_process(suite)
+        seconds, journeys = await _referrals(council, scale.referrals, scale.referral_seconds)
+        after = _cpu_by_process(suite)
+    cpu_ms = {label: (after[label] - before[label]) * 1000 / len(journeys) for label in before}
     peaks_mb = {label: peak_rss_mb(pid) for label, pid in suite.processes().items()}
     await wrk(suite.url + "/health/live", connections=IN_FLIGHT, seconds=1)
     health = await wrk(suite.url + "/health/live", connections=IN_FLIGHT, seconds=scale.wrk_seconds)
-    return seconds, timings, peaks_mb, health.requests_per_second
+    return Measured(seconds, journeys, cpu_ms, health.requests_per_second, peaks_mb)
 
 
 async def _bare_peak_mb(scale: Scale) -> float:
@@ -189,17 +234,27 @@ async def _bare_peak_mb(scale: Scale) -> float:
         return bare.peak_rss_mb()
 
 
-def _sourcing(seconds: float, timings: list[float], health_rate: float, scale: Scale) -> Figure:
-    ordered = sorted(timings)
+def _p50_and_p99_ms(seconds: list[float]) -> tuple[float, float]:
+    ordered = sorted(seconds)
+    return statistics.median(ordered) * 1000, ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000
+
+
+def _sourcing(measured: Measured, scale: Scale) -> Figure:
+    journeys = measured.journeys
+    p50_ms, p99_ms = _p50_and_p99_ms([journey.seconds for journey in journeys])
+    stages = {stage: _p50_and_p99_ms([journey.stage_seconds[index] for journey in journeys])
+              for index, stage in enumerate(STAGES)}
     return Figure(
         name="end-to-end sourcing, distributed suite (make run-distributed: six processes, PostgreSQL + "
              "RabbitMQ): referrals/s from POST to the package existing; floor: the gateway's /health/live rate",
-        value=len(timings) / seconds, unit="referrals/s", floor=health_rate,
+        value=len(journeys) / measured.seconds, unit="referrals/s", floor=measured.health_rate,
         goal=Goal("ratio >= 0.25", ratio_at_least=0.25),
-        detail={"floor_unit": "req/s", "referrals": len(timings), "in_flight": IN_FLIGHT,
-                "seconds": seconds, "bounds": f"{scale.referrals} referrals or {scale.referral_seconds} s",
-                "p50_ms": statistics.median(ordered) * 1000,
-                "p99_ms": ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000,
+        detail={"floor_unit": "req/s", "referrals": len(journeys), "in_flight": IN_FLIGHT,
+                "seconds": measured.seconds, "bounds": f"{scale.referrals} referrals or {scale.referral_seconds} s",
+                "p50_ms": p50_ms, "p99_ms": p99_ms,
+                "stages_p50_ms": {stage: p50 for stage, (p50, _) in stages.items()},
+                "stages_p99_ms": {stage: p99 for stage, (_, p99) in stages.items()},
+                "cpu_ms_per_referral": measured.cpu_ms_per_referral,
                 "requests_per_referral": "POST referral, GET offers (until open), POST accept, GET "
                                          "packages (until placed); polled after 10, 20, 40, then every 80 ms"})
 
@@ -214,10 +269,10 @@ async def _figures(scale: Scale) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as folder:
         async with (temporary_databases("sourcing", CATALOG) as url, temporary_vhost("sourcing") as broker_url,
                     distributed(_settings(url, broker_url, Path(folder))) as suite):
-            seconds, timings, peaks_mb, health_rate = await _measure(suite, url, scale)
+            measured = await _measure(suite, url, scale)
     bare_mb = await _bare_peak_mb(scale)
-    return [_sourcing(seconds, timings, health_rate, scale),
-            *(_memory(label, peak_mb, bare_mb) for label, peak_mb in peaks_mb.items())]
+    return [_sourcing(measured, scale),
+            *(_memory(label, peak_mb, bare_mb) for label, peak_mb in measured.peaks_mb.items())]
 
 
 def figures(scale: Scale) -> list[Figure]:

@@ -43,6 +43,12 @@ def test_the_benchmarks_run_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
     assert invoice_run["detail"]["writing_the_lines_again_seconds"] > 0
     [events] = [figure for figure in figures if figure["name"].startswith("event pipeline")]
     assert events["detail"]["backlog_events_per_s"] > 0
+    [sourcing] = [figure for figure in figures if figure["name"].startswith("end-to-end sourcing")]
+    assert set(sourcing["detail"]["stages_p50_ms"]) == {"referral_posted", "offer_seen", "offer_accepted",
+                                                         "package_seen"}
+    assert all(ms > 0 for ms in sourcing["detail"]["stages_p50_ms"].values())
+    cpu_by_process = sourcing["detail"]["cpu_ms_per_referral"]
+    assert {"gateway", "packages", "postgresql", "rabbitmq", "bench_client"} <= set(cpu_by_process)
     for visits in [figure for figure in figures if figure["name"].startswith("visit reports")]:
         assert visits["detail"]["visits_in_the_database_after_all_runs"] > 0
         assert visits["detail"]["service_cpu_ms_per_visit"] > 0
