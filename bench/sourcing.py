@@ -52,8 +52,10 @@ class Council:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
         self.headers: dict[str, dict[str, str]] = {}
+        self.requests = 0
 
     async def call(self, who: str, method: str, path: str, **kwargs: Any) -> Any:
+        self.requests += 1
         answer = await self.http.request(method, "/api/v1/" + path, headers=self.headers.get(who), **kwargs)
         if answer.status_code >= 300:
             raise RuntimeError(f"{method} {path} answered {answer.status_code}: {answer.text[:500]}")
@@ -208,9 +210,20 @@ class Measured:
 
     seconds: float
     journeys: list[Journey]
+    requests: int
     cpu_ms_per_referral: dict[str, float]
     health_rate: float
     peaks_mb: dict[str, float]
+
+    @property
+    def requests_per_referral(self) -> float:
+        return self.requests / len(self.journeys)
+
+    @property
+    def journey_floor(self) -> float:
+        """The referrals/s the gateway could carry if each journey's requests did no work: its
+        `/health/live` rate over the requests a journey made."""
+        return self.health_rate / self.requests_per_referral
 
 
 async def _measure(suite: Distributed, url: str, scale: Scale) -> Measured:
@@ -218,14 +231,14 @@ async def _measure(suite: Distributed, url: str, scale: Scale) -> Measured:
         council = Council(http)
         await _brokerage_knows(database_urls(url)["brokerage"], await _set_up(council))
         await _referrals(council, max(scale.referrals // 10, 2), scale.referral_seconds)  # warm-up: pools, queues
-        before = _cpu_by_process(suite)
+        before, requests_before = _cpu_by_process(suite), council.requests
         seconds, journeys = await _referrals(council, scale.referrals, scale.referral_seconds)
-        after = _cpu_by_process(suite)
+        after, requests = _cpu_by_process(suite), council.requests - requests_before
     cpu_ms = {label: (after[label] - before[label]) * 1000 / len(journeys) for label in before}
     peaks_mb = {label: peak_rss_mb(pid) for label, pid in suite.processes().items()}
     await wrk(suite.url + "/health/live", connections=IN_FLIGHT, seconds=1)
     health = await wrk(suite.url + "/health/live", connections=IN_FLIGHT, seconds=scale.wrk_seconds)
-    return Measured(seconds, journeys, cpu_ms, health.requests_per_second, peaks_mb)
+    return Measured(seconds, journeys, requests, cpu_ms, health.requests_per_second, peaks_mb)
 
 
 async def _bare_peak_mb(scale: Scale) -> float:
@@ -255,6 +268,9 @@ def _sourcing(measured: Measured, scale: Scale) -> Figure:
                 "stages_p50_ms": {stage: p50 for stage, (p50, _) in stages.items()},
                 "stages_p99_ms": {stage: p99 for stage, (_, p99) in stages.items()},
                 "cpu_ms_per_referral": measured.cpu_ms_per_referral,
+                "requests_per_referral_measured": measured.requests_per_referral,
+                "journey_floor_referrals_per_s": measured.journey_floor,
+                "ratio_to_the_journey_floor": len(journeys) / measured.seconds / measured.journey_floor,
                 "requests_per_referral": "POST referral, GET offers (until open), POST accept, GET "
                                          "packages (until placed); polled after 10, 20, 40, then every 80 ms"})
 

@@ -47,6 +47,7 @@ def test_the_benchmarks_run_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
     assert set(sourcing["detail"]["stages_p50_ms"]) == {"referral_posted", "offer_seen", "offer_accepted",
                                                          "package_seen"}
     assert all(ms > 0 for ms in sourcing["detail"]["stages_p50_ms"].values())
+    assert sourcing["detail"]["requests_per_referral_measured"] >= 4  # the POST, a poll, the accept, a poll
     cpu_by_process = sourcing["detail"]["cpu_ms_per_referral"]
     assert {"gateway", "packages", "postgresql", "rabbitmq", "bench_client"} <= set(cpu_by_process)
     for visits in [figure for figure in figures if figure["name"].startswith("visit reports")]:
