@@ -22,6 +22,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.infra import process_stat
+
 TOOLS_HINT = "make bench installs them; by hand: apt-get install -y wrk nginx"
 
 
@@ -61,7 +63,7 @@ class Server:
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time process `pid` has used: per request, a figure a busy machine hardly
     moves, where latency and throughput swing with the other processes' load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    _, fields = process_stat(Path(f"/proc/{pid}/stat"))
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

@@ -85,16 +85,22 @@ async def temporary_vhost(prefix: str) -> AsyncIterator[str]:
         _rabbitmqctl("delete_vhost", vhost)
 
 
+def process_stat(stat: Path) -> tuple[str, list[str]]:
+    """A `/proc/<pid>/stat` read: the command's name and the fields after it (utime and stime at 11 and 12,
+    the waited-for children's at 13 and 14, in clock ticks)."""
+    text = stat.read_text()
+    return text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+
+
 def cpu_seconds_of(command: str) -> float:
     """CPU time (user and system) used so far by every process named `command` (`postgres`, `beam.smp`),
     with that of their exited children: PostgreSQL's backends come and go with their connections."""
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            text = stat.read_text()
+            name, fields = process_stat(stat)
         except OSError:  # the process ended while we looked
             continue
-        name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
         if name == command:
             total += sum(int(value) for value in fields[11:15])
     return total / os.sysconf("SC_CLK_TCK")

@@ -175,17 +175,17 @@ async def _referrals(council: Council, count: int, seconds: float) -> tuple[floa
     """Up to `count` journeys, `IN_FLIGHT` at a time, none started after `seconds`; returns the wall time
     and each journey."""
     numbers = iter(range(count))
-    timings: list[Journey] = []
+    journeys: list[Journey] = []
     started = time.perf_counter()
 
     async def worker(area: str) -> None:
         for number in numbers:
             if time.perf_counter() - started > seconds:
                 return
-            timings.append(await _journey(council, number, area))
+            journeys.append(await _journey(council, number, area))
 
     await asyncio.gather(*(worker(area) for area in AREAS))
-    return time.perf_counter() - started, timings
+    return time.perf_counter() - started, journeys
 
 
 def _settings(url: str, broker_url: str, folder: Path) -> dict[str, str]:
