@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select, text
 
 from services.brokerage.models import KnownProvider, Placement
+from services.brokerage.readmodel.service import area_snapshot, known_area
 from services.brokerage.referrals.schemas import ReferralCreate
 from services.brokerage.referrals.service import create_referral, retry_waiting_lists
 from services.brokerage.settings import BrokerageSettings
@@ -84,6 +85,43 @@ async def test_a_package_event_older_than_the_last_applied_changes_nothing(suite
     assert await hours_with(market, primary) == (Decimal("10.50"), "active")
     await market.publish(PackageEnded(package=facts, reason="moved away"), at=suspended_at + timedelta(days=1))
     assert await hours_with(market, primary) == (Decimal("10.50"), "ended")
+
+
+async def test_an_areas_snapshot_sums_each_providers_counted_hours_by_area_and_since_it_declared_capacity(
+    suite: Suite, market: Market
+) -> None:
+    """The sums the cascade checks caps and capacity against, added up by the database to the penny
+    (SQLite adds NUMERIC as floats): active and suspended packages count, ended ones do not."""
+    await market.area()
+    declared = uuid.UUID(await market.provider(Tier.FRAMEWORK, capacity="40.00"))
+    undeclared = uuid.UUID(await market.provider(Tier.FRAMEWORK, capacity=None))
+    idle = uuid.UUID(await market.provider(Tier.FRAMEWORK))
+    async with market.database.sessionmaker() as session:
+        row = await session.get(KnownProvider, declared)
+        assert row is not None
+        declared_at = datetime.fromisoformat(row.capacity_since["OAK"])
+    before, after = declared_at - timedelta(days=3), declared_at + timedelta(seconds=1)
+    await place(market, declared, [("OAK", "0.10", "active", before), ("OAK", "0.20", "active", after),
+                                   ("OAK", "7.35", "suspended", after), ("OAK", "9.00", "ended", after),
+                                   ("UPP", "2.05", "active", after)])
+    await place(market, undeclared, [("OAK", "1.10", "active", after), ("UPP", "2.20", "suspended", before)])
+
+    async with market.database.sessionmaker() as session:
+        area = await known_area(session, code="OAK")
+        assert area is not None
+        snapshot = await area_snapshot(session, area=area, now=datetime.now(UTC), declines_window=timedelta(days=28))
+    sums = {each.id: (each.placed_total, each.placed_in_area, each.placed_since_declared)
+            for each in snapshot.candidates}
+    assert sums == {declared: (Decimal("9.70"), Decimal("7.65"), Decimal("7.55")),
+                    undeclared: (Decimal("3.30"), Decimal("1.10"), Decimal("0.00")),
+                    idle: (Decimal(0), Decimal(0), Decimal(0))}
+
+
+async def place(market: Market, provider_id: uuid.UUID, placements: list[tuple[str, str, str, datetime]]) -> None:
+    async with market.database.sessionmaker() as session, session.begin():
+        session.add_all(Placement(referral_id=uuid.uuid4(), provider_id=provider_id, area=area,
+                                  weekly_hours=Decimal(hours), status=status, placed_at=at)
+                        for area, hours, status, at in placements)
 
 
 async def hours_with(market: Market, provider_id: str) -> tuple[Decimal, str]:
