@@ -102,14 +102,14 @@ def figures(scale: Scale) -> list[Figure]:
               "median_ms": statistics.median(wall), "decisions_per_s": len(wall) / (sum(wall) / 1000)}
     where = f"{scale.cascade_providers} providers, {AREAS} areas"
     return [
-        Figure(name=f"cascade: one decision, p99 wall-clock ({where})", value=_p99(wall), unit="ms",
-               floor=_p99(floor_wall), goal=GOAL, detail=detail),
-        Figure(name=f"cascade: one decision, p99 CPU time of its thread ({where})", value=_p99(cpu), unit="ms",
-               floor=_p99(floor_cpu), goal=GOAL,
+        Figure(name=f"cascade: one decision, p99 wall-clock ({where})", value=p99(wall), unit="ms",
+               floor=p99(floor_wall), goal=GOAL, detail=detail),
+        Figure(name=f"cascade: one decision, p99 CPU time of its thread ({where})", value=p99(cpu), unit="ms",
+               floor=p99(floor_cpu), goal=GOAL,
                detail={"why": "wall-clock p99 on a shared machine includes preemption; CPU time does not"}),
     ]
 
 
-def _p99(timings: list[float]) -> float:
+def p99(timings: list[float]) -> float:
     ordered = sorted(timings)
     return ordered[max(int(len(ordered) * 0.99) - 1, 0)]

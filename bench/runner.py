@@ -24,7 +24,7 @@ from typing import Any
 from bench import Figure, Scale
 from bench.infra import load, machine
 
-MODULES = ("brokerage", "events", "request_path", "gateway", "sourcing", "providers", "visits", "packages")
+MODULES = ("brokerage", "readmodel", "events", "request_path", "gateway", "sourcing", "providers", "visits", "packages")
 RESULTS = Path(__file__).parent / "results.json"
 
 

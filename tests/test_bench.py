@@ -41,6 +41,10 @@ def test_the_benchmarks_run_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
     assert invoice_run["detail"]["totals"] == "match the floor's"
     assert invoice_run["detail"]["lines"] > 0
     assert invoice_run["detail"]["writing_the_lines_again_seconds"] > 0
+    [snapshot] = [figure for figure in figures if figure["name"].startswith("cascade: one area's snapshot")]
+    assert snapshot["detail"]["candidates_read"] == snapshot["detail"]["providers_in_area"]
+    assert snapshot["detail"]["candidates_with_hours_in_the_area"] == snapshot["detail"]["providers_in_area"]
+    assert snapshot["detail"]["hours_placed_since_declared"] > 0
     [events] = [figure for figure in figures if figure["name"].startswith("event pipeline")]
     assert events["detail"]["backlog_events_per_s"] > 0
     [sourcing] = [figure for figure in figures if figure["name"].startswith("end-to-end sourcing")]
