@@ -181,6 +181,18 @@ async def test_the_waiting_list_worker_offers_a_referral_once_a_providers_ramp_u
     assert any("waiting list" in (entry.get("detail") or "") for entry in retried["history"])
 
 
+async def test_one_pass_of_the_waiting_list_offers_every_referral_waiting_in_the_area(
+    suite: Suite, market: Market
+) -> None:
+    """The pass reads the area's snapshot once, and it serves every referral waiting there."""
+    await market.area()
+    broker = await suite.staff("broker")
+    waiting = [await refer(suite, broker, client_ref=f"C-{number}") for number in range(3)]
+    assert {(await referral(suite, broker, each["id"]))["status"] for each in waiting} == {"unsourced"}
+    arrived = await market.provider(Tier.FRAMEWORK)
+    assert {each["referral_id"] for each in await open_offers(suite, arrived)} == {each["id"] for each in waiting}
+
+
 async def test_a_package_that_ends_frees_its_hours_for_the_waiting_list(suite: Suite, market: Market) -> None:
     await market.area()
     primary = await market.provider(Tier.PRIMARY, cap="15.00")

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.brokerage.cascade.domain import Outcome, SkipReason, run_cascade
+from services.brokerage.cascade.domain import AreaSnapshot, Outcome, SkipReason, run_cascade
 from services.brokerage.readmodel.service import area_snapshot, known_area, refusal
 from services.brokerage.referrals import lifecycle, repository
 from services.brokerage.referrals.models import Referral
@@ -26,10 +26,22 @@ async def decide(
 ) -> Outcome:
     """The cascade's decision for the referral from the local read model only; `exclude`d providers are
     not offered it again. A decision that acts holds the area's shared lock (`known_area`)."""
-    area = await known_area(session, code=referral.area, lock=lock_area)
+    snapshot = await _snapshot(session, code=referral.area, settings=settings, now=now, lock_area=lock_area)
+    return _decision(referral, snapshot, settings=settings, now=now, exclude=exclude)
+
+
+async def _snapshot(session: AsyncSession, *, code: str, settings: BrokerageSettings, now: datetime,
+                    lock_area: bool) -> AreaSnapshot | None:
+    area = await known_area(session, code=code, lock=lock_area)
     if area is None:
+        return None
+    return await area_snapshot(session, area=area, now=now, declines_window=settings.declines_window())
+
+
+def _decision(referral: Referral, snapshot: AreaSnapshot | None, *, settings: BrokerageSettings, now: datetime,
+              exclude: frozenset[uuid.UUID]) -> Outcome:
+    if snapshot is None:
         return Outcome(decisions=(), offers=())
-    snapshot = await area_snapshot(session, area=area, now=now, declines_window=settings.declines_window())
     return run_cascade(lifecycle.need_of(referral), snapshot, settings.policy(), now=now, already_offered=exclude)
 
 
@@ -87,12 +99,18 @@ async def retry_waiting_list(session: AsyncSession, *, areas: set[str], settings
                              now: datetime) -> int:
     """Unsourced referrals of `areas` run again by themselves, most urgent and oldest first, in a new
     round; one that still finds nobody stays on the list unchanged. Providers that turned it down and have
-    not changed since are not asked again. Returns how many found offers."""
+    not changed since are not asked again. Returns how many found offers. Each area's snapshot is read
+    once for the pass: making offers changes nothing in it (hours placed, declines, the providers), and a
+    long waiting list would otherwise read it again for every referral."""
     moved = 0
+    snapshots: dict[str, AreaSnapshot | None] = {}
     waiting = await repository.waiting_list(session, areas=areas)
     for referral in sorted(waiting, key=lambda each: URGENCY_ORDER[each.urgency]):
+        if referral.area not in snapshots:
+            snapshots[referral.area] = await _snapshot(session, code=referral.area, settings=settings, now=now,
+                                                       lock_area=True)
         unchanged = await repository.answered_since_last_change(session, referral_id=referral.id)
-        outcome = await decide(session, referral=referral, settings=settings, now=now, exclude=unchanged)
+        outcome = _decision(referral, snapshots[referral.area], settings=settings, now=now, exclude=unchanged)
         if outcome.unsourced:
             continue
         await lifecycle.start_round(session, referral=referral, now=now,
