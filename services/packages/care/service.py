@@ -73,7 +73,10 @@ def _latest_terms(package_ids: Sequence[uuid.UUID]) -> Select[PackageTerm]:
 
 
 async def load_many(session: AsyncSession, *, packages: Sequence[Package]) -> list[PackageRecord]:
-    """The packages' records, in their order, with two queries however many packages there are."""
+    """The packages' records, in their order, with two queries however many packages there are (none for
+    none: a broker polling for a package not made yet asks often)."""
+    if not packages:
+        return []
     ids = [package.id for package in packages]
     terms = {term.package_id: term for term in await session.scalars(_latest_terms(ids))}
     open_suspensions = {suspension.package_id: suspension for suspension in await session.scalars(
