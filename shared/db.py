@@ -34,7 +34,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection, PoolResetState
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -133,10 +133,8 @@ class Database:
             return engine
         if self.url.database and self.url.database != ":memory:":
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(self.url, connect_args={"timeout": 30}, pool_reset_on_return=None,
-                                     **_sqlite_pool(self.url.database))
+        engine = create_async_engine(self.url, connect_args={"timeout": 30}, **_sqlite_pool(self.url.database))
         event.listen(engine.sync_engine, "connect", configure_sqlite)
-        event.listen(engine.sync_engine.pool, "reset", _roll_back_if_in_transaction)
         return engine
 
     async def ping(self) -> bool:
@@ -193,15 +191,6 @@ def _sqlite_pool(database: str | None) -> dict[str, Any]:
     if not database or database == ":memory:":
         return {"poolclass": NullPool}
     return {"pool_size": 5, "max_overflow": 100}
-
-
-def _roll_back_if_in_transaction(dbapi_connection: Any, record: ConnectionPoolEntry, state: PoolResetState) -> None:
-    """A SQLite connection going back to its pool is rolled back only if a transaction is still open on
-    it. SQLAlchemy rolls back every one, and on aiosqlite each call is a trip to the connection's thread:
-    after a commit, or a read that began nothing, that trip was a sixth of a short read's."""
-    driver = record.driver_connection
-    if state.asyncio_safe and driver is not None and driver.in_transaction:
-        dbapi_connection.rollback()
 
 
 def configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

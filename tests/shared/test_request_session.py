@@ -1,6 +1,5 @@
 """The request's unit of work, made cheaper, still commits what a route wrote, rolls back what a failing
-route wrote, and hands back every connection it took; a SQLite connection given back to its pool with a
-transaction still open is rolled back there."""
+route wrote, and hands back every connection it took."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from shared.db import Database, SessionDep
 from tests import infra
@@ -69,37 +68,3 @@ async def test_a_route_s_writes_are_committed_a_failing_route_s_are_not_and_no_c
         assert (await client.get("/nothing")).json() == {"in_transaction": False}
         assert (await client.get("/notes")).json() == ["kept"]
     assert pool.checkedout() == 0  # type: ignore[attr-defined]
-
-
-async def test_a_sqlite_connection_given_back_inside_a_transaction_is_rolled_back(tmp_path: Path) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'notes.db'}", schema="public")
-
-    def write_and_give_back(connection: Connection) -> None:
-        raw = connection.engine.raw_connection()
-        cursor = raw.cursor()
-        cursor.execute("INSERT INTO notes (body) VALUES ('left open')")
-        cursor.close()
-        assert raw.driver_connection.in_transaction  # type: ignore[union-attr]
-        raw.close()
-
-    def taken_again_is_clean(connection: Connection) -> bool:
-        raw = connection.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute("SELECT count(*) FROM notes")
-            [(rows,)] = cursor.fetchall()
-            cursor.close()
-            return rows == 0 and not raw.driver_connection.in_transaction  # type: ignore[union-attr]
-        finally:
-            raw.close()
-
-    try:
-        async with database.engine.begin() as connection:
-            await connection.execute(text("CREATE TABLE notes (body VARCHAR(20) PRIMARY KEY)"))
-        async with database.engine.connect() as connection:
-            await connection.run_sync(write_and_give_back)
-            assert await connection.run_sync(taken_again_is_clean)
-        async with database.engine.connect() as connection:
-            assert await connection.scalar(text("SELECT count(*) FROM notes")) == 0
-    finally:
-        await database.dispose()
