@@ -28,7 +28,7 @@ from asyncpg.exceptions import (
     PostgresConnectionError,
 )
 from fastapi import Depends, Request
-from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, String, Table, event, insert, text
+from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, String, Table, Update, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -233,6 +233,18 @@ async def _let_go(session: AsyncSession) -> None:
 
 
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+M = TypeVar("M", bound=DeclarativeBase)
+
+
+async def update_one(session: AsyncSession, model: type[M], statement: Update) -> M | None:
+    """Runs `statement` (an UPDATE of `model`'s rows meant to match one) and brings the session's object up to
+    date from the row it returns: one statement where an update and a read back took two. None when no row
+    matched (the caller's condition no longer held)."""
+    result = await session.execute(statement.returning(model).execution_options(
+        synchronize_session=False, populate_existing=True))
+    return result.scalars().first()
 
 
 def _on_postgres(session: AsyncSession) -> bool:

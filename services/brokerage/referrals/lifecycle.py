@@ -62,6 +62,7 @@ from shared.contracts.brokerage import (
 )
 from shared.contracts.common import DeclineReason, Skill, Tier
 from shared.contracts.packages import PackageStatus
+from shared.db import update_one
 from shared.events.envelope import Event
 from shared.events.outbox import record_event, record_events
 
@@ -240,10 +241,8 @@ async def close_offer(
     still_open = [Offer.id == offer.id, Offer.status == OfferStatus.OPEN]
     if status in ANSWERS:
         still_open.append(Offer.deadline > now)
-    result = await session.execute(update(Offer).where(*still_open).values(**values)
-                                   .execution_options(synchronize_session=False))
-    await session.refresh(offer)
-    if not getattr(result, "rowcount", 0):
+    if await update_one(session, Offer, update(Offer).where(*still_open).values(**values)) is None:
+        await session.refresh(offer)  # to tell the caller why: answered meanwhile, or past its deadline
         return False
     _add_history(session, referral_id=referral.id, at=now, provider_id=offer.provider_id, tier=offer.tier,
                  event=HistoryEvent(status), reason=reason, detail=detail)
@@ -316,13 +315,11 @@ async def expire_offer(session: AsyncSession, *, offer: Offer, now: datetime) ->
 
 async def _claim(session: AsyncSession, *, referral: Referral, provider_id: uuid.UUID, now: datetime) -> None:
     """Moves the referral to `placed` if it is still in a state that may be placed; else 409."""
-    result = await session.execute(
-        update(Referral).where(Referral.id == referral.id, Referral.status.in_(moves_to(ReferralStatus.PLACED)))
-        .values(status=ReferralStatus.PLACED, placed_with=provider_id, updated_at=now)
-        .execution_options(synchronize_session=False))
-    if not getattr(result, "rowcount", 0):
+    claimed = await update_one(session, Referral, update(Referral).where(
+        Referral.id == referral.id, Referral.status.in_(moves_to(ReferralStatus.PLACED))).values(
+        status=ReferralStatus.PLACED, placed_with=provider_id, updated_at=now))
+    if claimed is None:
         raise ReferralClosed("The referral is no longer open: it was placed, awarded or cancelled.")
-    await session.refresh(referral)
 
 
 async def _place(
