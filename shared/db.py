@@ -208,8 +208,9 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
     A session that began no transaction has nothing to commit, and one whose transaction has ended holds
     no connection, so only its objects are let go; closing it through SQLAlchemy's shielded task (what
-    `async with` does) cost a read about a tenth of its CPU. FastAPI already shields this exit from
-    cancellation (a function-scoped dependency's exit runs in a shielded scope)."""
+    `async with` does) cost a read 0.15 to 0.25 ms of CPU, a tenth of it in process, 3 to 8% under uvicorn.
+    FastAPI already shields this exit from cancellation (a function-scoped dependency's exit runs in a
+    shielded scope)."""
     database: Database = request.app.state.db
     session = database.sessionmaker()
     try:
