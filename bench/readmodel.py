@@ -42,10 +42,13 @@ IN_OWN_AREA = 0.8
 WARMUP = 20
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 DECLINES_WINDOW = timedelta(days=28)
-FLOOR_PROVIDERS = """SELECT kp.id, kp.state, kp.capacity_since FROM known_providers kp
+DECLARED = NOW - timedelta(days=30)
+FLOOR_PROVIDERS = """SELECT kp.id, kp.state FROM known_providers kp
 JOIN provider_areas pa ON pa.provider_id = kp.id WHERE pa.area = $1"""
-FLOOR_HOURS = """SELECT provider_id, sum(weekly_hours), sum(CASE WHEN area = $2 THEN weekly_hours ELSE 0 END)
-FROM placements WHERE provider_id = ANY($1) AND status IN ('active', 'suspended') GROUP BY provider_id"""
+FLOOR_HOURS = """SELECT p.provider_id, sum(p.weekly_hours), sum(CASE WHEN p.area = $1 THEN p.weekly_hours ELSE 0 END),
+sum(CASE WHEN p.area = $1 AND p.placed_at >= pa.capacity_since THEN p.weekly_hours ELSE 0 END)
+FROM placements p JOIN provider_areas pa ON pa.provider_id = p.provider_id AND pa.area = $1
+WHERE p.provider_id = ANY($2) AND p.status IN ('active', 'suspended') GROUP BY p.provider_id"""
 
 
 def _state(provider_id: uuid.UUID, number: int, area: str) -> ProviderState:
@@ -67,8 +70,8 @@ def _market(rng: random.Random, per_area: int) -> dict[str, list[dict[str, Any]]
         provider_id, area = uuid.UUID(int=rng.getrandbits(128)), codes[number % AREAS]
         rows["providers"].append({
             "id": provider_id, "version": 1, "state": _state(provider_id, number, area).model_dump(mode="json"),
-            "capacity_since": {area: (NOW - timedelta(days=30)).isoformat()}, "updated_at": NOW})
-        rows["provider_areas"].append({"area": area, "provider_id": provider_id})
+            "capacity_since": {area: DECLARED.isoformat()}, "updated_at": NOW})
+        rows["provider_areas"].append({"area": area, "provider_id": provider_id, "capacity_since": DECLARED})
         rows["placements"] += [{
             "id": uuid.UUID(int=rng.getrandbits(128)), "referral_id": uuid.UUID(int=rng.getrandbits(128)),
             "provider_id": provider_id, "area": area if rng.random() < IN_OWN_AREA else rng.choice(codes),
@@ -116,7 +119,7 @@ async def _floor_reads(url: str, reads: int) -> tuple[list[float], list[float]]:
     try:
         async def read(code: str) -> object:
             providers = await connection.fetch(FLOOR_PROVIDERS, code)
-            return await connection.fetch(FLOOR_HOURS, [row["id"] for row in providers], code)
+            return providers, await connection.fetch(FLOOR_HOURS, code, [row["id"] for row in providers])
 
         return await _timed(reads, read)
     finally:

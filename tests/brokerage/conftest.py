@@ -98,12 +98,13 @@ class Market:
         await self.publish(ProviderRegistered(provider=state))
         return str(provider_id)
 
-    async def declare_capacity(self, provider_id: str, hours: str, *, area: str = "OAK") -> None:
+    async def declare_capacity(self, provider_id: str, hours: str, *, area: str = "OAK",
+                               at: datetime | None = None) -> None:
         state = self.states[uuid.UUID(provider_id)]
         state = state.model_copy(update={"version": state.version + 1,
                                          "capacity": [CapacityState(area=area, weekly_hours=Decimal(hours))]})
         self.states[state.id] = state
-        await self.publish(CapacityChanged(provider=state))
+        await self.publish(CapacityChanged(provider=state), at=at)
 
 
 @pytest.fixture

@@ -106,15 +106,25 @@ async def test_an_areas_snapshot_sums_each_providers_counted_hours_by_area_and_s
                                    ("UPP", "2.05", "active", after)])
     await place(market, undeclared, [("OAK", "1.10", "active", after), ("UPP", "2.20", "suspended", before)])
 
+    assert await placed_sums(market) == {declared: (Decimal("9.70"), Decimal("7.65"), Decimal("7.55")),
+                                         undeclared: (Decimal("3.30"), Decimal("1.10"), Decimal("0.00")),
+                                         idle: (Decimal(0), Decimal(0), Decimal(0))}
+
+    later = after + timedelta(seconds=1)
+    await market.declare_capacity(str(declared), "40.00", at=later)
+    assert (await placed_sums(market))[declared][2] == Decimal("7.55"), "the same hours again keep their date"
+    await market.declare_capacity(str(declared), "45.00", at=later)
+    assert (await placed_sums(market))[declared] == (Decimal("9.70"), Decimal("7.65"), Decimal("0.00"))
+
+
+async def placed_sums(market: Market) -> dict[uuid.UUID, tuple[Decimal, Decimal, Decimal]]:
+    """Each candidate's hours in OAK's snapshot: everywhere, in OAK, in OAK since it declared its capacity."""
     async with market.database.sessionmaker() as session:
         area = await known_area(session, code="OAK")
         assert area is not None
         snapshot = await area_snapshot(session, area=area, now=datetime.now(UTC), declines_window=timedelta(days=28))
-    sums = {each.id: (each.placed_total, each.placed_in_area, each.placed_since_declared)
+    return {each.id: (each.placed_total, each.placed_in_area, each.placed_since_declared)
             for each in snapshot.candidates}
-    assert sums == {declared: (Decimal("9.70"), Decimal("7.65"), Decimal("7.55")),
-                    undeclared: (Decimal("3.30"), Decimal("1.10"), Decimal("0.00")),
-                    idle: (Decimal(0), Decimal(0), Decimal(0))}
 
 
 async def place(market: Market, provider_id: uuid.UUID, placements: list[tuple[str, str, str, datetime]]) -> None:

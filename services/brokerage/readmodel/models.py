@@ -34,9 +34,12 @@ class KnownProvider(Base):
 
 
 class ProviderArea(Base):
-    """Index of the areas a provider holds a contract in: a decision loads one area, not the market."""
+    """Index of the areas a provider holds a contract in: a decision loads one area, not the market.
+    `capacity_since` is `KnownProvider.capacity_since` for this area (None while no capacity is declared
+    there), kept beside it so the database can join each provider's placements to it."""
 
     __tablename__ = "provider_areas"
 
     area: Mapped[str] = mapped_column(String(20), primary_key=True)
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    capacity_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
