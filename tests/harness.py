@@ -103,7 +103,9 @@ async def migrate_backend(backend: Backend) -> None:
 async def empty_databases(backend: Backend) -> None:
     await forget_everything(backend.data_dir / "events.db")
     for service, metadata in METADATA.items():
-        engine = create_async_engine(backend.database_url_of(service))
+        # SQLite waits for a lock as long as the services do (30 s), not the driver's default 5 s
+        engine = create_async_engine(backend.database_url_of(service),
+                                     connect_args={} if backend.database_url else {"timeout": 30})
         try:
             async with engine.begin() as connection:
                 if backend.database_url:
