@@ -1,5 +1,6 @@
 """The migration that keeps each provider's capacity date beside its area's row fills it from the dates the
-read model already held, on SQLite and PostgreSQL: snapshots made after the upgrade count the same hours."""
+read model already held, on SQLite and PostgreSQL: an area's snapshot sums the hours placed since a
+declaration by that copy, so an empty one would count none after the upgrade."""
 
 from __future__ import annotations
 
