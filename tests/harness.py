@@ -19,7 +19,6 @@ import aio_pika
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.brokerage.models import Base as BrokerageBase
 from services.catalog import CATALOG, migrate
@@ -103,11 +102,9 @@ async def migrate_backend(backend: Backend) -> None:
 async def empty_databases(backend: Backend) -> None:
     await forget_everything(backend.data_dir / "events.db")
     for service, metadata in METADATA.items():
-        # SQLite waits for a lock as long as the services do (30 s), not the driver's default 5 s
-        engine = create_async_engine(backend.database_url_of(service),
-                                     connect_args={} if backend.database_url else {"timeout": 30})
+        database = Database(backend.database_url_of(service), schema=service)  # waits for a lock as services do
         try:
-            async with engine.begin() as connection:
+            async with database.engine.begin() as connection:
                 if backend.database_url:
                     names = ", ".join(f'"{service}"."{table.name}"' for table in metadata.sorted_tables)
                     await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -115,7 +112,7 @@ async def empty_databases(backend: Backend) -> None:
                     for table in reversed(metadata.sorted_tables):
                         await connection.execute(table.delete())
         finally:
-            await engine.dispose()
+            await database.dispose()
 
 
 async def delete_queues(broker_url: str) -> None:

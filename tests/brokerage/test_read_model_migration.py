@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import JSON, Integer, String, Uuid, column, insert, select, table
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.catalog import CATALOG
 from shared import migrations
-from shared.db import UtcDateTime
+from shared.db import Database, UtcDateTime
 from tests import infra
 
 BEFORE = "6c1d0e9a4b25"
@@ -34,23 +33,22 @@ async def test_upgrading_copies_each_areas_capacity_date_to_the_providers_row_in
            else f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'brokerage.db'}")
     directory = CATALOG["brokerage"].migrations_dir
     provider = uuid.uuid4()
-    engine = create_async_engine(url, connect_args={"server_settings": {"search_path": "brokerage"}}
-                                 if database == "postgresql" else {})
+    brokerage = Database(url, schema="brokerage")
     try:
         await asyncio.to_thread(migrations.upgrade, service="brokerage", migrations_dir=directory, url=url,
                                 revision=BEFORE)
-        async with engine.begin() as connection:
+        async with brokerage.engine.begin() as connection:
             await connection.execute(insert(KNOWN_PROVIDERS).values(
                 id=provider, version=3, state={}, updated_at=DECLARED,
                 capacity_since={"OAK": DECLARED.isoformat(), "UPP": DECLARED.isoformat()}))
             await connection.execute(insert(AREAS_BEFORE), [{"area": area, "provider_id": provider}
                                                             for area in ("OAK", "ELM")])
         await asyncio.to_thread(migrations.upgrade, service="brokerage", migrations_dir=directory, url=url)
-        async with engine.connect() as connection:
+        async with brokerage.engine.connect() as connection:
             rows = dict((await connection.execute(select(PROVIDER_AREAS.c.area, PROVIDER_AREAS.c.capacity_since)
                                                   .where(PROVIDER_AREAS.c.provider_id == provider))).all())
         assert rows == {"OAK": DECLARED, "ELM": None}
     finally:
-        await engine.dispose()
+        await brokerage.dispose()
         if database == "postgresql":
             await infra.drop_database(url)
