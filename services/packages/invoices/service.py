@@ -59,6 +59,7 @@ from shared.audit import AuditEntry, record_audit, record_audits
 from shared.auth import Principal, Role, ensure_provider_scope
 from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.packages import CreditNoteIssued, InvoiceIssued, VisitPerformanceReported
+from shared.contracts.providers import ContractState
 from shared.events.envelope import Event
 from shared.events.outbox import record_events
 from shared.money import round_money
@@ -71,6 +72,9 @@ Progress = Callable[[int, int], None]
 PackageTerms = dict[uuid.UUID, list[TermRow]]
 LINES_PER_WRITE = 50_000
 """Lines are written as they are made, this many at a time, so a run never holds every row at once."""
+PACKAGES_PER_TURN = 25
+"""A run prices this many packages (a few milliseconds) between turns of the event loop, in which the
+documents already priced are written."""
 
 
 @dataclass
@@ -144,24 +148,37 @@ def _audit(invoice: Invoice, lines: int) -> AuditEntry:
     return AuditEntry(action=f"{invoice.kind}.issued", entity_type="invoice", entity_id=invoice.id, after=after)
 
 
-async def _issue(session: AsyncSession, *, actor: Principal | None, documents: list[Document],
-                 numbering: Numbering, codes: LedgerCodes, at: datetime) -> list[Invoice]:
-    """Issues the documents in order with their lines, audit entries and events, in the caller's transaction."""
-    invoices = [document.issue(*numbering.next(document.kind), at=at) for document in documents]
-    session.add_all(invoices)
-    await session.flush()
-    rows: list[tuple[Any, ...]] = []
-    for invoice, document in zip(invoices, documents, strict=True):
-        rows += repository.line_rows(invoice.id, document.lines, codes)
-        if len(rows) >= LINES_PER_WRITE:
-            await repository.write_lines(session, rows)
-            rows = []
-    await repository.write_lines(session, rows)
-    await record_audits(session, actor=actor, entries=[
-        _audit(invoice, len(document.lines)) for invoice, document in zip(invoices, documents, strict=True)])
-    await record_events(session, [_event(invoice) for invoice in invoices])
-    await numbering.save(session)
-    return invoices
+@dataclass
+class Issuer:
+    """Issues documents in the order it is given them, in the caller's transaction: numbered, written with
+    their lines at once; their audit entries, events and the counters are written by `finish`."""
+
+    session: AsyncSession
+    numbering: Numbering
+    codes: LedgerCodes
+    at: datetime
+    issued: list[tuple[Invoice, int]] = field(default_factory=list)
+    """Each document issued so far, with its number of lines."""
+
+    async def issue(self, documents: list[Document]) -> None:
+        invoices = [document.issue(*self.numbering.next(document.kind), at=self.at) for document in documents]
+        self.session.add_all(invoices)
+        await self.session.flush()
+        rows: list[tuple[Any, ...]] = []
+        for invoice, document in zip(invoices, documents, strict=True):
+            rows += repository.line_rows(invoice.id, document.lines, self.codes)
+            if len(rows) >= LINES_PER_WRITE:
+                await repository.write_lines(self.session, rows)
+                rows = []
+            self.issued.append((invoice, len(document.lines)))
+        await repository.write_lines(self.session, rows)
+
+    async def finish(self, *, actor: Principal | None) -> list[Invoice]:
+        await record_audits(self.session, actor=actor,
+                            entries=[_audit(invoice, lines) for invoice, lines in self.issued])
+        await record_events(self.session, [_event(invoice) for invoice, _ in self.issued])
+        await self.numbering.save(self.session)
+        return [invoice for invoice, _ in self.issued]
 
 
 @dataclass
@@ -178,14 +195,6 @@ class ProviderDue:
 
 
 @dataclass
-class PeriodPricing:
-    """What every provider is due for a period, and the packages no rate applies to."""
-
-    providers: dict[uuid.UUID, ProviderDue] = field(default_factory=lambda: defaultdict(ProviderDue))
-    unpriced: set[uuid.UUID] = field(default_factory=set)
-
-
-@dataclass
 class Pricer:
     period: Period
     book: PriceBook
@@ -196,9 +205,11 @@ class Pricer:
     weeks: dict[uuid.UUID, dict[date, WeekOfCare]]
     """Each package's weeks of reported care, where the council allows banking (else none)."""
     period_weekdays: Counter[int] = field(init=False)
+    period_label: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.period_weekdays = Counter(day.weekday() for day in self.period.days())
+        self.period_label = self.period.label  # on each of a run's 100,000s of lines: made once
 
     def _days(self, term: TermRow) -> list[date]:
         return domain.care_days(self.period, package=term.package, term=term.term,
@@ -226,6 +237,11 @@ class Pricer:
             banked[term_id] = banked.get(term_id, Usage()) + Usage(*(n for band in minutes for n in (band, 0)))
         return banked
 
+    def priceable(self, terms: list[TermRow]) -> bool:
+        """Whether a rate applies to each of a package's terms."""
+        return all(self.book.price_list(area=term.area, on=term.term[0], provider_id=term.provider_id) is not None
+                   for term in terms)
+
     def lines(self, terms: list[TermRow]) -> list[Line] | None:
         """One package's lines over its terms: from its reported visits when it reported any, else from its
         schedule; None when no rate applies to one of its terms."""
@@ -242,7 +258,7 @@ class Pricer:
                 care = {**care, PaymentRule.BANKED_MINUTES: banked[term.term_id]}
             charges.append(TermCharge(care, prices.pricing, term.health_share_percent))
         return domain.package_lines(PackageRef(first.package_id, first.area, first.client_group), charges,
-                                    period_label=self.period.label)
+                                    period_label=self.period_label)
 
     def planned_visits(self, terms: list[TermRow], *, whole_period: bool) -> int:
         """The visits the package's schedules planned on its days in care in the period."""
@@ -299,42 +315,103 @@ async def _reported_per_term(
     return per_term
 
 
-async def _price_period(session: AsyncSession, period: Period, policy: RunPolicy,
-                        progress: Progress | None) -> PeriodPricing:
-    aggregate = asyncio.create_task(_reported_beside(session, period, policy))
+@dataclass
+class PeriodPricing:
+    """All a period's pricing reads, loaded at once; then what each provider is due, priced in turn."""
+
+    pricer: Pricer
+    by_provider: dict[uuid.UUID, PackageTerms]
+    blocks: dict[uuid.UUID, list[ContractState]]
+    counts: dict[uuid.UUID, VisitCounts]
+    apart: set[uuid.UUID]
+    """Packages whose visits are counted per term (see `_counted_per_term`)."""
+    unpriced: set[uuid.UUID] = field(init=False)
+    """The packages no rate applies to."""
+
+    def __post_init__(self) -> None:
+        self.unpriced = {package_id for package_terms in self.by_provider.values()
+                         for package_id, terms in package_terms.items() if not self.pricer.priceable(terms)}
+
+    @classmethod
+    async def load(cls, session: AsyncSession, period: Period, policy: RunPolicy) -> PeriodPricing:
+        aggregate = asyncio.create_task(_reported_beside(session, period, policy))
+        try:
+            by_provider = _by_provider(await repository.terms(session, period))
+            suspended = await repository.suspensions(session, period)
+            blocks = await block_contracts(session, start=period.start, end=period.end)
+            book = await PriceBook.load(session)
+            per_package, counts = await aggregate
+        finally:
+            aggregate.cancel()
+        apart = {package_id for package_terms in by_provider.values()
+                 for package_id, terms in package_terms.items() if _counted_per_term(terms, suspended, period)}
+        reported = await _reported_per_term(session, period, by_provider, per_package, apart, policy.calendar)
+        planned = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
+                   if not any(term.term_id in reported for term in terms) for term in terms]
+        weeks = await repository.weeks_of_care(session, period, policy.calendar) if policy.banking else {}
+        pricer = Pricer(period, book, suspended, reported, await repository.schedules(session, planned),
+                        policy.calendar, weeks)
+        return cls(pricer, by_provider, blocks, counts, apart)
+
+    def providers(self, billed: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+        """Those with packages or block contracts in the period, and those invoiced for it already."""
+        return sorted(set(self.by_provider) | set(self.blocks) | set(billed))
+
+    async def due(self, provider_id: uuid.UUID) -> ProviderDue:
+        """Lets the event loop run every `PACKAGES_PER_TURN` packages: meanwhile the database is sent the
+        documents of the providers priced before."""
+        due = ProviderDue()
+        for count, (package_id, terms) in enumerate(sorted(self.by_provider.get(provider_id, {}).items()), start=1):
+            lines = None if package_id in self.unpriced else self.pricer.lines(terms)
+            if lines is not None:
+                due.lines += lines
+            due.planned_visits += self.pricer.planned_visits(terms, whole_period=package_id not in self.apart)
+            due.counts += self.counts.get(package_id, VisitCounts())
+            if count % PACKAGES_PER_TURN == 0:
+                await asyncio.sleep(0)
+        due.guarantees = self.pricer.guarantees(
+            provider_id, [domain.BlockContract.of(contract) for contract in self.blocks.get(provider_id, [])])
+        return due
+
+
+async def _price_and_issue(issuer: Issuer, pricing: PeriodPricing, billed: dict[uuid.UUID, Billed],
+                           progress: Progress | None) -> dict[uuid.UUID, ProviderDue]:
+    """Prices provider by provider, handing each one's documents to a task that issues them in order: the
+    database writes one provider's lines (an invoice run's slowest write) while the next is priced."""
+    queue: asyncio.Queue[list[Document] | None] = asyncio.Queue()
+    writer = asyncio.create_task(_issue_from(queue, issuer))
+    dues: dict[uuid.UUID, ProviderDue] = {}
     try:
-        by_provider = _by_provider(await repository.terms(session, period))
-        suspended = await repository.suspensions(session, period)
-        blocks = await block_contracts(session, start=period.start, end=period.end)
-        book = await PriceBook.load(session)
-        per_package, counts = await aggregate
-    finally:
-        aggregate.cancel()
-    apart = {package_id for package_terms in by_provider.values() for package_id, terms in package_terms.items()
-             if _counted_per_term(terms, suspended, period)}
-    reported = await _reported_per_term(session, period, by_provider, per_package, apart, policy.calendar)
-    planned = [term.term_id for package_terms in by_provider.values() for terms in package_terms.values()
-               if not any(term.term_id in reported for term in terms) for term in terms]
-    weeks = await repository.weeks_of_care(session, period, policy.calendar) if policy.banking else {}
-    pricer = Pricer(period, book, suspended, reported, await repository.schedules(session, planned),
-                    policy.calendar, weeks)
-    pricing = PeriodPricing()
-    providers = sorted(set(by_provider) | set(blocks))
-    for done, provider_id in enumerate(providers, start=1):
-        provider = pricing.providers[provider_id]
-        for package_id, terms in sorted(by_provider.get(provider_id, {}).items()):
-            lines = pricer.lines(terms)
-            if lines is None:
-                pricing.unpriced.add(package_id)
-            else:
-                provider.lines += lines
-            provider.planned_visits += pricer.planned_visits(terms, whole_period=package_id not in apart)
-            provider.counts += counts.get(package_id, VisitCounts())
-        provider.guarantees = pricer.guarantees(
-            provider_id, [domain.BlockContract.of(contract) for contract in blocks.get(provider_id, [])])
-        if progress is not None:
-            progress(done, len(providers))
-    return pricing
+        providers = pricing.providers(billed)
+        for done, provider_id in enumerate(providers, start=1):
+            if writer.done():
+                break  # it failed: awaiting it below raises why
+            due = dues[provider_id] = await pricing.due(provider_id)
+            queue.put_nowait(_documents(provider_id, pricing.pricer.period, due.due(), billed.get(provider_id),
+                                        pricing.unpriced))
+            await asyncio.sleep(0)  # the writer starts on them before the next provider is priced
+            if progress is not None:
+                progress(done, len(providers))
+        queue.put_nowait(None)
+        await writer
+    except BaseException:
+        writer.cancel()
+        await asyncio.wait([writer])  # never left writing in the session while the caller rolls it back
+        raise
+    return dues
+
+
+async def _issue_from(queue: asyncio.Queue[list[Document] | None], issuer: Issuer) -> None:
+    """Issues the documents put in `queue` until it is given None, all those waiting at once."""
+    while True:
+        waiting = [await queue.get()]
+        while not queue.empty():
+            waiting.append(queue.get_nowait())
+        documents = [document for batch in waiting if batch is not None for document in batch]
+        if documents:
+            await issuer.issue(documents)
+        if waiting[-1] is None:
+            return
 
 
 def _documents(provider_id: uuid.UUID, period: Period, due: list[Line], billed: Billed | None,
@@ -400,16 +477,12 @@ async def run_invoices(
         await repository.tune_for_batch(session, work_mem=policy.work_mem)
         numbering = await Numbering.take(session)
         billed = await repository.billed(session, period)
-        pricing = await _price_period(session, period, policy, progress)
-        documents = [
-            document for provider_id in sorted(set(pricing.providers) | set(billed))
-            for document in _documents(provider_id, period, pricing.providers[provider_id].due(),
-                                       billed.get(provider_id), pricing.unpriced)]
-        issued = await _issue(session, actor=actor, documents=documents, numbering=numbering,
-                              codes=policy.ledger_codes, at=now)
-        await record_events(session, [_performance(provider_id, period, due)
-                                      for provider_id, due in sorted(pricing.providers.items()) if due.planned_visits
-                                      or due.counts.logged])
+        pricing = await PeriodPricing.load(session, period, policy)
+        issuer = Issuer(session, numbering, policy.ledger_codes, now)
+        dues = await _price_and_issue(issuer, pricing, billed, progress)
+        issued = await issuer.finish(actor=actor)
+        await record_events(session, [_performance(provider_id, period, due) for provider_id, due in dues.items()
+                                      if due.planned_visits or due.counts.logged])
     return InvoiceRunOut(period_start=period.start, period_end=period.end,
                          issued=[InvoiceSummary.model_validate(invoice, from_attributes=True) for invoice in issued],
                          already_issued=len(billed), unpriced_packages=sorted(pricing.unpriced))
@@ -532,6 +605,8 @@ async def issue_credit_note(
     except domain.CreditRefused as refused:
         raise CreditNotAllowed(str(refused)) from None
     period = Period(invoice.period_start, invoice.period_end)
-    [note] = await _issue(session, actor=actor, numbering=numbering, codes=codes, at=now, documents=[Document(
-        InvoiceKind.CREDIT_NOTE, invoice.provider_id, period, credits, corrects=invoice.id, reason=data.reason)])
+    issuer = Issuer(session, numbering, codes, now)
+    await issuer.issue([Document(InvoiceKind.CREDIT_NOTE, invoice.provider_id, period, credits, corrects=invoice.id,
+                                 reason=data.reason)])
+    [note] = await issuer.finish(actor=actor)
     return await get_invoice(session, actor=actor, invoice_id=note.id)
