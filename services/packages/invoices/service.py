@@ -375,20 +375,23 @@ class PeriodPricing:
 
 
 async def _price_and_issue(issuer: Issuer, pricing: PeriodPricing, billed: dict[uuid.UUID, Billed],
-                           progress: Progress | None) -> dict[uuid.UUID, ProviderDue]:
+                           progress: Progress | None) -> list[VisitPerformanceReported]:
     """Prices provider by provider, handing each one's documents to a task that issues them in order: the
-    database writes one provider's lines (an invoice run's slowest write) while the next is priced."""
+    database writes one provider's lines (an invoice run's slowest write) while the next is priced, and a
+    provider's lines are let go once written. Returns how each provider's visits went."""
     queue: asyncio.Queue[list[Document] | None] = asyncio.Queue()
     writer = asyncio.create_task(_issue_from(queue, issuer))
-    dues: dict[uuid.UUID, ProviderDue] = {}
+    performance = []
+    period = pricing.pricer.period
     try:
         providers = pricing.providers(billed)
         for done, provider_id in enumerate(providers, start=1):
             if writer.done():
                 break  # it failed: awaiting it below raises why
-            due = dues[provider_id] = await pricing.due(provider_id)
-            queue.put_nowait(_documents(provider_id, pricing.pricer.period, due.due(), billed.get(provider_id),
-                                        pricing.unpriced))
+            due = await pricing.due(provider_id)
+            queue.put_nowait(_documents(provider_id, period, due.due(), billed.get(provider_id), pricing.unpriced))
+            if due.planned_visits or due.counts.logged:
+                performance.append(_performance(provider_id, period, due))
             await asyncio.sleep(0)  # the writer starts on them before the next provider is priced
             if progress is not None:
                 progress(done, len(providers))
@@ -398,7 +401,7 @@ async def _price_and_issue(issuer: Issuer, pricing: PeriodPricing, billed: dict[
         writer.cancel()
         await asyncio.wait([writer])  # never left writing in the session while the caller rolls it back
         raise
-    return dues
+    return performance
 
 
 async def _issue_from(queue: asyncio.Queue[list[Document] | None], issuer: Issuer) -> None:
@@ -479,10 +482,9 @@ async def run_invoices(
         billed = await repository.billed(session, period)
         pricing = await PeriodPricing.load(session, period, policy)
         issuer = Issuer(session, numbering, policy.ledger_codes, now)
-        dues = await _price_and_issue(issuer, pricing, billed, progress)
+        performance = await _price_and_issue(issuer, pricing, billed, progress)
         issued = await issuer.finish(actor=actor)
-        await record_events(session, [_performance(provider_id, period, due) for provider_id, due in dues.items()
-                                      if due.planned_visits or due.counts.logged])
+        await record_events(session, performance)
     return InvoiceRunOut(period_start=period.start, period_end=period.end,
                          issued=[InvoiceSummary.model_validate(invoice, from_attributes=True) for invoice in issued],
                          already_issued=len(billed), unpriced_packages=sorted(pricing.unpriced))
