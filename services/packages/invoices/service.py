@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.contracts.service import block_contracts
 from services.packages.costing.domain import HUNDRED, Calendar, Usage
-from services.packages.costing.service import PriceBook
+from services.packages.costing.service import PriceBook, PriceList
 from services.packages.invoices import domain, repository
 from services.packages.invoices.domain import (
     BlockGuarantee,
@@ -237,22 +237,24 @@ class Pricer:
             banked[term_id] = banked.get(term_id, Usage()) + Usage(*(n for band in minutes for n in (band, 0)))
         return banked
 
-    def priceable(self, terms: list[TermRow]) -> bool:
-        """Whether a rate applies to each of a package's terms."""
-        return all(self.book.price_list(area=term.area, on=term.term[0], provider_id=term.provider_id) is not None
-                   for term in terms)
-
-    def lines(self, terms: list[TermRow]) -> list[Line] | None:
-        """One package's lines over its terms: from its reported visits when it reported any, else from its
-        schedule; None when no rate applies to one of its terms."""
-        first = terms[0]
-        reported = any(term.term_id in self.reported for term in terms)
-        banked = self._banked(terms) if reported and first.package_id in self.weeks else {}
-        charges: list[TermCharge] = []
+    def price_lists(self, terms: list[TermRow]) -> list[PriceList] | None:
+        """The rates in force at the start of each of a package's terms; None when one of them has none."""
+        found = []
         for term in terms:
             prices = self.book.price_list(area=term.area, on=term.term[0], provider_id=term.provider_id)
             if prices is None:
                 return None
+            found.append(prices)
+        return found
+
+    def lines(self, terms: list[TermRow], price_lists: list[PriceList]) -> list[Line]:
+        """One package's lines over its terms (priced by `price_lists`, one per term): from its reported
+        visits when it reported any, else from its schedule."""
+        first = terms[0]
+        reported = any(term.term_id in self.reported for term in terms)
+        banked = self._banked(terms) if reported and first.package_id in self.weeks else {}
+        charges: list[TermCharge] = []
+        for term, prices in zip(terms, price_lists, strict=True):
             care = self._reported(term) if reported else self._planned(term)
             if term.term_id in banked:
                 care = {**care, PaymentRule.BANKED_MINUTES: banked[term.term_id]}
@@ -325,12 +327,20 @@ class PeriodPricing:
     counts: dict[uuid.UUID, VisitCounts]
     apart: set[uuid.UUID]
     """Packages whose visits are counted per term (see `_counted_per_term`)."""
+    price_lists: dict[uuid.UUID, list[PriceList]] = field(init=False)
+    """Each priced package's rates, one per term."""
     unpriced: set[uuid.UUID] = field(init=False)
     """The packages no rate applies to."""
 
     def __post_init__(self) -> None:
-        self.unpriced = {package_id for package_terms in self.by_provider.values()
-                         for package_id, terms in package_terms.items() if not self.pricer.priceable(terms)}
+        self.price_lists, self.unpriced = {}, set()
+        for package_terms in self.by_provider.values():
+            for package_id, terms in package_terms.items():
+                price_lists = self.pricer.price_lists(terms)
+                if price_lists is None:
+                    self.unpriced.add(package_id)
+                else:
+                    self.price_lists[package_id] = price_lists
 
     @classmethod
     async def load(cls, session: AsyncSession, period: Period, policy: RunPolicy) -> PeriodPricing:
@@ -362,9 +372,8 @@ class PeriodPricing:
         documents of the providers priced before."""
         due = ProviderDue()
         for count, (package_id, terms) in enumerate(sorted(self.by_provider.get(provider_id, {}).items()), start=1):
-            lines = None if package_id in self.unpriced else self.pricer.lines(terms)
-            if lines is not None:
-                due.lines += lines
+            if package_id in self.price_lists:
+                due.lines += self.pricer.lines(terms, self.price_lists[package_id])
             due.planned_visits += self.pricer.planned_visits(terms, whole_period=package_id not in self.apart)
             due.counts += self.counts.get(package_id, VisitCounts())
             if count % PACKAGES_PER_TURN == 0:
