@@ -30,8 +30,11 @@ run: install migrate
 run-distributed: install
 	DEMO_DATA=$${DEMO_DATA:-1} $(PY) -m services.distributed --port $(PORT)
 
+# The tests run in TEST_WORKERS processes (pytest-xdist; `auto` is one per core, 0 runs them in this one), each with
+# its own databases, virtual host, ports and temporary nodes; a file's tests stay together in one worker.
+TEST_WORKERS ?= auto
 test: install lint oidc-provider
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The real OpenID provider the single sign-on tests start (npm's oidc-provider, run with Node.js 20 or later).
 oidc-provider: tests/oidc/node_modules/.package-lock.json

@@ -15,6 +15,23 @@ from tests.harness import Backend, Suite, delete_queues, empty_databases, migrat
 
 pytest_plugins = ["tests.served", "tests.nodes"]
 
+# The files that take longest (one to seven minutes each here) start first: spread over workers (make test),
+# a file's tests run in one worker, and one of these started last would leave that worker running on alone.
+LONGEST_FIRST = (
+    "tests/gateway/test_fuzzing.py",
+    "tests/test_bench.py",
+    "tests/test_demo.py",
+    "tests/test_distributed_faults.py",
+    "tests/test_distributed.py",
+    "tests/brokerage/test_offers.py",
+    "tests/brokerage/test_cascade_domain.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
+
 
 @pytest.fixture(scope="session")
 async def embedded_backend() -> AsyncIterator[Backend]:
