@@ -31,10 +31,11 @@ run-distributed: install
 	DEMO_DATA=$${DEMO_DATA:-1} $(PY) -m services.distributed --port $(PORT)
 
 # The tests run in TEST_WORKERS processes (pytest-xdist; `auto` is one per core, 0 runs them in this one), each with
-# its own databases, virtual host, ports and temporary nodes; a file's tests stay together in one worker.
+# its own databases, virtual host, ports and temporary nodes; a file's tests stay together in one worker, and the
+# files are handed out in the order tests/conftest.py collects them (the longest first), not by their number of tests.
 TEST_WORKERS ?= auto
 test: install lint oidc-provider
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The real OpenID provider the single sign-on tests start (npm's oidc-provider, run with Node.js 20 or later).
 oidc-provider: tests/oidc/node_modules/.package-lock.json
