@@ -5,8 +5,6 @@ refusals, who may import, bodies that are not placements at all, and two imports
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import csv
 import io
 import json
@@ -17,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from services.brokerage.models import INFRA, Placement, Referral
 from services.brokerage.referrals.domain import problems_text, short_visit_problems
@@ -25,7 +23,7 @@ from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.common import ProviderStatus, Tier
 from shared.contracts.providers import ProviderChanged
 from shared.db import Database
-from tests.brokerage.conftest import TODAY, Market, brokerage_database, market_of
+from tests.brokerage.conftest import TODAY, Market, brokerage_database, brokerage_statements, market_of
 from tests.brokerage.test_referrals import events_of, refer, referral
 from tests.harness import Backend, Suite, eventually, running_suite
 
@@ -37,7 +35,6 @@ SHORT_VISIT = [{"day": "mon", "start": "08:00", "minutes": 15, "carers": 1}]
 NICE_REASON = problems_text(short_visit_problems([ScheduledVisit.model_validate(SHORT_VISIT[0])], None))
 TEMPLATE = Path(__file__).resolve().parents[2] / "docs" / "placements-template.csv"
 TEMPLATE_PROVIDER = "00000000-0000-0000-0000-000000000000"
-COUNTED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("counted", default=None)
 
 
 def placement(n: int, provider_id: str, **changes: Any) -> dict[str, Any]:
@@ -135,26 +132,6 @@ async def packages_of(suite: Suite, headers: dict[str, str]) -> list[dict[str, A
     assert answer.status_code == 200, answer.text
     items: list[dict[str, Any]] = answer.json()["items"]
     return items
-
-
-@contextlib.contextmanager
-def brokerage_statements(suite: Suite) -> Iterator[list[str]]:
-    """The SQL brokerage runs for the requests made inside the block (its relay and consumers, started
-    outside the block's context, are not counted)."""
-    engine = suite.database("brokerage").engine.sync_engine
-    statements: list[str] = []
-
-    def count(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if COUNTED.get() is statements:
-            statements.append(statement)
-
-    token = COUNTED.set(statements)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        COUNTED.reset(token)
 
 
 async def council(market: Market) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from services.brokerage.models import INFRA, Referral
 from shared.clock import FixedClock
 from shared.contracts.common import EmbargoScope, FrameworkOfferMode, Tier
-from tests.brokerage.conftest import TODAY, Market, brokerage_database, market_of, referral_body
+from tests.brokerage.conftest import TODAY, Market, brokerage_database, brokerage_statements, market_of, referral_body
 from tests.harness import Backend, GatewayClient, Suite, running_suite
 
 SHORT_VISITS = [{"day": "mon", "start": "08:00", "minutes": 15, "carers": 1},
@@ -66,6 +67,23 @@ async def test_a_referral_is_offered_to_the_primary_as_soon_as_it_is_made(suite:
     assert offers[0]["tier"] == "primary"
     assert "client_ref" not in offers[0]
     assert {visit["start"] for visit in created["visits"] + offers[0]["visits"]} == {"08:00"}
+
+
+async def test_a_new_referral_reads_its_area_once_under_the_cascades_shared_lock_and_no_offers_of_its_round(
+    suite: Suite, market: Market, backend: Backend
+) -> None:
+    await market.area()
+    await market.provider(Tier.PRIMARY, cap="120.00")
+    broker = await suite.staff("broker")
+    with brokerage_statements(suite) as statements:
+        created = await refer(suite, broker)
+    assert created["status"] == "sourcing"
+    area_reads = [each for each in statements if re.search(r"FROM \S*known_areas\b", each)]
+    assert len(area_reads) == 1, area_reads
+    if backend.database_url:
+        assert area_reads[0].rstrip().endswith("FOR SHARE"), area_reads
+    offer_reads = [each for each in statements if re.match(r"\s*SELECT .* FROM \S*offers\b", each, re.DOTALL)]
+    assert offer_reads == []
 
 
 async def test_the_cascade_runs_primary_to_its_cap_then_framework_then_second_tier_then_the_waiting_list(

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.cascade.domain import AreaSnapshot, Outcome, SkipReason, run_cascade
+from services.brokerage.readmodel.models import KnownArea
 from services.brokerage.readmodel.service import area_snapshot, known_area, refusal
 from services.brokerage.referrals import lifecycle, repository
 from services.brokerage.referrals.models import Referral
@@ -63,6 +64,15 @@ async def source(session: AsyncSession, *, referral: Referral, settings: Brokera
     """Runs the cascade for the referral's round (those offered in it already are not asked again)."""
     offered = await repository.offered_in_round(session, referral=referral)
     outcome = await decide(session, referral=referral, settings=settings, now=now, exclude=offered)
+    await _act_on(session, referral=referral, outcome=outcome, settings=settings, now=now)
+
+
+async def source_new(session: AsyncSession, *, referral: Referral, area: KnownArea, settings: BrokerageSettings,
+                     now: datetime) -> None:
+    """A new referral's first round, from the area its checks read under the shared lock: nobody has been
+    offered it yet, so neither the area nor the round's offers are read again."""
+    snapshot = await area_snapshot(session, area=area, now=now, declines_window=settings.declines_window())
+    outcome = _decision(referral, snapshot, settings=settings, now=now, exclude=frozenset())
     await _act_on(session, referral=referral, outcome=outcome, settings=settings, now=now)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.brokerage.cascade import sourcing
 from services.brokerage.cascade.domain import Decision
+from services.brokerage.readmodel.models import KnownArea
 from services.brokerage.readmodel.service import known_area, provider_names, provider_state, refusal
 from services.brokerage.referrals import lifecycle, repository
 from services.brokerage.referrals.domain import (
@@ -61,10 +62,10 @@ def referral_fields(data: ReferralCreate) -> dict[str, Any]:
     }
 
 
-async def _problems(session: AsyncSession, *, data: ReferralCreate, now: datetime) -> list[FieldProblem]:
+def _problems(data: ReferralCreate, *, area: KnownArea | None, now: datetime) -> list[FieldProblem]:
     problems = (short_visit_problems(data.visits, data.short_visit_justification)
                 + start_problems(data.start_on, today=now.date()))
-    if await known_area(session, code=data.area) is None:
+    if area is None:
         problems.append(FieldProblem("area", f"the area {data.area} is not a known contract area"))
     return problems
 
@@ -79,14 +80,16 @@ async def create_referral(
     session: AsyncSession, *, actor: Principal, data: ReferralCreate, settings: BrokerageSettings, now: datetime
 ) -> ReferralRecord:
     """Refused referrals leave nothing behind; an accepted one is sourced in the same transaction. The
-    answer is the referral the broker just made, so it is not audited again as a read."""
-    problems = await _problems(session, data=data, now=now)
-    if problems:
+    answer is the referral the broker just made, so it is not audited again as a read. The area is read
+    once, under the shared lock its cascade decision holds (`known_area`)."""
+    area = await known_area(session, code=data.area, lock=True)
+    problems = _problems(data, area=area, now=now)
+    if problems or area is None:
         raise InvalidReferral(problems)
     referral = await lifecycle.create(session, fields={**referral_fields(data), "created_by": actor.subject}, now=now)
     await record_audit(session, actor=actor, action="referral.created", entity_type="referral",
                        entity_id=referral.id, after=audit_view(referral))
-    await sourcing.source(session, referral=referral, settings=settings, now=now)
+    await sourcing.source_new(session, referral=referral, area=area, settings=settings, now=now)
     await session.flush()
     return await _record(session, referral)
 
