@@ -18,6 +18,8 @@ from typing import Any
 
 import aiormq
 import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5432"))
@@ -67,6 +69,31 @@ async def temporary_databases(prefix: str, suffixes: Iterable[str]) -> AsyncIter
 def asyncpg_dsn(url: str) -> str:
     """The plain DSN asyncpg takes for one of our SQLAlchemy URLs."""
     return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@asynccontextmanager
+async def keys_made_after(session: AsyncSession, table: str) -> AsyncIterator[None]:
+    """For loading millions of rows into `table` in the session's transaction: its indexes, keys and
+    foreign keys (and other tables' foreign keys to it) are dropped first and made again afterwards, each in
+    one pass over the rows, not kept up to date row by row. The definitions are read back from PostgreSQL's
+    catalogue, so the table ends as its migrations made it."""
+    constraints = (await session.execute(text(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE (conrelid = CAST(:table AS regclass) AND contype IN ('p', 'u', 'f'))"
+        " OR confrelid = CAST(:table AS regclass) ORDER BY contype = 'f', conname"), {"table": table})).all()
+    indexes = (await session.execute(text(
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+        " WHERE indrelid = CAST(:table AS regclass)"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)"), {"table": table})).all()
+    for owner, name, _ in reversed(constraints):  # the foreign keys before the keys they refer to
+        await session.execute(text(f'ALTER TABLE {owner} DROP CONSTRAINT "{name}"'))
+    for name, _ in indexes:
+        await session.execute(text(f"DROP INDEX {name}"))
+    yield
+    for _, definition in indexes:
+        await session.execute(text(definition))
+    for owner, name, definition in constraints:
+        await session.execute(text(f'ALTER TABLE {owner} ADD CONSTRAINT "{name}" {definition}'))
 
 
 def _rabbitmqctl(*args: str) -> None:
