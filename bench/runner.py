@@ -34,14 +34,18 @@ def run(names: list[str], scale: Scale) -> dict[str, Any]:
         raise SystemExit(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(MODULES)}")
     started, load_before = time.perf_counter(), load()
     figures: list[Figure] = []
+    seconds_by_module: dict[str, float] = {}
     for name in [module for module in MODULES if module in names] if names else MODULES:
         print(f"-- {name} (load {load()})", file=sys.stderr, flush=True)  # noqa: T201
+        module_started = time.perf_counter()
         figures += importlib.import_module(f"bench.{name}").figures(scale)
+        seconds_by_module[name] = round(time.perf_counter() - module_started, 1)
     return {
         "machine": {**asyncio.run(machine()), "load_before": load_before, "load_after": load()},
         "scale": scale.name,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 1),
+        "seconds_by_module": seconds_by_module,
         "figures": [figure.as_dict() for figure in figures],
     }
 

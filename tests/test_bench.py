@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bench.infra import temporary_database
 from bench.packages import PERIOD, package_id, populate, rate_cards
+from bench.runner import MODULES
 from services.packages.app import MIGRATIONS_DIR
 from services.packages.models import INFRA
 from shared import migrations
@@ -44,6 +45,8 @@ def test_the_benchmarks_run_end_to_end_at_a_tiny_scale(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-5000:]
     document = json.loads(results.read_text())
     assert set(document["machine"]) >= MACHINE_KEYS
+    assert list(document["seconds_by_module"]) == list(MODULES)
+    assert sum(document["seconds_by_module"].values()) <= document["seconds"] + 1  # each rounded to 0.1 s
     figures = document["figures"]
     names = " ".join(figure["name"] for figure in figures)
     for subject in ("cascade", "event pipeline", "end-to-end sourcing", "invoice run", "gateway", "memory",
