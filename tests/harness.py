@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -18,7 +19,7 @@ from typing import Any
 import aio_pika
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
 
 from services.brokerage.models import Base as BrokerageBase
 from services.catalog import CATALOG, migrate
@@ -239,3 +240,26 @@ async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.0
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
         await asyncio.sleep(interval)
+
+
+_COUNTED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("counted", default=None)
+
+
+@contextlib.contextmanager
+def service_statements(suite: Suite, service: str) -> Iterator[list[str]]:
+    """The SQL `service` runs for the requests made inside the block. Its relay and consumers use the same
+    engine from tasks started before the block, outside its context, so they are not counted."""
+    engine = suite.database(service).engine.sync_engine
+    statements: list[str] = []
+
+    def count(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if _COUNTED.get() is statements:
+            statements.append(statement)
+
+    token = _COUNTED.set(statements)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        _COUNTED.reset(token)

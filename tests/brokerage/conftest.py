@@ -3,17 +3,14 @@ service publishes them), and helpers to refer, answer and read through the gatew
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from services.brokerage.consumers import build_handlers
 from services.brokerage.models import INFRA
@@ -48,32 +45,11 @@ from tests.harness import Backend, Suite, running_suite
 
 RATINGS = {"outstanding": 4, "good": 3, "requires_improvement": 2, "inadequate": 1}
 TODAY = datetime.now(UTC).date()
-COUNTED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("counted", default=None)
 
 
 def brokerage_database(backend: Backend) -> Database:
     return Database(backend.database_url_of("brokerage"), schema="brokerage",
                     session_info=INFRA.session_info("brokerage"))
-
-
-@contextlib.contextmanager
-def brokerage_statements(suite: Suite) -> Iterator[list[str]]:
-    """The SQL brokerage runs for the requests made inside the block (its relay and consumers, started
-    outside the block's context, are not counted)."""
-    engine = suite.database("brokerage").engine.sync_engine
-    statements: list[str] = []
-
-    def count(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if COUNTED.get() is statements:
-            statements.append(statement)
-
-    token = COUNTED.set(statements)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        COUNTED.reset(token)
 
 
 @dataclass

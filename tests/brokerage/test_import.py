@@ -23,9 +23,9 @@ from shared.contracts.brokerage import ScheduledVisit
 from shared.contracts.common import ProviderStatus, Tier
 from shared.contracts.providers import ProviderChanged
 from shared.db import Database
-from tests.brokerage.conftest import TODAY, Market, brokerage_database, brokerage_statements, market_of
+from tests.brokerage.conftest import TODAY, Market, brokerage_database, market_of
 from tests.brokerage.test_referrals import events_of, refer, referral
-from tests.harness import Backend, Suite, eventually, running_suite
+from tests.harness import Backend, Suite, eventually, running_suite, service_statements
 
 PAST = TODAY - timedelta(days=400)
 CSV_COLUMNS = ["external_ref", "client_ref", "area", "client_group", "needs", "urgency", "start_on", "provider_id",
@@ -358,14 +358,14 @@ async def test_a_batch_runs_as_many_statements_for_a_hundred_placements_as_for_t
     broker = await suite.staff("broker")
     ten = [placement(n, primary if n % 2 else framework) for n in range(1, 11)]
     hundred = [placement(n, primary if n % 2 else framework) for n in range(101, 201)]
-    with brokerage_statements(suite) as for_ten:
+    with service_statements(suite, "brokerage") as for_ten:
         await imported(suite, broker, ten)
-    with brokerage_statements(suite) as for_hundred:
+    with service_statements(suite, "brokerage") as for_hundred:
         await imported(suite, broker, hundred)
     assert len(for_ten) == len(for_hundred), (for_ten, for_hundred)
-    with brokerage_statements(suite) as again_ten:
+    with service_statements(suite, "brokerage") as again_ten:
         assert (await imported(suite, broker, ten))["unchanged"] == 10
-    with brokerage_statements(suite) as again_hundred:
+    with service_statements(suite, "brokerage") as again_hundred:
         assert (await imported(suite, broker, hundred))["unchanged"] == 100
     assert len(again_ten) == len(again_hundred), (again_ten, again_hundred)
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from services.brokerage.models import INFRA, Referral
 from shared.clock import FixedClock
 from shared.contracts.common import EmbargoScope, FrameworkOfferMode, Tier
-from tests.brokerage.conftest import TODAY, Market, brokerage_database, brokerage_statements, market_of, referral_body
-from tests.harness import Backend, GatewayClient, Suite, running_suite
+from tests.brokerage.conftest import TODAY, Market, brokerage_database, market_of, referral_body
+from tests.harness import Backend, GatewayClient, Suite, running_suite, service_statements
 
 SHORT_VISITS = [{"day": "mon", "start": "08:00", "minutes": 15, "carers": 1},
                 {"day": "mon", "start": "12:00", "minutes": 45, "carers": 1}]
@@ -75,7 +75,7 @@ async def test_a_new_referral_reads_its_area_once_under_the_cascades_shared_lock
     await market.area()
     await market.provider(Tier.PRIMARY, cap="120.00")
     broker = await suite.staff("broker")
-    with brokerage_statements(suite) as statements:
+    with service_statements(suite, "brokerage") as statements:
         created = await refer(suite, broker)
     assert created["status"] == "sourcing"
     area_reads = [each for each in statements if re.search(r"FROM \S*known_areas\b", each)]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextvars import ContextVar
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.packages.models import INFRA
@@ -21,7 +20,7 @@ from shared.contracts.providers import ContractState
 from shared.contracts.short_visits import short_visit_breach
 from shared.db import Database
 from shared.events.envelope import EventEnvelope
-from tests.harness import Backend, Suite, eventually, running_suite
+from tests.harness import Backend, Suite, eventually, running_suite, service_statements
 from tests.packages.conftest import (
     SEED_CARD,
     START,
@@ -35,7 +34,6 @@ from tests.packages.conftest import (
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-_COUNTED: ContextVar[list[str] | None] = ContextVar("counted", default=None)
 
 
 @contextlib.asynccontextmanager
@@ -65,26 +63,6 @@ async def _published_weekly_costs(suite: Suite) -> dict[tuple[str, str], str]:
     envelopes = [EventEnvelope.model_validate_json(body) for body in bodies]
     return {(envelope.type, envelope.payload["package"]["package_id"]): envelope.payload["package"]["weekly_cost"]
             for envelope in envelopes}
-
-
-@contextlib.contextmanager
-def _packages_statements(suite: Suite) -> Iterator[list[str]]:
-    """The SQL the packages service runs for the requests made inside the block. Its relay and consumers
-    use the same engine from tasks started before the block, outside its context, so they are not counted."""
-    engine = suite.database("packages").engine.sync_engine
-    statements: list[str] = []
-
-    def count(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if _COUNTED.get() is statements:
-            statements.append(statement)
-
-    token = _COUNTED.set(statements)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        _COUNTED.reset(token)
 
 
 async def _place_thirty_differently_priced_packages(suite: Suite, broker: dict[str, str]) -> None:
@@ -119,9 +97,9 @@ async def test_a_page_of_30_packages_takes_as_many_queries_as_a_page_of_3_and_sh
     await suite.http.post(f"/api/v1/packages/{first[1]['id']}/changes", headers=broker,
                           json={"effective_from": str(past_monday(1)), "visits": weekly(60)})
 
-    with _packages_statements(suite) as for_three:
+    with service_statements(suite, "packages") as for_three:
         three = await suite.http.get("/api/v1/packages", params={"limit": 3}, headers=broker)
-    with _packages_statements(suite) as for_thirty:
+    with service_statements(suite, "packages") as for_thirty:
         thirty = await suite.http.get("/api/v1/packages", params={"limit": 30}, headers=broker)
 
     assert (len(three.json()["items"]), len(thirty.json()["items"])) == (3, 30)
